@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsec.openstack contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every module of this collection shares (private).
+
+The common OpenStack auth options (the same names openstack.cloud uses, so
+users keep their habits) and a runner that turns our error types into one
+clean ``fail_json`` without tracebacks or credentials.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
+from ansible_collections.netsec.openstack.plugins.module_utils import _schema as schema
+from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
+
+AUTH_ARGUMENT_SPEC = dict(
+    cloud=dict(type="raw"),
+    auth=dict(type="dict", no_log=True),
+    auth_type=dict(type="str"),
+    region_name=dict(type="str"),
+    interface=dict(type="str", default="public", choices=["public", "internal", "admin"], aliases=["endpoint_type"]),
+    validate_certs=dict(type="bool", aliases=["verify"]),
+    ca_cert=dict(type="str", aliases=["cacert"]),
+    client_cert=dict(type="str", aliases=["cert"]),
+    client_key=dict(type="str", no_log=True, aliases=["key"]),
+    api_timeout=dict(type="int"),
+)
+
+AUTH_OPTION_NAMES = tuple(AUTH_ARGUMENT_SPEC)
+
+
+def auth_options(params):
+    return dict((name, params.get(name)) for name in AUTH_OPTION_NAMES)
+
+
+def build_module(argument_spec, **kwargs):
+    spec = dict(AUTH_ARGUMENT_SPEC)
+    spec.update(argument_spec)
+    return AnsibleModule(argument_spec=spec, **kwargs)
+
+
+def run_module(module, runner):
+    """Call ``runner(module)`` -> result dict, and exit or fail cleanly."""
+    if not adapter.HAS_OPENSTACKSDK:
+        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=adapter.OPENSTACKSDK_IMPORT_ERROR)
+    if not schema.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"), exception=schema.JSONSCHEMA_IMPORT_ERROR)
+    try:
+        result = runner(module)
+    except schema.DeclarationError as exc:
+        module.fail_json(msg=str(exc), errors=exc.errors, changed=False)
+    except PlanError as exc:
+        module.fail_json(msg="nothing was changed: %s" % exc, errors=exc.errors, changed=False)
+    except adapter.CloudError as exc:
+        done = getattr(exc, "done", None) or []
+        module.fail_json(
+            msg="%s%s" % (exc, _done_text(done)),
+            changed=bool(done),
+            completed=done,
+        )
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+def _done_text(done):
+    if not done:
+        return "; nothing had been changed"
+    return "; %d operation(s) had completed before it (see 'completed'); run again to converge" % len(done)

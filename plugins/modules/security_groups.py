@@ -1,0 +1,334 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netsec.openstack contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: security_groups
+short_description: Make a project's security groups, rules and address groups match a declaration
+version_added: 0.1.0
+description:
+  - Declares a whole set of OpenStack security groups, their rules and address groups in one task and makes the
+    cloud match it exactly; says what it changed (or would change) as an ordered plan; a second run changes nothing.
+  - Rules are compared by their canonical identity, which copies Neutron's own rewrites, so a rule created by any
+    tool in any spelling (C(6) or C(tcp), C(icmp) or C(ipv6-icmp) on IPv6, ports C(1-65535) or none,
+    C(0.0.0.0/0) or no prefix, C(192.0.2.7) or C(192.0.2.7/32)) matches its declaration without a write.
+  - A field left out of a rule means none, never anything. A rule's description is not part of its identity but is
+    managed; rules are immutable in Neutron, so a changed description replaces the rule.
+  - Prefixes with host bits set (C(10.1.2.3/8)) are refused with an error that names the network meant; existing
+    rules with host bits are compared on their network.
+  - Names of remote groups resolve in the scope project, to groups declared in the same task first (which may
+    reference each other, cycles included), then to existing groups; an ambiguous or unknown name fails before any
+    change, listing the candidates.
+  - Order of operations - create address groups and groups, bulk-create missing rules (one request per group),
+    delete surplus rules, update group attributes, delete groups. Deletes of groups that ports use, or that other
+    groups' rules reference (Neutron would silently delete those rules), are refused before any change.
+  - Groups and address groups the module creates carry the tag C(managed-by=netsec.openstack); declared existing
+    groups are adopted (tagged). Only tagged groups are ever deleted by O(purge_groups). The project's C(default)
+    group can be declared (its rules are managed) but is never deleted.
+  - Every declaration is validated before any API call; all errors are reported at once, each with its path such as
+    C(groups[1].rules[3].port).
+author:
+  - netsec.openstack contributors
+extends_documentation_fragment:
+  - netsec.openstack.openstack
+  - netsec.openstack.attributes
+options:
+  project:
+    description:
+      - Name or id of the project to work in; groups are created there and names resolve there.
+      - Defaults to the project of the credentials. Naming another project needs credentials that may see it
+        (admin).
+    type: str
+  state:
+    description:
+      - V(present) makes the declared groups and address groups exist exactly as declared.
+      - V(absent) deletes the declared groups and address groups (their rules go with them). Refused, with the
+        ports and rules listed, when ports use a group or other groups' rules reference it.
+    type: str
+    choices: [present, absent]
+    default: present
+  purge_rules:
+    description:
+      - Delete rules of a declared group that are not declared, including those the cloud's default-rule template
+        adds to a new group.
+      - When false, undeclared rules are left alone (declared ones are still created and updated).
+    type: bool
+    default: true
+  purge_groups:
+    description:
+      - Delete groups and address groups of the scope project that carry the ownership tag
+        C(managed-by=netsec.openstack) and are not declared. Untagged groups and other projects' groups are never
+        touched.
+    type: bool
+    default: false
+  address_groups:
+    description:
+      - Address groups to manage. Rules reference them by name (or id) with O(groups[].rules[].remote_address_group).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name, unique in the project.
+        type: str
+        required: true
+      description:
+        description: Description. Left as it is when omitted.
+        type: str
+      addresses:
+        description:
+          - IP addresses and CIDRs. Hosts without a mask become C(/32) or C(/128). When omitted, the addresses of an
+            existing address group are left as they are.
+        type: list
+        elements: str
+  groups:
+    description:
+      - Security groups to manage.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name, unique in the declaration; at most 255 characters.
+        type: str
+        required: true
+      description:
+        description: Description. Left as it is when omitted (a new group gets an empty one).
+        type: str
+      stateful:
+        description:
+          - Whether the group is stateful. Left as it is when omitted (a new group is stateful).
+          - Neutron refuses to change this on a group that ports use.
+        type: bool
+      tags:
+        description:
+          - The group's tags, exactly (the ownership tag is always kept). Left as they are when omitted.
+        type: list
+        elements: str
+      rules:
+        description:
+          - The group's rules. The order means nothing. Omitted or empty means no rules.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          direction:
+            description: Direction of traffic the rule admits.
+            type: str
+            choices: [ingress, egress]
+            default: ingress
+          ethertype:
+            description:
+              - V(IPv4) or V(IPv6). When omitted, inferred from O(groups[].rules[].remote_ip_prefix), IPv6 for
+                IPv6-only protocols, else V(IPv4) as Neutron does.
+            type: str
+            aliases: [ether_type]
+          protocol:
+            description:
+              - A protocol name (V(tcp), V(udp), V(icmp), V(ipv6-icmp), V(icmpv6), V(sctp), V(gre), ...), a number
+                0-255, or V(any). Omitted means any protocol.
+              - On IPv6, V(icmp) and V(1) mean V(ipv6-icmp), as Neutron stores them.
+            type: str
+          port:
+            description:
+              - A port (V(22)) or an inclusive range (V(8000-8100)) for tcp, udp, sctp, dccp and udplite. Omitted
+                means all ports; V(1-65535) means the same.
+            type: str
+          port_range_min:
+            description:
+              - First port (openstack.cloud's spelling, so rule lists written for it work unchanged). For ICMP, the
+                ICMP type (V(-1) for any).
+            type: int
+          port_range_max:
+            description:
+              - Last port. For ICMP, the ICMP code (V(-1) for any).
+            type: int
+          icmp_type:
+            description: ICMP type, for icmp and ipv6-icmp.
+            type: int
+          icmp_code:
+            description: ICMP code, for icmp and ipv6-icmp; needs O(groups[].rules[].icmp_type).
+            type: int
+          remote_ip_prefix:
+            description:
+              - Source (ingress) or destination (egress) CIDR or address, or a list of them (one rule per prefix).
+                V(0.0.0.0/0), V(::/0) and omitted all mean anywhere.
+            type: raw
+          remote_group:
+            description:
+              - A security group (name or id) whose member ports the rule admits. Names resolve to groups of this
+                declaration first, then to groups of the project.
+            type: str
+          remote_address_group:
+            description: An address group (name or id).
+            type: str
+          description:
+            description: The rule's description. Not part of its identity; a change replaces the rule.
+            type: str
+notes:
+  - At most one of O(groups[].rules[].remote_ip_prefix), O(groups[].rules[].remote_group) and
+    O(groups[].rules[].remote_address_group) per rule.
+  - Reads the whole scope in a constant number of list calls; a run that changes nothing sends no write request.
+seealso:
+  - module: netsec.openstack.security_group
+"""
+
+EXAMPLES = r"""
+- name: Web and bastion tiers, each rule exactly as declared
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    address_groups:
+      - name: db-clients
+        description: App servers
+        addresses: [10.0.1.0/24, 10.0.2.7]
+    groups:
+      - name: web
+        description: Public web tier
+        tags: [tier=web]
+        rules:
+          - {protocol: tcp, port: 443, remote_ip_prefix: 0.0.0.0/0}
+          - {protocol: tcp, port: 22, remote_group: bastion}
+          - {protocol: udp, port: 8000-8100, remote_ip_prefix: [10.0.0.0/8, "fd00::/8"]}
+          - {protocol: icmp, ethertype: IPv6}
+          - {protocol: tcp, port: 5432, remote_address_group: db-clients}
+          - {direction: egress, ethertype: IPv4}
+          - {direction: egress, ethertype: IPv6}
+      - name: bastion
+        rules:
+          - {protocol: tcp, port: 22, remote_ip_prefix: 203.0.113.0/24, description: office}
+  register: result
+
+- name: Show what was done
+  ansible.builtin.debug:
+    var: result.plan
+
+- name: Preview only (same plan as a real run), with a before/after diff
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: web
+        rules:
+          - {protocol: tcp, port: 443}
+  check_mode: true
+  diff: true
+
+- name: Remove groups this collection created that are no longer declared
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    purge_groups: true
+    groups:
+      - name: web
+        rules:
+          - {protocol: tcp, port: 443}
+
+- name: Delete two groups
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    state: absent
+    groups:
+      - name: web
+      - name: bastion
+"""
+
+RETURN = r"""
+changed:
+  description: Whether the plan had operations (in check mode, whether it would change anything).
+  returned: always
+  type: bool
+plan:
+  description:
+    - The ordered operations, the same in check mode and in the real run. Each has C(action) (one of
+      create_address_group, update_address_group, create_group, create_rule, delete_rule, update_group,
+      delete_group, delete_address_group), the C(group) or C(address_group) name, the C(rule) in the
+      declaration's shape where it concerns a rule, the C(id) where known, and the C(reason).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - action: create_rule
+      group: web
+      group_ref: new:web
+      rule: {direction: ingress, ethertype: IPv4, protocol: tcp, port: 22, remote_group: bastion}
+      path: groups[0].rules[1]
+      reason: declared at groups[0].rules[1]; not present
+summary:
+  description: Number of operations of each action.
+  returned: always
+  type: dict
+  sample: {create_group: 2, create_rule: 7}
+security_groups:
+  description:
+    - The declared groups as they are after the run (in check mode, as they would be), in the declaration's shape,
+      with ids (null for what check mode would create).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  sample:
+    - name: bastion
+      id: 4f1c3c2e-0b7c-4d4b-9a53-3d1c8cbb2f10
+      description: ""
+      stateful: true
+      tags: [managed-by=netsec.openstack]
+      project_id: 0b1e5c6f9d8e4b7fa1d0c9e8b7a6f5e4
+      rules:
+        - {id: 9a1e..., direction: ingress, ethertype: IPv4, protocol: tcp, port: 22,
+           remote_ip_prefix: 203.0.113.0/24, description: office}
+address_groups:
+  description: The declared address groups after the run, with ids.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+project_id:
+  description: The project the run worked in.
+  returned: always
+  type: str
+diff:
+  description: The touched groups before and after (without ids), computed from the plan.
+  returned: in diff mode
+  type: dict
+api_requests:
+  description: HTTP requests this run sent (all services, authentication included), by method.
+  returned: always
+  type: dict
+  sample: {total: 3, writes: 1, by_method: {GET: 2, POST: 1}}
+"""
+
+from ansible_collections.netsec.openstack.plugins.module_utils._module import (
+    auth_options,
+    build_module,
+    run_module,
+)
+from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import reconcile
+
+ARGUMENT_SPEC = dict(
+    project=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    purge_rules=dict(type="bool", default=True),
+    purge_groups=dict(type="bool", default=False),
+    address_groups=dict(type="list", elements="dict", default=[]),
+    groups=dict(type="list", elements="dict", default=[]),
+)
+
+
+def run(module):
+    params = module.params
+    declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
+    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
+    result = reconcile(declaration, options, auth_options(params), module.check_mode)
+    if not module._diff:
+        result.pop("diff")
+    return result
+
+
+def main():
+    module = build_module(ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, run)
+
+
+if __name__ == "__main__":
+    main()
