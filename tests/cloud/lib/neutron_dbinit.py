@@ -1,0 +1,60 @@
+"""Create Neutron's schema on sqlite and seed the default rule templates.
+
+Run with the cloud's venv python:  python neutron_dbinit.py SQLITE_URL
+
+``neutron-db-manage upgrade heads`` fails on sqlite (alembic cannot ALTER
+constraints there), so the schema is created from Neutron's models at HEAD
+instead; the caller then runs ``neutron-db-manage stamp heads`` so the
+database is marked current.
+
+The migration we skip that way (2023.2 ``c33da356b165``) is also the one that
+seeds the default security-group rule templates. Without them a new group
+would get no rule at all, unlike any real cloud. So insert the same four
+templates it would: egress IPv4/IPv6 for every group, ingress from the group
+itself (remote_group_id PARENT) IPv4/IPv6 for the ``default`` group only.
+"""
+
+import sys
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from neutron.db.migration.models import head
+from neutron.db.models import securitygroup_default_rules as sgdr
+from oslo_utils import uuidutils
+
+INGRESS_DESC = "Legacy default SG rule for ingress traffic"
+EGRESS_DESC = "Legacy default SG rule for egress traffic"
+
+TEMPLATES = [
+    dict(direction="egress", ethertype="IPv4", remote_group_id=None,
+         used_in_default_sg=True, used_in_non_default_sg=True,
+         description=EGRESS_DESC),
+    dict(direction="egress", ethertype="IPv6", remote_group_id=None,
+         used_in_default_sg=True, used_in_non_default_sg=True,
+         description=EGRESS_DESC),
+    dict(direction="ingress", ethertype="IPv4", remote_group_id="PARENT",
+         used_in_default_sg=True, used_in_non_default_sg=False,
+         description=INGRESS_DESC),
+    dict(direction="ingress", ethertype="IPv6", remote_group_id="PARENT",
+         used_in_default_sg=True, used_in_non_default_sg=False,
+         description=INGRESS_DESC),
+]
+
+
+def main(url):
+    engine = sa.create_engine(url)
+    head.get_metadata().create_all(engine)
+    with orm.Session(engine) as session:
+        existing = session.query(sgdr.SecurityGroupDefaultRule).count()
+        if not existing:
+            for tpl in TEMPLATES:
+                session.add(sgdr.SecurityGroupDefaultRule(
+                    id=uuidutils.generate_uuid(), **tpl))
+            session.commit()
+        count = session.query(sgdr.SecurityGroupDefaultRule).count()
+    print("neutron schema created; %d default rule templates" % count)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
