@@ -1,0 +1,172 @@
+"""Register and seed the compute part of the local test cloud.
+
+Run with the Keystone/Neutron venv python (it has openstacksdk), admin
+credentials in the OS_* environment:
+
+    python bootstrap.py keystone    # service users, catalog, shared network
+    python bootstrap.py resources   # image and flavor (needs Glance and Nova)
+
+Idempotent: finds before it creates, so a second run changes nothing.
+"""
+
+import os
+import sys
+import time
+
+import openstack
+
+DOMAIN = "default"
+REGION = os.environ.get("OS_REGION_NAME", "RegionOne")
+SERVICE_PASSWORD = os.environ.get(
+    "NETSEC_COMPUTE_SERVICE_PASSWORD", "netsec-compute-secret")
+
+# service name -> (type, url, description)
+SERVICES = {
+    "nova": ("compute", "http://127.0.0.1:8774/v2.1",
+             "netsec local cloud: Nova (fake driver)"),
+    "placement": ("placement", "http://127.0.0.1:8778",
+                  "netsec local cloud: Placement"),
+    "glance": ("image", "http://127.0.0.1:9292",
+               "netsec local cloud: Glance"),
+}
+USERS = ("nova", "placement", "glance")
+
+NETWORK = "netsec-net"
+SUBNET = "netsec-subnet"
+CIDR = "10.250.0.0/24"
+IMAGE = "netsec-tiny"
+FLAVOR = "netsec-tiny"
+# A tiny raw disk: enough for Glance to store and Nova's fake driver to "boot".
+IMAGE_BYTES = b"\0" * 65536
+
+
+def connect():
+    return openstack.connect(
+        auth_url=os.environ["OS_AUTH_URL"],
+        username=os.environ["OS_USERNAME"],
+        password=os.environ["OS_PASSWORD"],
+        project_name=os.environ["OS_PROJECT_NAME"],
+        user_domain_name=os.environ.get("OS_USER_DOMAIN_NAME", "Default"),
+        project_domain_name=os.environ.get(
+            "OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=REGION, identity_api_version="3", interface="public")
+
+
+def password_works(name, project):
+    try:
+        openstack.connect(
+            auth_url=os.environ["OS_AUTH_URL"], username=name,
+            password=SERVICE_PASSWORD, project_name=project,
+            user_domain_name="Default", project_domain_name="Default",
+            region_name=REGION, identity_api_version="3",
+        ).authorize()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "reset it"
+        return False
+
+
+def ensure_keystone(conn):
+    project = conn.identity.find_project("service", domain_id=DOMAIN)
+    if project is None:
+        project = conn.identity.create_project(
+            name="service", domain_id=DOMAIN,
+            description="Service users of the local cloud")
+        print("created project service")
+    admin = conn.identity.find_role("admin")
+    for name in USERS:
+        user = conn.identity.find_user(name, domain_id=DOMAIN)
+        if user is None:
+            user = conn.identity.create_user(
+                name=name, password=SERVICE_PASSWORD, domain_id=DOMAIN,
+                default_project_id=project.id)
+            print("created user %s" % name)
+            conn.identity.assign_project_role_to_user(project, user, admin)
+            continue
+        conn.identity.assign_project_role_to_user(project, user, admin)
+        if not password_works(name, "service"):
+            conn.identity.update_user(user, password=SERVICE_PASSWORD)
+            print("reset password of user %s" % name)
+
+    for name, (stype, url, desc) in SERVICES.items():
+        svc = next(iter(conn.identity.services(type=stype)), None)
+        if svc is None:
+            svc = conn.identity.create_service(
+                name=name, type=stype, description=desc)
+            print("created service %s (%s)" % (name, stype))
+        have = {(e.interface, e.region_id): e for e in
+                conn.identity.endpoints(service_id=svc.id)}
+        for interface in ("public", "internal", "admin"):
+            endpoint = have.get((interface, REGION))
+            if endpoint is None:
+                conn.identity.create_endpoint(
+                    service_id=svc.id, interface=interface, url=url,
+                    region_id=REGION)
+                print("created %s endpoint %s %s" % (interface, stype, url))
+            elif endpoint.url != url:
+                conn.identity.update_endpoint(endpoint, url=url)
+                print("fixed %s endpoint %s -> %s" % (interface, stype, url))
+
+
+def ensure_network(conn):
+    net = conn.network.find_network(NETWORK)
+    if net is None:
+        try:
+            net = conn.network.create_network(name=NETWORK, is_shared=True)
+        except openstack.exceptions.HttpException as exc:
+            print("plain shared network refused (%s); trying type local"
+                  % exc)
+            net = conn.network.create_network(
+                name=NETWORK, is_shared=True,
+                provider_network_type="local")
+        print("created network %s" % NETWORK)
+    elif not net.is_shared:
+        conn.network.update_network(net, is_shared=True)
+    if not list(conn.network.subnets(network_id=net.id)):
+        conn.network.create_subnet(
+            name=SUBNET, network_id=net.id, ip_version=4, cidr=CIDR,
+            is_dhcp_enabled=False)
+        print("created subnet %s %s" % (SUBNET, CIDR))
+
+
+def ensure_image(conn):
+    image = conn.image.find_image(IMAGE)
+    if image is not None and image.status == "active":
+        return
+    if image is not None:  # a half-made one from an interrupted run
+        conn.image.delete_image(image)
+    image = conn.image.create_image(
+        name=IMAGE, disk_format="raw", container_format="bare",
+        visibility="public", data=IMAGE_BYTES, validate_checksum=False)
+    deadline = time.monotonic() + 60
+    while image.status != "active":
+        if time.monotonic() > deadline:
+            raise SystemExit("image %s stuck in %s" % (IMAGE, image.status))
+        time.sleep(0.5)
+        image = conn.image.get_image(image)
+    print("created image %s" % IMAGE)
+
+
+def ensure_flavor(conn):
+    if conn.compute.find_flavor(FLAVOR) is None:
+        conn.compute.create_flavor(
+            name=FLAVOR, ram=64, vcpus=1, disk=1, is_public=True)
+        print("created flavor %s" % FLAVOR)
+
+
+def main(argv):
+    phases = argv[1:] or ["keystone", "resources"]
+    conn = connect()
+    for phase in phases:
+        if phase == "keystone":
+            ensure_keystone(conn)
+            ensure_network(conn)
+        elif phase == "resources":
+            ensure_image(conn)
+            ensure_flavor(conn)
+        else:
+            raise SystemExit("unknown phase %r" % phase)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
