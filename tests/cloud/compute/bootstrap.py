@@ -17,8 +17,6 @@ import openstack
 
 DOMAIN = "default"
 REGION = os.environ.get("OS_REGION_NAME", "RegionOne")
-SERVICE_PASSWORD = os.environ.get(
-    "NETSEC_COMPUTE_SERVICE_PASSWORD", "netsec-compute-secret")
 
 # service name -> (type, url, description)
 SERVICES = {
@@ -29,7 +27,12 @@ SERVICES = {
     "glance": ("image", "http://127.0.0.1:9292",
                "netsec local cloud: Glance"),
 }
-USERS = ("nova", "placement", "glance")
+# user -> password (the compute script writes the same into the configs)
+USERS = {name: "netsec-%s-secret" % name
+         for name in ("nova", "placement", "glance")}
+# Service users get `service` too: Neutron (like a real cloud) requires that
+# role on the service token Nova sends along (service_token_roles_required).
+ROLES = ("admin", "service")
 
 NETWORK = "netsec-net"
 SUBNET = "netsec-subnet"
@@ -52,11 +55,11 @@ def connect():
         region_name=REGION, identity_api_version="3", interface="public")
 
 
-def password_works(name, project):
+def password_works(name, password, project):
     try:
         openstack.connect(
             auth_url=os.environ["OS_AUTH_URL"], username=name,
-            password=SERVICE_PASSWORD, project_name=project,
+            password=password, project_name=project,
             user_domain_name="Default", project_domain_name="Default",
             region_name=REGION, identity_api_version="3",
         ).authorize()
@@ -72,20 +75,25 @@ def ensure_keystone(conn):
             name="service", domain_id=DOMAIN,
             description="Service users of the local cloud")
         print("created project service")
-    admin = conn.identity.find_role("admin")
-    for name in USERS:
+    roles = []
+    for role_name in ROLES:
+        role = conn.identity.find_role(role_name)
+        if role is None:
+            role = conn.identity.create_role(name=role_name)
+            print("created role %s" % role_name)
+        roles.append(role)
+    for name, password in USERS.items():
         user = conn.identity.find_user(name, domain_id=DOMAIN)
         if user is None:
             user = conn.identity.create_user(
-                name=name, password=SERVICE_PASSWORD, domain_id=DOMAIN,
+                name=name, password=password, domain_id=DOMAIN,
                 default_project_id=project.id)
             print("created user %s" % name)
-            conn.identity.assign_project_role_to_user(project, user, admin)
-            continue
-        conn.identity.assign_project_role_to_user(project, user, admin)
-        if not password_works(name, "service"):
-            conn.identity.update_user(user, password=SERVICE_PASSWORD)
+        elif not password_works(name, password, "service"):
+            conn.identity.update_user(user, password=password)
             print("reset password of user %s" % name)
+        for role in roles:
+            conn.identity.assign_project_role_to_user(project, user, role)
 
     for name, (stype, url, desc) in SERVICES.items():
         svc = next(iter(conn.identity.services(type=stype)), None)
