@@ -113,7 +113,6 @@ def _address_group_dict(address_group):
         "name": address_group.name,
         "description": address_group.description or "",
         "addresses": model.canonical_addresses(address_group.addresses or []),
-        "tags": sorted(getattr(address_group, "tags", None) or []),
         "project_id": address_group.project_id,
     }
 
@@ -189,7 +188,10 @@ class Adapter(object):
             for rule in group.rules:
                 if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP:
                     return True
+        declared = set(g.name for g in desired.groups)
         for group in groups:
+            if group["name"] not in declared:
+                continue
             for rule in group["rules"]:
                 if rule.get("remote_address_group_id"):
                     return True
@@ -312,16 +314,7 @@ class Adapter(object):
         created = self.conn.network.create_address_group(
             name=op["address_group"], description=op["description"], addresses=op["addresses"], project_id=project_id)
         refs[op["ref"]] = created.id
-        self._set_tags_if_supported(sdk_address_group.AddressGroup, created.id, op["tags"], warnings,
-                                    "address group %s" % op["address_group"])
         return dict(op, id=created.id)
-
-    def _set_tags_if_supported(self, resource_type, resource_id, tags, warnings, what):
-        try:
-            self.conn.network.set_tags(resource_type(id=resource_id), tags)
-        except (sdk_exceptions.InvalidRequest, sdk_exceptions.NotFoundException, sdk_exceptions.BadRequestException) as exc:
-            warnings.append("%s: tags are not supported here (%s); ownership can not be recorded"
-                            % (what, _error_text(exc)))
 
     def _update_address_group(self, op, resolve, refs, project_id, warnings):
         resource = sdk_address_group.AddressGroup(id=op["id"])
@@ -332,9 +325,6 @@ class Adapter(object):
         changes = op.get("changes") or {}
         if "description" in changes:
             self.conn.network.update_address_group(op["id"], description=changes["description"]["after"])
-        if "tags" in changes:
-            self._set_tags_if_supported(sdk_address_group.AddressGroup, op["id"], changes["tags"]["after"], warnings,
-                                        "address group %s" % op["address_group"])
         return dict(op)
 
     def _create_group(self, op, resolve, refs, project_id, warnings):
@@ -413,7 +403,7 @@ class Adapter(object):
         wanted_key = model.key_from_neutron(wanted)
         for index, rule in enumerate(initial):
             rule_key = model.key_from_neutron(dict(rule, remote_group_id=rule.get("remote_group_id")))
-            if rule_key == wanted_key and (rule.get("description") or "") == (op["body"].get("description") or ""):
+            if rule_key == wanted_key:
                 del initial[index]
                 return rule["id"]
         return None

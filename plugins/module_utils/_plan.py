@@ -122,7 +122,8 @@ def template_keys(templates, group_ref, default_group=False):
         rule = dict(template)
         if rule.get("remote_group_id") == TEMPLATE_PARENT:
             rule["remote_group_id"] = group_ref
-        keys.append((model.key_from_neutron(rule), rule.get("description") or ""))
+        # Neutron does not copy a template's description into the rule it creates.
+        keys.append((model.key_from_neutron(rule), ""))
     return keys
 
 
@@ -201,11 +202,10 @@ def deletion_candidates(desired, observed, options):
         elif (state == "present" and options.get("purge_groups") and group.get("name") not in declared
               and model.OWNER_TAG in (group.get("tags") or []) and group.get("project_id") == scope):
             groups.append(group["id"])
+    # Neutron has no tags on address groups, so ownership can not be recorded
+    # on them: only an explicit state=absent deletes one.
     for address_group in observed.get("address_groups") or []:
         if state == "absent" and address_group.get("name") in declared_address_groups:
-            address_groups.append(address_group["id"])
-        elif (state == "present" and options.get("purge_groups") and address_group.get("name") not in declared_address_groups
-              and model.OWNER_TAG in (address_group.get("tags") or []) and address_group.get("project_id") == scope):
             address_groups.append(address_group["id"])
     return sorted(groups), sorted(address_groups)
 
@@ -255,7 +255,6 @@ def make_plan(desired, observed, options):
                     "ref": address_group_refs[address_group.name],
                     "description": address_group.description or "",
                     "addresses": list(address_group.addresses or []),
-                    "tags": [model.OWNER_TAG],
                     "path": address_group.path,
                     "reason": "declared at %s; no address group of that name in project %s" % (address_group.path, scope),
                 })
@@ -275,10 +274,6 @@ def make_plan(desired, observed, options):
             if address_group.description is not None and address_group.description != (found.get("description") or ""):
                 op["changes"]["description"] = {"before": found.get("description") or "", "after": address_group.description}
                 reasons.append("description differs")
-            tags = sorted(set(found.get("tags") or []) | set([model.OWNER_TAG]))
-            if tags != sorted(found.get("tags") or []):
-                op["changes"]["tags"] = {"before": sorted(found.get("tags") or []), "after": tags}
-                reasons.append("adopted: ownership tag %s added" % model.OWNER_TAG)
             if reasons:
                 op["reason"] = "; ".join(reasons)
                 ops["update_address_group"].append(op)
@@ -411,7 +406,7 @@ def make_plan(desired, observed, options):
     for address_group_id in candidate_address_groups:
         address_group = address_groups_by_id[address_group_id]
         to_delete_address_groups.add(address_group_id)
-        reason = "state is absent" if state == "absent" else "carries %s, not declared (purge_groups)" % model.OWNER_TAG
+        reason = "state is absent"
         ops["delete_address_group"].append({"action": "delete_address_group", "address_group": address_group["name"],
                                             "id": address_group_id, "reason": reason})
 
@@ -502,8 +497,7 @@ def simulate(observed, plan):
         action = op["action"]
         if action == "create_address_group":
             state["address_groups"].append({"id": op["ref"], "name": op["address_group"], "description": op["description"],
-                                            "addresses": list(op["addresses"]), "tags": list(op["tags"]),
-                                            "project_id": state.get("project_id")})
+                                            "addresses": list(op["addresses"]), "project_id": state.get("project_id")})
         elif action == "update_address_group":
             for address_group in state["address_groups"]:
                 if address_group["id"] == op["id"]:

@@ -16,6 +16,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _adapter a
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
 PUBLIC_OP_FIELDS_DROPPED = ("body", "initial_rules")
 
@@ -111,4 +112,23 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect):
     result["address_groups"] = render_result_address_groups(state, desired) if options.get("state", "present") == "present" else []
     result["warnings"] = warnings
     result["api_requests"] = counter.as_dict()
+    return result
+
+
+def _unprefix(errors, prefix="groups[0]."):
+    return [e[len(prefix):] if e.startswith(prefix) else e.replace("groups[0]", "(group)") for e in errors]
+
+
+def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect):
+    """``reconcile`` for one group whose fields are given at the top level."""
+    options = dict(options, purge_groups=False)
+    try:
+        result = reconcile({"groups": [group]}, options, auth, check_mode, connect=connect)
+    except DeclarationError as exc:
+        raise DeclarationError(_unprefix(exc.errors))
+    except planner.PlanError as exc:
+        raise planner.PlanError(_unprefix(exc.errors))
+    groups = result.pop("security_groups")
+    result.pop("address_groups")
+    result["security_group"] = groups[0] if groups else None
     return result

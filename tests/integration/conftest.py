@@ -1,0 +1,200 @@
+"""Integration fixtures: the local cloud, real ansible-playbook runs, independent checks.
+
+Every outcome is verified with openstacksdk (``admin``/``demo`` fixtures),
+never with the module's own return value alone; request counts come from a
+counting proxy in front of Neutron.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+
+import openstack
+import pytest
+import yaml
+
+from counting_proxy import CountingProxy
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LOCALCLOUD = os.path.join(ROOT, "tests", "cloud", "localcloud")
+COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
+NEUTRON_URL = "http://127.0.0.1:9696"
+
+
+def _clouds_file():
+    path = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    if path and os.path.exists(path):
+        return path
+    output = subprocess.run([LOCALCLOUD, "env"], check=True, capture_output=True, text=True).stdout
+    for word in output.split():
+        if word.startswith("OS_CLIENT_CONFIG_FILE="):
+            return word.split("=", 1)[1].strip("'\"")
+    raise RuntimeError("tests/cloud/localcloud env printed no OS_CLIENT_CONFIG_FILE: %r" % output)
+
+
+def _ensure_collection_link():
+    link = os.path.join(COLLECTIONS, "ansible_collections", "netsec", "openstack")
+    if not os.path.islink(link) or os.readlink(link) != ROOT:
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(ROOT, link)
+
+
+_ensure_collection_link()
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+
+@pytest.fixture(scope="session")
+def proxy():
+    counting = CountingProxy(NEUTRON_URL).start()
+    yield counting
+    counting.stop()
+
+
+@pytest.fixture(scope="session")
+def clouds_file(tmp_path_factory, proxy):
+    """A clouds.yaml with the local clouds, plus ``-counted`` twins whose Neutron goes through the proxy."""
+    with open(_clouds_file()) as handle:
+        config = yaml.safe_load(handle)
+    for name in list(config["clouds"]):
+        twin = dict(config["clouds"][name])
+        twin["network_endpoint_override"] = proxy.url + "/"
+        config["clouds"][name + "-counted"] = twin
+    path = tmp_path_factory.mktemp("clouds") / "clouds.yaml"
+    path.write_text(yaml.safe_dump(config))
+    # openstacksdk in this process (the independent checks) reads the same file.
+    os.environ["OS_CLIENT_CONFIG_FILE"] = str(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def admin(clouds_file):
+    return openstack.connect(cloud="netsec-admin")
+
+
+@pytest.fixture(scope="session")
+def demo(clouds_file):
+    return openstack.connect(cloud="netsec-demo")
+
+
+@pytest.fixture
+def names(request):
+    """Unique names for this test's objects; everything named so is deleted afterwards."""
+    prefix = "t%s-" % uuid.uuid4().hex[:8]
+    yield lambda name: prefix + name
+    admin = request.getfixturevalue("admin")
+    _delete_groups(admin, lambda g: (g.name or "").startswith(prefix))
+    for address_group in admin.network.address_groups():
+        if (address_group.name or "").startswith(prefix):
+            try:
+                admin.network.delete_address_group(address_group.id, ignore_missing=True)
+            except openstack.exceptions.SDKException:
+                pass
+
+
+def _delete_groups(conn, predicate):
+    groups = [g for g in conn.network.security_groups() if predicate(g)]
+    for group in groups:
+        for port in conn.network.ports(security_groups=[group.id]):
+            conn.network.update_port(port, security_group_ids=[s for s in port.security_group_ids if s != group.id])
+    for group in groups:
+        try:
+            conn.network.delete_security_group(group.id, ignore_missing=True)
+        except openstack.exceptions.SDKException:
+            pass
+
+
+@pytest.fixture
+def scratch_project(admin):
+    """A fresh project the admin user may work in (for purge tests, which act on a whole project)."""
+    name = "netsec-test-%s" % uuid.uuid4().hex[:8]
+    project = admin.identity.create_project(name=name, domain_id="default")
+    user = admin.identity.find_user("admin", domain_id="default")
+    role = admin.identity.find_role("admin")
+    admin.identity.assign_project_role_to_user(project, user, role)
+    yield project
+    _delete_groups(admin, lambda g: g.project_id == project.id)
+    for address_group in admin.network.address_groups(project_id=project.id):
+        admin.network.delete_address_group(address_group.id, ignore_missing=True)
+    admin.identity.delete_project(project.id)
+
+
+class PlaybookRunner(object):
+    def __init__(self, clouds_file, workdir, proxy):
+        self.clouds_file = clouds_file
+        self.workdir = workdir
+        self.proxy = proxy
+        self.count = 0
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "OS_CLIENT_CONFIG_FILE": self.clouds_file,
+            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        })
+        return env
+
+    def run_task(self, module, args, check=False, diff=False, expect_failure=False, extra_args=()):
+        """Run one module task in a real playbook; return its registered result."""
+        self.count += 1
+        result_file = os.path.join(self.workdir, "result-%d.json" % self.count)
+        playbook = [{
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {"name": "module under test", module: args, "register": "result", "ignore_errors": True,
+                 "check_mode": check, "diff": diff},
+                {"name": "save the result", "ansible.builtin.copy": {
+                    "content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"},
+                 "check_mode": False, "diff": False},
+            ],
+        }]
+        path = os.path.join(self.workdir, "playbook-%d.yml" % self.count)
+        with open(path, "w") as handle:
+            yaml.safe_dump(playbook, handle)
+        self.proxy.reset()
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                   "-e", "ansible_python_interpreter=%s" % sys.executable, path] + list(extra_args)
+        completed = subprocess.run(command, env=self.env(), capture_output=True, text=True, cwd=self.workdir)
+        self.last_output = completed.stdout + completed.stderr
+        self.last_requests = self.proxy.counts()
+        if completed.returncode != 0 or not os.path.exists(result_file):
+            raise AssertionError("ansible-playbook failed (%d):\n%s" % (completed.returncode, self.last_output))
+        with open(result_file) as handle:
+            result = json.load(handle)
+        if expect_failure:
+            assert result.get("failed"), "expected the task to fail, got %s" % json.dumps(result, indent=1)
+        else:
+            assert not result.get("failed"), "task failed: %s" % result.get("msg")
+        return result
+
+
+@pytest.fixture
+def runner(clouds_file, tmp_path, proxy):
+    _ensure_collection_link()
+    return PlaybookRunner(clouds_file, str(tmp_path), proxy)
+
+
+@pytest.fixture(scope="session")
+def openstack_cli(clouds_file):
+    """Run the openstack CLI (an independent client) against the local cloud."""
+    executable = shutil.which("openstack") or os.path.join(os.path.dirname(sys.executable), "openstack")
+
+    def run(*args, cloud="netsec-admin"):
+        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file)
+        completed = subprocess.run([executable, "--os-cloud", cloud] + list(args) + ["-f", "json"],
+                                   env=env, capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise AssertionError("openstack %s failed: %s" % (" ".join(args), completed.stderr))
+        return json.loads(completed.stdout) if completed.stdout.strip() else None
+
+    return run
