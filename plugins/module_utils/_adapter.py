@@ -267,6 +267,87 @@ class Adapter(object):
             observed["address_group_usage"][address_group_id] = {"rules": [_rule_dict(r) for r in rules]}
         return observed
 
+    def observe_attachments(self, project_id, servers):
+        """Servers, their ports and the groups involved, in a constant number of list calls."""
+        listed = self._call("listing servers of project %s" % project_id,
+                            lambda: list(self.conn.compute.servers(details=True, all_projects=True,
+                                                                   project_id=project_id))
+                            if project_id != self.conn.current_project_id
+                            else list(self.conn.compute.servers(details=True)))
+        found = [{"id": s.id, "name": s.name, "project_id": s.project_id or project_id} for s in listed]
+        known = set(s["id"] for s in found) | set(s["name"] for s in found)
+        for entry in servers:
+            ref = entry["server"]
+            if ref not in known and looks_like_id(ref):
+                try:
+                    server = self.conn.compute.get_server(ref)
+                except sdk_exceptions.NotFoundException:
+                    continue
+                except sdk_exceptions.SDKException as exc:
+                    raise CloudError("looking up server %s failed: %s" % (ref, _error_text(exc)))
+                found.append({"id": server.id, "name": server.name, "project_id": server.project_id})
+        wanted_ids = set()
+        for entry in servers:
+            for server in found:
+                if entry["server"] in (server["id"], server["name"]):
+                    wanted_ids.add(server["id"])
+        ports = []
+        if wanted_ids:
+            ports = self._call("listing ports of the servers",
+                               lambda: list(self.conn.network.ports(device_id=sorted(wanted_ids))))
+        network_ids = sorted(set(p.network_id for p in ports))
+        network_names = {}
+        if network_ids:
+            for network in self._call("listing networks of the servers' ports",
+                                      lambda: list(self.conn.network.networks(id=network_ids))):
+                network_names[network.id] = network.name
+        port_dicts = [{
+            "id": p.id,
+            "name": p.name or "",
+            "device_id": p.device_id,
+            "project_id": p.project_id,
+            "network_id": p.network_id,
+            "network_name": network_names.get(p.network_id),
+            "fixed_ips": [ip.get("ip_address") for ip in p.fixed_ips or []],
+            "port_security_enabled": True if p.is_port_security_enabled is None else bool(p.is_port_security_enabled),
+            "security_group_ids": sorted(p.security_group_ids or []),
+        } for p in ports]
+        projects = sorted(set([project_id] + [s["project_id"] for s in found if s["id"] in wanted_ids and s["project_id"]]))
+        groups = {}
+        for project in projects:
+            for group in self._call("listing security groups of project %s" % project,
+                                    lambda: list(self.conn.network.security_groups(project_id=project))):
+                groups[group.id] = group
+        extra = set()
+        for entry in servers:
+            for ref in entry.get("security_groups") or []:
+                if looks_like_id(ref) and ref not in groups:
+                    extra.add(ref)
+        for port in port_dicts:
+            extra.update(g for g in port["security_group_ids"] if g not in groups)
+        if extra:
+            for group in self._call("looking up security groups by id",
+                                    lambda: list(self.conn.network.security_groups(id=sorted(extra)))):
+                groups[group.id] = group
+        return {
+            "servers": found,
+            "ports": port_dicts,
+            "groups": [{"id": g.id, "name": g.name, "project_id": g.project_id,
+                        "stateful": True if g.stateful is None else bool(g.stateful),
+                        "shared": bool(getattr(g, "is_shared", False))} for g in groups.values()],
+        }
+
+    def execute_attachments(self, ops):
+        done = []
+        for op in ops:
+            try:
+                self.conn.network.update_port(op["port"], security_group_ids=op["security_group_ids"])
+            except sdk_exceptions.SDKException as exc:
+                raise CloudError("setting the security groups of port %s (server %s) to %s failed: %s"
+                                 % (op["port"], op["server"], ", ".join(op["after"]) or "none", _error_text(exc)), done)
+            done.append(op)
+        return done
+
     # --- writes -------------------------------------------------------------
 
     def execute(self, plan, project_id):
