@@ -68,7 +68,7 @@ requirements:
   - openstacksdk >= 1.0
   - jsonschema >= 4.0
 notes:
-  - The modules run on the controller (or wherever the task is delegated to); the managed hosts need no OpenStack
-    libraries. Use C(hosts: localhost) or C(delegate_to: localhost).
+  - "The modules run on the controller (or wherever the task is delegated to); the managed hosts need no OpenStack
+    libraries. Use C(hosts: localhost) or C(delegate_to: localhost)."
   - Tested with openstacksdk 4.22 against Keystone 30 and Neutron 29 (OpenStack 2025.2).
 """

@@ -17,15 +17,20 @@ import traceback
 
 try:
     import openstack
+    from keystoneauth1 import exceptions as ksa_exceptions
     from openstack import exceptions as sdk_exceptions
     from openstack.network.v2 import address_group as sdk_address_group
     from openstack.network.v2 import security_group as sdk_security_group
 
     HAS_OPENSTACKSDK = True
     OPENSTACKSDK_IMPORT_ERROR = None
+    # Everything a cloud call can raise: SDK errors and keystoneauth's
+    # transport errors (connection refused, timeouts).
+    CLOUD_EXCEPTIONS = (sdk_exceptions.SDKException, ksa_exceptions.ClientException)
 except ImportError:
     HAS_OPENSTACKSDK = False
     OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
+    CLOUD_EXCEPTIONS = (Exception,)
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
@@ -129,7 +134,7 @@ class Adapter(object):
     def _call(self, what, func, *args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except sdk_exceptions.SDKException as exc:
+        except CLOUD_EXCEPTIONS as exc:
             raise CloudError("%s failed: %s" % (what, _error_text(exc)))
 
     # --- scope ------------------------------------------------------------
@@ -342,7 +347,7 @@ class Adapter(object):
         for op in ops:
             try:
                 self.conn.network.update_port(op["port"], security_group_ids=op["security_group_ids"])
-            except sdk_exceptions.SDKException as exc:
+            except CLOUD_EXCEPTIONS as exc:
                 raise CloudError("setting the security groups of port %s (server %s) to %s failed: %s"
                                  % (op["port"], op["server"], ", ".join(op["after"]) or "none", _error_text(exc)), done)
             done.append(op)
@@ -387,7 +392,7 @@ class Adapter(object):
         except CloudError as exc:
             exc.done = done
             raise
-        except sdk_exceptions.SDKException as exc:
+        except CLOUD_EXCEPTIONS as exc:
             raise CloudError("%s failed: %s" % (_describe(plan[index]), _error_text(exc)), done)
         return done, warnings
 

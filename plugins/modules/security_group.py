@@ -17,7 +17,7 @@ description:
     deletes, check and diff mode) holds here.
   - Remote groups named in rules resolve to existing groups of the project (or the group itself).
 author:
-  - netsec.openstack contributors
+  - netsec.openstack contributors (@netsec)
 extends_documentation_fragment:
   - netsec.openstack.openstack
   - netsec.openstack.attributes

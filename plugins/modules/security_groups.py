@@ -27,13 +27,13 @@ description:
   - Order of operations - create address groups and groups, bulk-create missing rules (one request per group),
     delete surplus rules, update group attributes, delete groups. Deletes of groups that ports use, or that other
     groups' rules reference (Neutron would silently delete those rules), are refused before any change.
-  - Groups and address groups the module creates carry the tag C(managed-by=netsec.openstack); declared existing
-    groups are adopted (tagged). Only tagged groups are ever deleted by O(purge_groups). The project's C(default)
-    group can be declared (its rules are managed) but is never deleted.
+  - Groups the module creates carry the tag C(managed-by=netsec.openstack); declared existing groups are adopted
+    (tagged). Only tagged groups are ever deleted by O(purge_groups). The project's C(default) group can be declared
+    (its rules are managed) but is never deleted.
   - Every declaration is validated before any API call; all errors are reported at once, each with its path such as
     C(groups[1].rules[3].port).
 author:
-  - netsec.openstack contributors
+  - netsec.openstack contributors (@netsec)
 extends_documentation_fragment:
   - netsec.openstack.openstack
   - netsec.openstack.attributes
@@ -61,9 +61,10 @@ options:
     default: true
   purge_groups:
     description:
-      - Delete groups and address groups of the scope project that carry the ownership tag
-        C(managed-by=netsec.openstack) and are not declared. Untagged groups and other projects' groups are never
-        touched.
+      - Delete security groups of the scope project that carry the ownership tag C(managed-by=netsec.openstack) and
+        are not declared. Untagged groups and other projects' groups are never touched.
+      - Neutron keeps no tags on address groups, so ownership of an address group can not be recorded; address
+        groups are deleted only when declared with O(state=absent).
     type: bool
     default: false
   address_groups:

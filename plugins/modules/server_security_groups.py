@@ -20,7 +20,7 @@ description:
   - Everything is resolved and checked before any change - unknown or ambiguous servers and groups, ports with port
     security disabled, groups of another project the port can not use, stateful and stateless groups mixed on one port.
 author:
-  - netsec.openstack contributors
+  - netsec.openstack contributors (@netsec)
 extends_documentation_fragment:
   - netsec.openstack.openstack
   - netsec.openstack.attributes
