@@ -186,10 +186,11 @@ def plan_attachments(servers, observed, default_mode="exact"):
                                                port.get("project_id")))
             statefulness = set(bool(group_by_id[g].get("stateful", True)) for g in after if g in group_by_id)
             if len(statefulness) > 1:
+                kinds = ", ".join("%s=%s" % (group_by_id[g]["name"],
+                                             "stateful" if group_by_id[g].get("stateful", True) else "stateless")
+                                  for g in after if g in group_by_id)
                 errors.append("%s: port %s would mix stateful and stateless groups (%s); Neutron refuses that"
-                              % (path, port["id"], ", ".join("%s=%s" % (group_by_id[g]["name"],
-                                                                      "stateful" if group_by_id[g].get("stateful", True)
-                                                                      else "stateless") for g in after)))
+                              % (path, port["id"], kinds))
                 continue
 
             def names(ids):

@@ -426,8 +426,8 @@ def make_plan(desired, observed, options):
 
 def _describe_rule(rule, names):
     key = model.key_from_neutron(rule)
-    text = model.key_to_declaration(key, "", lambda ref: names.group(ref) if key.remote_kind == model.REMOTE_GROUP
-                                     else names.address_group(ref))
+    name_of = names.group if key.remote_kind == model.REMOTE_GROUP else names.address_group
+    text = model.key_to_declaration(key, "", name_of)
     parts = [text["direction"], text["ethertype"], str(text["protocol"])]
     if "port" in text:
         parts.append(str(text["port"]))
@@ -555,7 +555,7 @@ def render_group(group, names):
         "description": group.get("description") or "",
         "stateful": bool(group.get("stateful", True)),
         "tags": sorted(group.get("tags") or []),
-        "rules": [rule for _, rule in rules],
+        "rules": [rule for _order, rule in rules],
     }
 
 

@@ -314,7 +314,8 @@ def rule_errors(rule, path):
             err("port_range_min", "ports need a port protocol (%s); protocol is %s" % (", ".join(sorted(model.PORT_PROTOCOLS)), protocol or "any"))
     if has_icmp:
         if not is_icmp:
-            err("icmp_type" if rule.get("icmp_type") is not None else "icmp_code", "icmp_type/icmp_code need protocol icmp or ipv6-icmp; protocol is %s" % (protocol or "any"))
+            field = "icmp_type" if rule.get("icmp_type") is not None else "icmp_code"
+            err(field, "icmp_type/icmp_code need protocol icmp or ipv6-icmp; protocol is %s" % (protocol or "any"))
         elif rule.get("icmp_code") is not None and rule.get("icmp_type") is None:
             err("icmp_code", "icmp_code needs icmp_type")
     return errors

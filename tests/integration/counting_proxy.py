@@ -75,7 +75,7 @@ class CountingProxy(object):
         with self.lock:
             requests = list(self.requests)
         by_method = {}
-        for method, _ in requests:
+        for method, _path in requests:
             by_method[method] = by_method.get(method, 0) + 1
         writes = sum(v for k, v in by_method.items() if k not in ("GET", "HEAD"))
         return {"total": len(requests), "writes": writes, "by_method": by_method, "requests": requests}

@@ -39,16 +39,16 @@ def seed_declaration(names):
         "groups": [
             {"name": names("web"), "description": "Public web tier", "stateful": True, "tags": ["tier=web"],
              "rules": [
-                 {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
-                 {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
-                 {"protocol": "udp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-                 {"protocol": "icmp", "ethertype": "IPv6"},
-                 {"protocol": "tcp", "port": 5432, "remote_address_group": names("db-clients")},
-                 {"direction": "egress", "ethertype": "IPv4"},
-                 {"direction": "egress", "ethertype": "IPv6"},
-             ]},
-            {"name": names("bastion"),
-             "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]},
+                {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
+                {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
+                {"protocol": "udp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+                {"protocol": "icmp", "ethertype": "IPv6"},
+                {"protocol": "tcp", "port": 5432, "remote_address_group": names("db-clients")},
+                {"direction": "egress", "ethertype": "IPv4"},
+                {"direction": "egress", "ethertype": "IPv6"},
+            ]},
+            {"name": names("bastion"), "rules": [
+                {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]},
         ],
     }
 
@@ -230,7 +230,10 @@ def test_check_mode_plans_exactly_what_the_real_run_does(runner, admin, names):
     assert sorted(g.id for g in admin.network.security_groups()) == before
     real = runner.run_task(MODULE, dict(cloud="netsec-admin", **declaration), diff=True)
     assert checked["changed"] is True and real["changed"] is True
-    strip = lambda plan: [dict((k, v) for k, v in op.items() if k not in ("id", "group_ref", "ref")) for op in plan]
+
+    def strip(plan):
+        return [dict((k, v) for k, v in op.items() if k not in ("id", "group_ref", "ref")) for op in plan]
+
     assert strip(checked["plan"]) == strip(real["plan"])
     assert checked["diff"] == real["diff"]
     assert runner.run_task(MODULE, dict(cloud="netsec-admin", **declaration), check=True)["changed"] is False

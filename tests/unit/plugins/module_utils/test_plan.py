@@ -79,24 +79,24 @@ def test_identical_state_plans_nothing_whatever_the_spelling():
         {"protocol": "udp", "port": "1-65535", "remote_ip_prefix": "192.0.2.7"},
         {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"},
     ]}]}
-    plan, _ = plan_for(declaration, observed([existing]))
+    plan, _warnings = plan_for(declaration, observed([existing]))
     assert plan == []
 
 
 def test_purge_rules_off_keeps_undeclared_rules():
     existing = group("g1", "web", rules=egress())
-    plan, _ = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]},
-                       observed([existing]), purge_rules=False)
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]},
+                               observed([existing]), purge_rules=False)
     assert actions(plan) == ["create_rule"]
-    plan, _ = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]}, observed([existing]))
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]}, observed([existing]))
     assert actions(plan) == ["create_rule", "delete_rule", "delete_rule"]
 
 
 def test_description_change_replaces_the_rule_delete_first():
     existing = group("g1", "web", rules=[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
                                           "port_range_min": 22, "port_range_max": 22, "description": "old"}])
-    plan, _ = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]},
-                       observed([existing]))
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]},
+                               observed([existing]))
     assert actions(plan) == ["delete_rule", "create_rule"]
     assert plan[0]["id"] == "g1-r0" and "description changes" in plan[0]["reason"]
     assert plan[1]["body"]["description"] == "new"
@@ -104,8 +104,8 @@ def test_description_change_replaces_the_rule_delete_first():
 
 def test_group_attributes_and_adoption():
     existing = group("g1", "web", rules=[], tags=["team=a"], description="old", stateful=True)
-    plan, _ = plan_for({"groups": [{"name": "web", "description": "new", "stateful": False, "tags": ["team=b"]}]},
-                       observed([existing]))
+    plan, _warnings = plan_for({"groups": [{"name": "web", "description": "new", "stateful": False, "tags": ["team=b"]}]},
+                               observed([existing]))
     assert actions(plan) == ["update_group"]
     changes = plan[0]["changes"]
     assert changes["description"] == {"before": "old", "after": "new"}
@@ -116,7 +116,7 @@ def test_group_attributes_and_adoption():
 
 def test_omitted_group_attributes_are_left_alone_but_ownership_is_added():
     existing = group("g1", "web", tags=["team=a"], description="kept")
-    plan, _ = plan_for({"groups": [{"name": "web"}]}, observed([existing]))
+    plan, _warnings = plan_for({"groups": [{"name": "web"}]}, observed([existing]))
     assert actions(plan) == ["update_group"]
     assert plan[0]["changes"] == {"tags": {"before": ["team=a"], "after": [model.OWNER_TAG, "team=a"]}}
 
@@ -127,7 +127,7 @@ def test_purge_groups_deletes_only_our_tagged_groups_of_the_scope():
     foreign = group("g3", "other-project", tags=[model.OWNER_TAG], project="p2")
     default = group("g4", "default", tags=[model.OWNER_TAG])
     state = observed([ours, untagged, foreign, default], usage={"g1": {"ports": [], "rules": []}})
-    plan, _ = plan_for({"groups": []}, state, purge_groups=True)
+    plan, _warnings = plan_for({"groups": []}, state, purge_groups=True)
     assert [(op["action"], op["id"]) for op in plan] == [("delete_group", "g1")]
 
 
@@ -147,7 +147,7 @@ def test_delete_refused_when_other_groups_reference_it_unless_the_plan_removes_t
         plan_for({"groups": [{"name": "bastion"}]}, state, state="absent")
     assert "silently delete" in str(info.value) and "r9" in str(info.value)
     # Both deleted together: fine.
-    plan, _ = plan_for({"groups": [{"name": "bastion"}, {"name": "web"}]}, state, state="absent")
+    plan, _warnings = plan_for({"groups": [{"name": "bastion"}, {"name": "web"}]}, state, state="absent")
     assert actions(plan) == ["delete_group", "delete_group"]
 
 
@@ -178,7 +178,7 @@ def test_ambiguous_and_unknown_names_fail_before_any_change():
 
 def test_remote_group_by_id_outside_the_scope():
     state = observed([], known_groups={"ext-1": {"id": "ext-1", "name": "shared", "project_id": "p9"}})
-    plan, _ = plan_for({"groups": [{"name": "web", "rules": [{"remote_group": "ext-1"}]}]}, state)
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"remote_group": "ext-1"}]}]}, state)
     create = [op for op in plan if op["action"] == "create_rule"][0]
     assert create["body"]["remote_group_id"] == "ext-1" and create["rule"]["remote_group"] == "shared"
 
@@ -189,7 +189,7 @@ def test_address_groups_create_update_and_reference():
     declaration = {"address_groups": [{"name": "clients", "addresses": ["10.0.0.2", "10.0.0.3"]},
                                       {"name": "new", "addresses": ["2001:db8::/64"]}],
                    "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": "new"}]}]}
-    plan, _ = plan_for(declaration, observed([], [existing]))
+    plan, _warnings = plan_for(declaration, observed([], [existing]))
     assert actions(plan)[:3] == ["create_address_group", "update_address_group", "create_group"]
     update = plan[1]
     assert update["add_addresses"] == ["10.0.0.3/32"] and update["remove_addresses"] == ["10.0.0.1/32"]
@@ -199,7 +199,7 @@ def test_address_groups_create_update_and_reference():
 
 def test_unknown_templates_are_assumed_and_said():
     state = observed(templates=None)
-    plan, _ = plan_for({"groups": [{"name": "web"}]}, state)
+    plan, _warnings = plan_for({"groups": [{"name": "web"}]}, state)
     assert plan[0]["initial_rules_assumed"] is True
     assert actions(plan) == ["create_group", "delete_rule", "delete_rule"]
 
@@ -209,7 +209,7 @@ def test_diff_before_and_after():
     declaration = {"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22}]}]}
     state = observed([existing])
     desired = parse_declaration(declaration)
-    plan, _ = planner.make_plan(desired, state, {"state": "present"})
+    plan, _warnings = planner.make_plan(desired, state, {"state": "present"})
     result = planner.diff(desired, state, plan)
     assert [r["protocol"] for r in result["before"]["security_groups"][0]["rules"]] == ["any", "any"]
     assert result["after"]["security_groups"][0]["rules"] == [
@@ -220,8 +220,8 @@ def test_plan_is_json_serialisable_and_inputs_are_not_mutated():
     import json
     state = observed([group("g1", "web", rules=egress())])
     before = copy.deepcopy(state)
-    plan, _ = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22}]},
-                                   {"name": "new", "rules": [{"remote_group": "web"}]}]}, state)
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22}]},
+                                           {"name": "new", "rules": [{"remote_group": "web"}]}]}, state)
     json.dumps(plan)
     assert state == before
 
@@ -314,18 +314,18 @@ def test_applying_a_plan_then_planning_again_yields_nothing(scenario):
     desired = parse_declaration(declaration) if _parses(declaration) else None
     if desired is None:
         return
-    candidates, _ = planner.deletion_candidates(desired, state, options)
+    candidates, _address_groups = planner.deletion_candidates(desired, state, options)
     for gid in candidates:
         referencing = [r for g in groups for r in g["rules"] if r.get("remote_group_id") == gid]
         state["usage"][gid] = {"ports": [], "rules": referencing}
     try:
-        plan, _ = planner.make_plan(desired, state, options)
+        plan, _warnings = planner.make_plan(desired, state, options)
     except planner.PlanError:
         return  # refused (e.g. a cascade); nothing to apply
     after = planner.simulate(state, plan)
     after["templates"] = templates
     after["usage"] = dict((g["id"], {"ports": [], "rules": []}) for g in after["groups"])
-    again, _ = planner.make_plan(desired, after, options)
+    again, _warnings = planner.make_plan(desired, after, options)
     assert again == [], again
 
 
