@@ -7,13 +7,26 @@ credentials in the OS_* environment:
     python bootstrap.py resources   # image and flavor (needs Glance and Nova)
 
 Idempotent: finds before it creates, so a second run changes nothing.
+
+    python3 bootstrap.py check keystone|resources
+
+answers the same question cheaply on a restart: exit 0 when everything is
+already there. It needs only the standard library (any python3), a few HTTP
+requests with the service users' own credentials instead of an openstacksdk
+import, so a restart skips the seeding runs.
 """
 
+import json
 import os
 import sys
 import time
+import urllib.error
+import urllib.request
 
-import openstack
+try:
+    import openstack
+except ImportError:  # `check` runs with a plain python3
+    openstack = None
 
 DOMAIN = "default"
 REGION = os.environ.get("OS_REGION_NAME", "RegionOne")
@@ -161,7 +174,68 @@ def ensure_flavor(conn):
         print("created flavor %s" % FLAVOR)
 
 
+def _request(method, url, token=None, body=None):
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["X-Auth-Token"] = token
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.headers, json.loads(resp.read() or b"null")
+
+
+def _token(name, password):
+    """(token, roles, catalog) of a service user scoped to project service."""
+    body = {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": name, "password": password, "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": "service", "domain": {"name": "Default"}}}}}
+    headers, data = _request(
+        "POST", os.environ["OS_AUTH_URL"].rstrip("/") + "/auth/tokens", body=body)
+    token = data["token"]
+    return (headers["X-Subject-Token"], {r["name"] for r in token["roles"]},
+            token.get("catalog", []))
+
+
+def _endpoints(catalog, stype):
+    return {(e["interface"], e["region_id"]): e["url"]
+            for svc in catalog if svc["type"] == stype for e in svc["endpoints"]}
+
+
+def check(phase):
+    """True when `phase` has nothing to do (see the module docstring)."""
+    try:
+        tokens = {}
+        for name, password in USERS.items():
+            token, roles, catalog = _token(name, password)
+            if not set(ROLES) <= roles:
+                return False
+            tokens[name] = token
+        for _name, (stype, url, _desc) in SERVICES.items():
+            want = {(i, REGION): url for i in ("public", "internal", "admin")}
+            if _endpoints(catalog, stype) != want:
+                return False
+        token = tokens["nova"]
+        if phase == "keystone":
+            net = _endpoints(catalog, "network")[("public", REGION)].rstrip("/")
+            _, nets = _request("GET", net + "/v2.0/networks?name=" + NETWORK, token)
+            nets = nets["networks"]
+            return len(nets) == 1 and nets[0]["shared"] and bool(nets[0]["subnets"])
+        if phase == "resources":
+            _, images = _request(
+                "GET", SERVICES["glance"][1] + "/v2/images?name=" + IMAGE, token)
+            _, flavors = _request(
+                "GET", SERVICES["nova"][1] + "/flavors?is_public=None", token)
+            return ([i["status"] for i in images["images"]] == ["active"]
+                    and FLAVOR in {f["name"] for f in flavors["flavors"]})
+    except (urllib.error.URLError, OSError, KeyError, ValueError):
+        return False
+    raise SystemExit("unknown phase %r" % phase)
+
+
 def main(argv):
+    if argv[1:2] == ["check"]:
+        return 0 if check(argv[2]) else 1
     phases = argv[1:] or ["keystone", "resources"]
     conn = connect()
     for phase in phases:
