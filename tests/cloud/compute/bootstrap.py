@@ -8,7 +8,7 @@ credentials in the OS_* environment:
 
 Idempotent: finds before it creates, so a second run changes nothing.
 
-    python3 bootstrap.py check keystone|resources
+    python3 bootstrap.py check [keystone] [resources]
 
 answers the same question cheaply on a restart: exit 0 when everything is
 already there. It needs only the standard library (any python3), a few HTTP
@@ -202,8 +202,8 @@ def _endpoints(catalog, stype):
             for svc in catalog if svc["type"] == stype for e in svc["endpoints"]}
 
 
-def check(phase):
-    """True when `phase` has nothing to do (see the module docstring)."""
+def check(phases):
+    """True when `phases` have nothing to do (see the module docstring)."""
     try:
         tokens = {}
         for name, password in USERS.items():
@@ -216,26 +216,35 @@ def check(phase):
             if _endpoints(catalog, stype) != want:
                 return False
         token = tokens["nova"]
-        if phase == "keystone":
-            net = _endpoints(catalog, "network")[("public", REGION)].rstrip("/")
-            _, nets = _request("GET", net + "/v2.0/networks?name=" + NETWORK, token)
-            nets = nets["networks"]
-            return len(nets) == 1 and nets[0]["shared"] and bool(nets[0]["subnets"])
-        if phase == "resources":
-            _, images = _request(
-                "GET", SERVICES["glance"][1] + "/v2/images?name=" + IMAGE, token)
-            _, flavors = _request(
-                "GET", SERVICES["nova"][1] + "/flavors?is_public=None", token)
-            return ([i["status"] for i in images["images"]] == ["active"]
-                    and FLAVOR in {f["name"] for f in flavors["flavors"]})
+        for phase in phases:
+            if phase == "keystone":
+                net = _endpoints(catalog, "network")[("public", REGION)].rstrip("/")
+                _, nets = _request(
+                    "GET", net + "/v2.0/networks?name=" + NETWORK, token)
+                nets = nets["networks"]
+                if not (len(nets) == 1 and nets[0]["shared"]
+                        and nets[0]["subnets"]):
+                    return False
+            elif phase == "resources":
+                _, images = _request(
+                    "GET", SERVICES["glance"][1] + "/v2/images?name=" + IMAGE,
+                    token)
+                _, flavors = _request(
+                    "GET", SERVICES["nova"][1] + "/flavors?is_public=None",
+                    token)
+                if not ([i["status"] for i in images["images"]] == ["active"]
+                        and FLAVOR in {f["name"] for f in flavors["flavors"]}):
+                    return False
+            else:
+                raise SystemExit("unknown phase %r" % phase)
+        return True
     except (urllib.error.URLError, OSError, KeyError, ValueError):
         return False
-    raise SystemExit("unknown phase %r" % phase)
 
 
 def main(argv):
     if argv[1:2] == ["check"]:
-        return 0 if check(argv[2]) else 1
+        return 0 if check(argv[2:]) else 1
     phases = argv[1:] or ["keystone", "resources"]
     conn = connect()
     for phase in phases:
