@@ -342,6 +342,54 @@ class Adapter(object):
                         "shared": bool(getattr(g, "is_shared", False))} for g in groups.values()],
         }
 
+    def observe_inventory(self, project_id=None, with_servers=True):
+        """The live state of a scope as plain dicts, in a constant number of list calls.
+
+        ``project_id`` None means every project the credentials can see (all of them for an
+        admin).  Returns {groups (with rules), address_groups, ports, servers, networks}.
+        """
+        query = {} if project_id is None else {"project_id": project_id}
+        groups = [_group_dict(g) for g in self._call(
+            "listing security groups", lambda: list(self.conn.network.security_groups(**query)))]
+        address_groups = [_address_group_dict(a) for a in self._call(
+            "listing address groups", lambda: list(self.conn.network.address_groups(**query)))]
+        ports = self._call("listing ports", lambda: list(self.conn.network.ports(**query)))
+        networks = dict((n.id, n.name) for n in self._call("listing networks",
+                                                           lambda: list(self.conn.network.networks())))
+        servers = []
+        if with_servers:
+            try:
+                if project_id is None:
+                    listed = list(self.conn.compute.servers(details=True, all_projects=True))
+                elif project_id == self.conn.current_project_id:
+                    listed = list(self.conn.compute.servers(details=True))
+                else:
+                    listed = list(self.conn.compute.servers(details=True, all_projects=True, project_id=project_id))
+                servers = [{"id": s.id, "name": s.name, "project_id": s.project_id} for s in listed]
+            except sdk_exceptions.ForbiddenException:
+                listed = list(self.conn.compute.servers(details=True))
+                servers = [{"id": s.id, "name": s.name, "project_id": s.project_id} for s in listed]
+            except CLOUD_EXCEPTIONS as exc:
+                raise CloudError("listing servers failed: %s" % _error_text(exc))
+        return {
+            "project_id": project_id,
+            "groups": groups,
+            "address_groups": address_groups,
+            "ports": [{
+                "id": p.id,
+                "name": p.name or "",
+                "device_id": p.device_id,
+                "device_owner": p.device_owner,
+                "project_id": p.project_id,
+                "network_id": p.network_id,
+                "network_name": networks.get(p.network_id),
+                "fixed_ips": [ip.get("ip_address") for ip in p.fixed_ips or []],
+                "port_security_enabled": True if p.is_port_security_enabled is None else bool(p.is_port_security_enabled),
+                "security_group_ids": sorted(p.security_group_ids or []),
+            } for p in ports],
+            "servers": servers,
+        }
+
     def execute_attachments(self, ops):
         done = []
         for op in ops:

@@ -189,9 +189,9 @@ def openstack_cli(clouds_file):
     """Run the openstack CLI (an independent client) against the local cloud."""
     executable = shutil.which("openstack") or os.path.join(os.path.dirname(sys.executable), "openstack")
 
-    def run(*args, cloud="netsec-admin"):
+    def run(*args, cloud="netsec-admin", output=True):
         env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file)
-        completed = subprocess.run([executable, "--os-cloud", cloud] + list(args) + ["-f", "json"],
+        completed = subprocess.run([executable, "--os-cloud", cloud] + list(args) + (["-f", "json"] if output else []),
                                    env=env, capture_output=True, text=True, check=False)
         if completed.returncode != 0:
             raise AssertionError("openstack %s failed: %s" % (" ".join(args), completed.stderr))

@@ -99,7 +99,7 @@ def test_drift_from_outside_is_repaired(runner, admin, two_servers, three_groups
     web, ssh, debug = three_groups
     args = dict(cloud="netsec-admin", server=server.name, security_groups=[web])
     runner.run_task(MODULE, args)
-    openstack_cli("server", "add", "security", "group", server.id, debug)
+    openstack_cli("server", "add", "security", "group", server.id, debug, output=False)
     assert server_show_groups(openstack_cli, server.id) == sorted([web, debug])
     repaired = runner.run_task(MODULE, args)
     assert repaired["changed"] is True and repaired["plan"][0]["before"] == sorted([web, debug])
