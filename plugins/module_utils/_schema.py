@@ -63,6 +63,8 @@ RULE_SCHEMA = {
         "remote_group": {"type": "string", "minLength": 1},
         "remote_address_group": {"type": "string", "minLength": 1},
         "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
+        # Audit findings (stable ids) the user accepts for this rule; not part of the rule.
+        "audit_waive": {"type": "array", "items": {"type": "string", "minLength": 1}},
     },
 }
 

@@ -171,6 +171,12 @@ options:
           description:
             description: The rule's description. Not part of its identity; a change replaces the rule.
             type: str
+          audit_waive:
+            description:
+              - Ids of audit findings accepted for this rule (see M(netsec.openstack.security_groups_audit)). Not sent
+                to the cloud and not part of the rule.
+            type: list
+            elements: str
 notes:
   - At most one of O(groups[].rules[].remote_ip_prefix), O(groups[].rules[].remote_group) and
     O(groups[].rules[].remote_address_group) per rule.
