@@ -1,0 +1,512 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsec.openstack contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit checks over security groups (private to this collection).
+
+Pure code, no I/O.  ``audit`` runs every check over a ``_access.Model``
+(declarations or live inventory) and returns findings, each::
+
+    {id, check, severity, group, rule, path, message, hint, waived, waiver}
+
+Finding ids are deterministic and readable: ``<check>:<group>`` for checks
+about a whole group, ``<check>:<group>:<rule text>`` for checks about a rule,
+where the rule text is the canonical ``direction/ethertype/protocol/ports/remote``
+(``ingress/IPv4/tcp/22/any``, ``egress/IPv6/any/all/group=web``).  The same
+rule has the same id whether it is audited in a declarations file or live.
+
+A finding is waived by listing its id, or its check name (every finding of
+that check for the rule), in the rule's ``audit_waive`` (declarations), or in
+a group tag ``audit-waive:<id or check>`` (declarations and live; a check name
+there waives that check for the whole group).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
+from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+
+SEVERITIES = ("low", "medium", "high")
+SEVERITY_RANK = {"none": 99, "low": 1, "medium": 2, "high": 3}
+WAIVER_TAG_PREFIX = "audit-waive:"
+
+# Administrative and database services that should never be open to the world.
+DEFAULT_ADMIN_PORTS = {
+    22: "SSH",
+    23: "Telnet",
+    135: "MS RPC",
+    139: "NetBIOS",
+    445: "SMB",
+    1433: "SQL Server",
+    1521: "Oracle",
+    2049: "NFS",
+    2375: "Docker API",
+    2376: "Docker API (TLS)",
+    2379: "etcd",
+    2380: "etcd peers",
+    3306: "MySQL",
+    3389: "RDP",
+    5432: "PostgreSQL",
+    5601: "Kibana",
+    5900: "VNC",
+    5984: "CouchDB",
+    5985: "WinRM",
+    5986: "WinRM (TLS)",
+    6379: "Redis",
+    6443: "Kubernetes API",
+    9042: "Cassandra",
+    9200: "Elasticsearch",
+    9300: "Elasticsearch transport",
+    10250: "kubelet",
+    11211: "memcached",
+    15672: "RabbitMQ management",
+    27017: "MongoDB",
+}
+
+# Destination ports replies go to (Linux 32768-60999, Windows and IANA 49152-65535).
+EPHEMERAL_PORTS = (32768, 65535)
+ICMP_ECHO_REPLY = {"icmp": (8, 0), "ipv6-icmp": (128, 129)}
+SYMMETRIC_TAG = "audit:symmetric"
+
+CHECKS = {
+    "world-admin-port": ("high", "ingress from anywhere to an administrative or database port"),
+    "world-any-protocol": ("high", "ingress of every protocol from anywhere"),
+    "stateless-no-reply": ("medium", "a stateless group without the rule its replies need"),
+    "foreign-remote-group": ("medium", "a rule referencing a group or address group of another project"),
+    "shadowed-rule": ("low", "a rule fully covered by another rule of the same group"),
+    "asymmetric-family": ("low", "open on one IP family but not the other"),
+    "unused-group": ("low", "a group no port wears"),
+}
+
+
+class AuditError(ValueError):
+    """Bad audit options (admin_ports...)."""
+
+
+def parse_admin_ports(values):
+    """admin_ports option -> [(low, high, label)]; None means the default list."""
+    if values is None:
+        return [(port, port, "%d (%s)" % (port, name)) for port, name in sorted(DEFAULT_ADMIN_PORTS.items())]
+    result = []
+    errors = []
+    for index, value in enumerate(values):
+        text = str(value).strip()
+        match = re.match(r"^([0-9]+)(?:\s*-\s*([0-9]+))?$", text)
+        if isinstance(value, bool) or not match:
+            errors.append("admin_ports[%d]: %r is not a port or a range 'min-max'" % (index, value))
+            continue
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) else low
+        if not 1 <= low <= high <= 65535:
+            errors.append("admin_ports[%d]: %r is not within 1-65535 (or is reversed)" % (index, value))
+            continue
+        name = DEFAULT_ADMIN_PORTS.get(low) if low == high else None
+        label = text if name is None else "%d (%s)" % (low, name)
+        result.append((low, high, label))
+    if errors:
+        raise AuditError("; ".join(errors))
+    return result
+
+
+def _is_world(source, ethertype):
+    """Whether a source admits every address of the family (no prefix, a /0, or an address group spanning it)."""
+    return source.networks is not None and access.WORLD[ethertype] in access._collapse(source.networks)
+
+
+def finding_id(check, group, rule=None):
+    if rule is None:
+        return "%s:%s" % (check, group)
+    return "%s:%s:%s" % (check, group, access.rule_text(rule.key))
+
+
+def _finding(check, group, rule, message, hint, severity=None):
+    shown_rule = None
+    path = group.path
+    if rule is not None:
+        shown_rule = access.render_rule(rule)
+        path = rule.ref.get("path", path)
+    return {
+        "id": finding_id(check, group.name, rule),
+        "check": check,
+        "severity": severity or CHECKS[check][0],
+        "group": group.name,
+        "group_id": group.id,
+        "rule": shown_rule,
+        "path": path,
+        "message": message,
+        "hint": hint,
+        "waived": False,
+        "waiver": None,
+    }
+
+
+def _covers_source(wide, narrow):
+    """Whether source ``wide`` admits everything ``narrow`` does (see docs/access-and-audit.md).
+
+    Anywhere covers every source; a CIDR covers the CIDRs inside it; a remote group or an address
+    group covers only itself, since their members change without the rules changing.
+    """
+    if wide.kind == access.SOURCE_CIDR and any(n.prefixlen == 0 for n in wide.networks):
+        return True
+    if wide.kind != narrow.kind:
+        return False
+    if wide.kind == access.SOURCE_CIDR:
+        return all(any(n.version == w.version and n.subnet_of(w) for w in wide.networks) for n in narrow.networks)
+    return wide.name == narrow.name
+
+
+def covers(wide, narrow):
+    """Rule ``wide`` admits everything rule ``narrow`` admits (same direction and ethertype)."""
+    a, b = wide.key, narrow.key
+    if a.direction != b.direction or a.ethertype != b.ethertype:
+        return False
+    if a.protocol is not None:
+        if a.protocol != b.protocol:
+            return False
+        low, high = access.axis_of(a)
+        narrow_low, narrow_high = access.axis_of(b)
+        if not (low <= narrow_low and narrow_high <= high):
+            return False
+    return _covers_source(wide.source, narrow.source)
+
+
+def _admin_ports_in(key, admin_ports):
+    if key.protocol not in model.PORT_PROTOCOLS:
+        return []
+    low, high = access.axis_of(key)
+    return [label for first, last, label in admin_ports if first <= high and low <= last]
+
+
+def check_world(group, admin_ports):
+    findings = []
+    for rule in group.rules:
+        key = rule.key
+        if key.direction != "ingress" or not _is_world(rule.source, key.ethertype):
+            continue
+        world = model.ANY_PREFIX[key.ethertype]
+        if key.protocol is None:
+            findings.append(_finding(
+                "world-any-protocol", group, rule,
+                "group %s admits every protocol and port from %s (%s)" % (group.name, world, access.rule_text(key)),
+                "restrict the rule to the protocols and ports the service needs, or to a remote group or the "
+                "prefixes of your clients"))
+            continue
+        exposed = _admin_ports_in(key, admin_ports)
+        if exposed:
+            findings.append(_finding(
+                "world-admin-port", group, rule,
+                "group %s admits %s from %s to administrative/database port%s %s"
+                % (group.name, key.protocol, world, "s" if len(exposed) > 1 else "", ", ".join(exposed)),
+                "admit these ports only from a bastion (remote_group) or your office prefixes (remote_ip_prefix / "
+                "remote_address_group); if this is intended, waive the finding with audit_waive"))
+    return findings
+
+
+def check_shadowed(group):
+    findings = []
+    for rule in group.rules:
+        for other in group.rules:
+            if other is rule or other.key == rule.key or not covers(other, rule):
+                continue
+            where = other.ref.get("path") or other.ref.get("id")
+            findings.append(_finding(
+                "shadowed-rule", group, rule,
+                "rule %s of group %s admits nothing that rule %s (%s) does not already admit"
+                % (access.rule_text(rule.key), group.name, access.rule_text(other.key), where),
+                "delete this rule, or narrow the wider rule if this one states the intent"))
+            break
+    return findings
+
+
+def _counterpart_exists(rule, rules):
+    """Whether some rule of the other family admits what ``rule`` admits (prefixes aside)."""
+    key = rule.key
+    other = "IPv6" if key.ethertype == "IPv4" else "IPv4"
+    protocol = key.protocol
+    if protocol in model.ICMP_PROTOCOLS:
+        protocol = "ipv6-icmp" if other == "IPv6" else "icmp"
+    for candidate in rules:
+        wide = candidate.key
+        if wide.direction != key.direction or wide.ethertype != other:
+            continue
+        if wide.protocol is not None:
+            if wide.protocol != protocol:
+                continue
+            if protocol not in model.ICMP_PROTOCOLS:
+                # ICMP types differ between the families: any rule of the protocol counts.
+                low, high = access.axis_of(wide)
+                narrow_low, narrow_high = access.axis_of(key)
+                if not (low <= narrow_low and narrow_high <= high):
+                    continue
+        wide_source, source = candidate.source, rule.source
+        if wide_source.kind == access.SOURCE_CIDR and _is_world(wide_source, other):
+            return True
+        if source.kind == access.SOURCE_CIDR:
+            # Prefixes of the two families can not be compared: any prefix rule counts, except
+            # that anywhere needs anywhere.
+            if wide_source.kind == access.SOURCE_CIDR and not _is_world(source, key.ethertype):
+                return True
+            continue
+        if wide_source.kind == source.kind and wide_source.name == source.name:
+            return True
+    return False
+
+
+def check_asymmetric(group):
+    """Open on one family only: any-source ingress always; every rule with the audit:symmetric tag."""
+    symmetric = SYMMETRIC_TAG in group.tags
+    findings = []
+    for rule in group.rules:
+        key = rule.key
+        world = _is_world(rule.source, key.ethertype)
+        if not symmetric and not (world and key.direction == "ingress"):
+            continue
+        if _counterpart_exists(rule, group.rules):
+            continue
+        other = "IPv6" if key.ethertype == "IPv4" else "IPv4"
+        reason = "the group is tagged %s" % SYMMETRIC_TAG if symmetric else "the rule admits everyone on %s" % key.ethertype
+        findings.append(_finding(
+            "asymmetric-family", group, rule,
+            "rule %s of group %s has no %s counterpart (%s)" % (access.rule_text(key), group.name, other, reason),
+            "add the same rule with ethertype %s (remote_ip_prefix %s for anywhere), or waive the finding if %s is "
+            "not meant to be reachable" % (other, model.ANY_PREFIX[other], other)))
+    return findings
+
+
+def check_unused(groups, wearers):
+    """Groups no port (live) or no server of the declarations (offline) wears."""
+    if wearers is None:
+        return []
+    findings = []
+    for group in groups:
+        if group.name == model.DEFAULT_GROUP_NAME:
+            continue
+        if not wearers.get(group.id if group.id is not None else group.name):
+            findings.append(_finding(
+                "unused-group", group, None,
+                "no %s wears group %s, so its rules admit nothing (and remote-group rules naming it admit nobody)"
+                % ("port" if group.id is not None else "server of the declarations", group.name),
+                "attach it (server_security_groups) or delete it"))
+    return findings
+
+
+def check_foreign(groups, live, project_by_group):
+    findings = []
+    for group in groups:
+        for rule in group.rules:
+            key = rule.key
+            if key.remote_kind not in (model.REMOTE_GROUP, model.REMOTE_ADDRESS_GROUP):
+                continue
+            what = "group" if key.remote_kind == model.REMOTE_GROUP else "address group"
+            if live:
+                if rule.source.networks is not None:
+                    owner = project_by_group.get((key.remote_kind, key.remote))
+                    if owner is None or owner == group.project_id:
+                        continue
+                    detail = "of project %s (the group is in project %s)" % (owner, group.project_id)
+                else:
+                    detail = "%s, which is not in this project (or not visible to these credentials)" % key.remote
+                findings.append(_finding(
+                    "foreign-remote-group", group, rule,
+                    "rule %s of group %s references the %s %s" % (access.rule_text(key), group.name, what, detail),
+                    "membership of another project's %s changes without this project's review; reference a group "
+                    "of this project or the prefixes meant" % what))
+            elif rule.source.kind == access.SOURCE_GROUP and rule.source.name not in project_by_group.get("declared", ()) \
+                    and looks_like_id(rule.source.name):
+                findings.append(_finding(
+                    "foreign-remote-group", group, rule,
+                    "rule %s of group %s references %s %s by id; it is not declared here and may belong to another "
+                    "project" % (access.rule_text(key), group.name, what, key.remote),
+                    "declare the group in this file and reference it by name, or audit the live cloud to check its "
+                    "project", severity="low"))
+    return findings
+
+
+def looks_like_id(text):
+    return bool(re.match(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$", text or ""))
+
+
+def _reply_needed(rule):
+    """The (protocol, axis interval) a reply rule must cover, or None when nothing is needed."""
+    key = rule.key
+    if key.protocol in model.PORT_PROTOCOLS:
+        return key.protocol, EPHEMERAL_PORTS
+    if key.protocol in model.ICMP_PROTOCOLS:
+        request, reply = ICMP_ECHO_REPLY[key.protocol]
+        if key.port_min is None:
+            return key.protocol, access.ICMP_AXIS
+        if key.port_min == request:
+            return key.protocol, (reply * 256, reply * 256)
+        return None
+    return key.protocol, access.POINT_AXIS
+
+
+def _replies_covered(rule, candidates):
+    needed = _reply_needed(rule)
+    if needed is None:
+        return True
+    protocol, (low, high) = needed
+    direction = "egress" if rule.key.direction == "ingress" else "ingress"
+    for other in candidates:
+        key = other.key
+        if key.direction != direction or key.ethertype != rule.key.ethertype:
+            continue
+        if key.protocol is not None:
+            if key.protocol != protocol:
+                continue
+            other_low, other_high = access.axis_of(key)
+            if not (other_low <= low and high <= other_high):
+                continue
+        if _covers_source(other.source, rule.source):
+            return True
+    return False
+
+
+def _reply_hint(rule):
+    needed = _reply_needed(rule)
+    direction = "egress" if rule.key.direction == "ingress" else "ingress"
+    protocol, (low, high) = needed
+    shape = {"direction": direction, "ethertype": rule.key.ethertype}
+    if protocol is not None:
+        shape["protocol"] = protocol
+    if protocol in model.PORT_PROTOCOLS:
+        shape["port"] = "%d-%d" % (low, high)
+    elif protocol in model.ICMP_PROTOCOLS and (low, high) != access.ICMP_AXIS:
+        shape["icmp_type"] = low // 256
+    remote = model.key_to_declaration(rule.key)
+    for field in ("remote_ip_prefix", "remote_group", "remote_address_group"):
+        if field in remote:
+            shape[field] = remote[field]
+    return ", ".join("%s: %s" % item for item in shape.items())
+
+
+def check_stateless(groups, companions):
+    """Stateless groups need explicit rules for the replies of what they admit."""
+    findings = []
+    by_key = dict((g.id if g.id is not None else g.name, g) for g in groups)
+    for group in groups:
+        if group.stateful:
+            continue
+        identity = group.id if group.id is not None else group.name
+        candidates = list(group.rules)
+        for other in sorted(companions.get(identity, ())):
+            if other in by_key and not by_key[other].stateful:
+                candidates.extend(by_key[other].rules)
+        for rule in group.rules:
+            if _replies_covered(rule, candidates):
+                continue
+            reply = "egress" if rule.key.direction == "ingress" else "ingress"
+            findings.append(_finding(
+                "stateless-no-reply", group, rule,
+                "group %s is stateless and rule %s has no %s rule for its replies, in the group or the stateless "
+                "groups worn with it" % (group.name, access.rule_text(rule.key), reply),
+                "add {%s}%s, or make the group stateful"
+                % (_reply_hint(rule), " (replies go to the clients' ephemeral ports)"
+                   if rule.key.protocol in model.PORT_PROTOCOLS else "")))
+    return findings
+
+
+def usage(model_):
+    """(wearers, companions): who wears each group, and which groups are worn together.
+
+    Keys are group ids (live) or names (declarations).  ``wearers`` is None when the
+    declarations list no servers (usage unknown).
+    """
+    wearers, companions = {}, {}
+    if model_.live:
+        sets = [p.get("security_group_ids") or [] for p in model_.ports or []]
+        for port, worn in zip(model_.ports or [], sets):
+            for group_id in worn:
+                wearers.setdefault(group_id, []).append(port["id"])
+    elif model_.servers is None:
+        return None, {}
+    else:
+        sets = list(model_.servers.values())
+        for server, worn in model_.servers.items():
+            for name in worn:
+                wearers.setdefault(name, []).append(server)
+    for worn in sets:
+        for group in worn:
+            companions.setdefault(group, set()).update(g for g in worn if g != group)
+    return wearers, companions
+
+
+def _project_index(model_):
+    index = {"declared": set(g.name for g in model_.groups)}
+    for group in model_.groups:
+        index[(model.REMOTE_GROUP, group.name)] = group.project_id
+    return index
+
+
+def audit(model_, admin_ports=None):
+    """Every finding over a Model, waivers applied, sorted by severity then id."""
+    ranges = parse_admin_ports(admin_ports)
+    wearers, companions = usage(model_)
+    findings = []
+    for group in model_.groups:
+        findings.extend(check_world(group, ranges))
+        findings.extend(check_shadowed(group))
+        findings.extend(check_asymmetric(group))
+    findings.extend(check_unused(model_.groups, wearers))
+    findings.extend(check_foreign(model_.groups, model_.live, _project_index(model_)))
+    findings.extend(check_stateless(model_.groups, companions))
+    apply_waivers(findings, model_)
+    findings.sort(key=lambda f: (-SEVERITY_RANK[f["severity"]], f["id"]))
+    return findings
+
+
+def apply_waivers(findings, model_):
+    """Mark findings waived by their rule's audit_waive or their group's audit-waive: tags."""
+    rules = {}
+    tags = {}
+    for group in model_.groups:
+        tags[group.name] = [t[len(WAIVER_TAG_PREFIX):] for t in group.tags if t.startswith(WAIVER_TAG_PREFIX)]
+        for rule in group.rules:
+            rules[(group.name, access.rule_text(rule.key))] = rule.waivers
+    for finding in findings:
+        places = []
+        if finding["rule"] is not None:
+            places.append(("%s audit_waive" % (finding["path"] or finding["rule"]["text"]),
+                           rules.get((finding["group"], finding["rule"]["text"]), ())))
+        places.append(("group %s tag %s<id or check>" % (finding["group"], WAIVER_TAG_PREFIX), tags.get(finding["group"], ())))
+        for where, waivers in places:
+            matched = [w for w in waivers if w in (finding["id"], finding["check"])]
+            if matched:
+                finding["waived"] = True
+                finding["waiver"] = {"by": matched[0], "where": where}
+                break
+
+
+def summarize(findings):
+    summary = dict((severity, 0) for severity in SEVERITIES)
+    summary["waived"] = 0
+    for finding in findings:
+        if finding["waived"]:
+            summary["waived"] += 1
+        else:
+            summary[finding["severity"]] += 1
+    summary["total"] = len(findings)
+    return summary
+
+
+def blocking(findings, fail_on):
+    """Unwaived findings at or above the fail_on severity."""
+    threshold = SEVERITY_RANK[fail_on]
+    return [f for f in findings if not f["waived"] and SEVERITY_RANK[f["severity"]] >= threshold]
+
+
+def unknown_waivers(findings, model_):
+    """Waivers in the declarations that match no finding (stale or mistyped), as warnings."""
+    used = set((f["group"], f["waiver"]["by"]) for f in findings if f["waived"])
+    warnings = []
+    for group in model_.groups:
+        for rule in group.rules:
+            for waiver in rule.waivers:
+                if (group.name, waiver) not in used and waiver not in CHECKS:
+                    warnings.append("%s: audit_waive %r matches no finding of this rule (ids look like %s)"
+                                    % (rule.ref.get("path") or group.name, waiver,
+                                       finding_id("<check>", group.name, rule)))
+    return warnings
