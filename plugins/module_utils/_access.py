@@ -31,6 +31,7 @@ import ipaddress
 from collections import namedtuple
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils._attachments import validate_servers
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
@@ -86,23 +87,21 @@ def _family_networks(networks, ethertype):
 
 
 def split_declarations(declarations):
-    """(the rule-engine declaration {groups, address_groups}, servers list) of a declarations file."""
+    """(the rule-engine declaration {groups, address_groups}, servers list or None) of a declarations file.
+
+    Validates the servers list as server_security_groups does; unknown top-level keys are errors.
+    """
     if not isinstance(declarations, dict):
-        raise DeclarationError(["(top level): a declarations file is a mapping with groups, address_groups and servers, got %s"
-                                % type(declarations).__name__])
+        raise DeclarationError(["(top level): a declarations file is a mapping with %s, got %s"
+                                % (", ".join(DECLARATION_FILE_KEYS), type(declarations).__name__)])
+    unknown = sorted(str(key) for key in declarations if key not in DECLARATION_FILE_KEYS)
+    if unknown:
+        raise DeclarationError(["%s: unknown key of a declarations file; expected %s" % (key, ", ".join(DECLARATION_FILE_KEYS))
+                                for key in unknown])
     core = dict((key, declarations[key]) for key in ("groups", "address_groups") if declarations.get(key) is not None)
     servers = declarations.get("servers")
-    errors = []
-    if servers is not None and not isinstance(servers, list):
-        errors.append("servers: expected a list, got %s" % type(servers).__name__)
-        servers = None
-    for index, entry in enumerate(servers or []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("server"), str):
-            errors.append("servers[%d]: expected a mapping with server (a name) and security_groups" % index)
-        elif not isinstance(entry.get("security_groups") or [], list):
-            errors.append("servers[%d].security_groups: expected a list of group names" % index)
-    if errors:
-        raise DeclarationError(errors)
+    if servers is not None:
+        validate_servers(servers)
     return core, servers
 
 

@@ -510,3 +510,73 @@ def unknown_waivers(findings, model_):
                                     % (rule.ref.get("path") or group.name, waiver,
                                        finding_id("<check>", group.name, rule)))
     return warnings
+
+
+# --- report ------------------------------------------------------------------------
+
+SEVERITY_MARK = {"high": "HIGH", "medium": "MEDIUM", "low": "low"}
+
+
+def _cell(text):
+    """Text safe inside a Markdown table cell."""
+    return str("" if text is None else text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(result, title="Security group audit"):
+    """A Markdown report of an audit result (or of a plain findings list)."""
+    if isinstance(result, list):
+        result = {"findings": result, "summary": summarize(result)}
+    findings = result.get("findings") or []
+    summary = result.get("summary") or summarize(findings)
+    gate = result.get("gate")
+    lines = ["# %s" % title, ""]
+    where = result.get("mode")
+    if where:
+        scope = "live project %s" % result.get("project_id") if where == "live" else "declarations"
+        if where != "live" and result.get("project_id"):
+            scope += " (project %s)" % result["project_id"]
+        lines.append("Audited: %s." % scope)
+        lines.append("")
+    open_findings = [f for f in findings if not f.get("waived")]
+    waived = [f for f in findings if f.get("waived")]
+    if gate:
+        verdict = "passed" if gate.get("passed") else "FAILED"
+        lines.append("**Gate %s** (fail_on: %s, %d blocking finding%s)." % (
+            verdict, gate.get("fail_on"), gate.get("blocking", 0), "" if gate.get("blocking") == 1 else "s"))
+        lines.append("")
+    if not open_findings:
+        lines.append("No open findings%s." % (" (%d waived)" % len(waived) if waived else ""))
+    else:
+        lines.append("%d open finding%s: %d high, %d medium, %d low; %d waived." % (
+            len(open_findings), "" if len(open_findings) == 1 else "s", summary.get("high", 0), summary.get("medium", 0),
+            summary.get("low", 0), summary.get("waived", 0)))
+    lines.append("")
+    if open_findings:
+        lines.extend(["## Findings", "", "| Severity | Group | Rule | Finding | Fix | Id |", "| --- | --- | --- | --- | --- | --- |"])
+        for finding in open_findings:
+            lines.append("| %s | %s | %s | %s | %s | `%s` |" % (
+                SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")), _cell(finding.get("group")),
+                _rule_cell(finding), _cell(finding.get("message")), _cell(finding.get("hint")), _cell(finding.get("id"))))
+        lines.append("")
+    if waived:
+        lines.extend(["## Waived", "", "| Severity | Group | Rule | Finding | Waived by | Id |", "| --- | --- | --- | --- | --- | --- |"])
+        for finding in waived:
+            waiver = finding.get("waiver") or {}
+            lines.append("| %s | %s | %s | %s | `%s` in %s | `%s` |" % (
+                SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")), _cell(finding.get("group")),
+                _rule_cell(finding), _cell(finding.get("message")), _cell(waiver.get("by")), _cell(waiver.get("where")),
+                _cell(finding.get("id"))))
+        lines.append("")
+    lines.append("Waive a finding by listing its id (or its check name) in the rule's `audit_waive`, or in a group tag "
+                 "`%s<id or check>`." % WAIVER_TAG_PREFIX)
+    return "\n".join(lines) + "\n"
+
+
+def _rule_cell(finding):
+    rule = finding.get("rule")
+    if not rule:
+        return "(group)"
+    text = "`%s`" % rule.get("text")
+    if rule.get("path"):
+        text += " (%s)" % rule["path"]
+    return _cell(text)
