@@ -1,0 +1,284 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsec.openstack contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Drift report: the modules' check-mode plans as JSON and Markdown (private).
+
+Pure code, no I/O.  ``report()`` takes what
+netsec.openstack.security_groups and netsec.openstack.server_security_groups
+returned in check mode and says, per group, address group and server, what a
+run would create, delete, replace or update, and why (the plan's reasons).
+``markdown()`` renders a report for a merge-request comment or a CI summary.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _graph as graph
+from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
+
+REPORT_FORMAT = "netsec.openstack/drift-report/v1"
+CHANGES = ("create", "delete", "replace", "update")
+CHANGE_OF_ACTION = {
+    "create_address_group": "create",
+    "create_group": "create",
+    "create_rule": "create",
+    "delete_rule": "delete",
+    "delete_group": "delete",
+    "delete_address_group": "delete",
+    "update_group": "update",
+    "update_address_group": "update",
+    "update_port": "update",
+}
+TYPE_ORDER = {"address_group": 0, "security_group": 1, "server": 2}
+TYPE_TITLES = {"address_group": "address group", "security_group": "group", "server": "server"}
+
+
+def _plan_of(result):
+    """The plan of a registered module result; none when the task was skipped or is missing."""
+    if not isinstance(result, dict) or result.get("skipped"):
+        return []
+    if result.get("failed"):
+        raise ValueError("the module failed, so there is no plan to report: %s" % result.get("msg"))
+    return list(result.get("plan") or [])
+
+
+def describe_rule(rule):
+    """A rule in the declaration's shape (as plans show it) in words."""
+    try:
+        keys = [r.key for r in expand_rule(dict((k, v) for k, v in rule.items() if k != "audit_waive"), "rule")]
+    except (ValueError, TypeError, KeyError):
+        return str(rule)
+    text = "; ".join(graph.rule_text(key) for key in keys)
+    if rule.get("description"):
+        text += " (%r)" % rule["description"]
+    return text
+
+
+def _without_description(rule):
+    return dict((k, v) for k, v in (rule or {}).items() if k != "description")
+
+
+def _short(port_id):
+    return str(port_id)[:8]
+
+
+def _change(op, change=None, **extra):
+    entry = {"change": change or CHANGE_OF_ACTION.get(op["action"], "update"), "action": op["action"]}
+    entry.update(extra)
+    if op.get("reason"):
+        entry["reason"] = op["reason"]
+    if op.get("path"):
+        entry["path"] = op["path"]
+    return entry
+
+
+def _group_changes(plan):
+    """(type, name) -> [change], in plan order, with replace pairs merged."""
+    creates = {}
+    for index, op in enumerate(plan):
+        if op["action"] == "create_rule":
+            identity = (op.get("group"), repr(sorted(_without_description(op.get("rule")).items())))
+            creates.setdefault(identity, []).append(index)
+    paired = {}
+    used = set()
+    for index, op in enumerate(plan):
+        if op["action"] != "delete_rule":
+            continue
+        identity = (op.get("group"), repr(sorted(_without_description(op.get("rule")).items())))
+        for candidate in creates.get(identity, []):
+            created = plan[candidate]
+            if candidate not in used and (created.get("rule") or {}).get("description") != (op.get("rule") or {}).get("description"):
+                used.add(candidate)
+                paired[index] = candidate
+                break
+    objects = {}
+    order = []
+
+    def add(kind, name, entry):
+        identity = (kind, name)
+        if identity not in objects:
+            objects[identity] = []
+            order.append(identity)
+        objects[identity].append(entry)
+
+    for index, op in enumerate(plan):
+        action = op["action"]
+        if index in used:
+            continue
+        if action in ("create_rule", "delete_rule"):
+            rule = op.get("rule") or {}
+            if index in paired:
+                new = plan[paired[index]].get("rule") or {}
+                entry = _change(op, "replace", what="rule %s: description %r -> %r"
+                                % (describe_rule(_without_description(rule)), rule.get("description") or "",
+                                   new.get("description") or ""), rule=new)
+                entry["action"] = "replace_rule"
+            else:
+                entry = _change(op, what="rule %s" % describe_rule(rule), rule=rule)
+            add("security_group", op.get("group"), entry)
+        elif action == "create_group":
+            details = []
+            if op.get("description"):
+                details.append("description %r" % op["description"])
+            if op.get("stateful") is False:
+                details.append("stateless")
+            tags = [t for t in op.get("tags") or [] if t != "managed-by=netsec.openstack"]
+            if tags:
+                details.append("tags %s" % ", ".join(tags))
+            add("security_group", op.get("group"),
+                _change(op, what="new group" + (" (%s)" % "; ".join(details) if details else "")))
+        elif action == "delete_group":
+            add("security_group", op.get("group"), _change(op, what="group and its %s rule(s)" % op.get("rules", "?")))
+        elif action == "update_group":
+            add("security_group", op.get("group"), _change(op, what=_attribute_changes(op.get("changes") or {}),
+                                                           changes=op.get("changes") or {}))
+        elif action == "create_address_group":
+            add("address_group", op.get("address_group"),
+                _change(op, what="new address group with %s" % (", ".join(op.get("addresses") or []) or "no addresses")))
+        elif action == "update_address_group":
+            parts = []
+            if op.get("add_addresses"):
+                parts.append("add %s" % ", ".join(op["add_addresses"]))
+            if op.get("remove_addresses"):
+                parts.append("remove %s" % ", ".join(op["remove_addresses"]))
+            if op.get("changes"):
+                parts.append(_attribute_changes(op["changes"]))
+            add("address_group", op.get("address_group"), _change(
+                op, what="; ".join(parts), add_addresses=op.get("add_addresses") or [],
+                remove_addresses=op.get("remove_addresses") or []))
+        elif action == "delete_address_group":
+            add("address_group", op.get("address_group"), _change(op, what="address group"))
+        else:
+            add("security_group", op.get("group") or op.get("address_group"), _change(op, what=action))
+    return objects, order
+
+
+def _attribute_changes(changes):
+    parts = []
+    for field in sorted(changes):
+        before, after = changes[field].get("before"), changes[field].get("after")
+        if isinstance(before, list) or isinstance(after, list):
+            parts.append("%s [%s] -> [%s]" % (field, ", ".join(before or []), ", ".join(after or [])))
+        else:
+            parts.append("%s %r -> %r" % (field, before, after))
+    return "; ".join(parts)
+
+
+def _server_changes(plan, objects, order):
+    for op in plan:
+        if op.get("action") != "update_port":
+            continue
+        before, after = list(op.get("before") or []), list(op.get("after") or [])
+        port = op.get("port_name") or _short(op.get("port"))
+        ips = ", ".join(op.get("fixed_ips") or [])
+        entry = _change(op, what="port %s%s: wears [%s], declared [%s]"
+                        % (port, " (%s)" % ips if ips else "", ", ".join(before), ", ".join(after)),
+                        port=op.get("port"), before=before, after=after,
+                        added=[g for g in after if g not in before], removed=[g for g in before if g not in after])
+        identity = ("server", op.get("server"))
+        if identity not in objects:
+            objects[identity] = []
+            order.append(identity)
+        objects[identity].append(entry)
+
+
+def _not_declared(declarations, live):
+    if not isinstance(live, dict):
+        return None
+    declarations = declarations or {}
+    declared_groups = set(g.get("name") for g in declarations.get("groups") or [])
+    declared_servers = set(s.get("server") for s in declarations.get("servers") or [])
+    return {
+        "security_groups": sorted(g["name"] for g in live.get("groups") or [] if g.get("name") not in declared_groups),
+        "address_groups": sorted(a["name"] for a in live.get("address_groups") or []
+                                 if a.get("name") not in set(x.get("name") for x in declarations.get("address_groups") or [])),
+        "servers": sorted(set(s["server"] for s in live.get("servers") or [] if s.get("server") not in declared_servers)),
+    }
+
+
+def report(groups_result, servers_result=None, declarations=None, live=None, source=None):
+    """The drift report (a JSON-serialisable dict)."""
+    groups_plan = _plan_of(groups_result)
+    servers_plan = _plan_of(servers_result)
+    objects, order = _group_changes(groups_plan)
+    _server_changes(servers_plan, objects, order)
+    order.sort(key=lambda identity: (TYPE_ORDER.get(identity[0], 9), str(identity[1])))
+    counts = dict((change, 0) for change in CHANGES)
+    listed = []
+    for identity in order:
+        for entry in objects[identity]:
+            counts[entry["change"]] = counts.get(entry["change"], 0) + 1
+        listed.append({"type": identity[0], "name": identity[1], "changes": objects[identity]})
+    counts["total"] = sum(counts[c] for c in CHANGES)
+    declarations = declarations if isinstance(declarations, dict) else {}
+    result = {
+        "format": REPORT_FORMAT,
+        "drift": counts["total"] > 0,
+        "status": "drift" if counts["total"] else "clean",
+        "source": source,
+        "project": declarations.get("project"),
+        "project_id": groups_result.get("project_id") if isinstance(groups_result, dict) else None,
+        "counts": counts,
+        "objects": listed,
+    }
+    not_declared = _not_declared(declarations, live)
+    if not_declared is not None:
+        result["not_declared"] = not_declared
+    return result
+
+
+def error_report(message, source=None, declarations=None):
+    """What drift.yml writes when it could not compute a plan."""
+    declarations = declarations if isinstance(declarations, dict) else {}
+    return {"format": REPORT_FORMAT, "drift": None, "status": "error", "source": source,
+            "project": declarations.get("project"), "error": message}
+
+
+# --- Markdown -----------------------------------------------------------------
+
+
+def _cell(text):
+    return str(text if text is not None else "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text):
+    return "`%s`" % str(text).replace("`", "'")
+
+
+def markdown(data, picture=None, title="Security group drift"):
+    """A drift report as Markdown; ``picture`` (Mermaid text) is appended as a diagram."""
+    lines = ["## %s" % title, ""]
+    where = []
+    if data.get("source"):
+        where.append("declarations %s" % _code(data["source"]))
+    if data.get("project") or data.get("project_id"):
+        where.append("project %s" % _code(data.get("project") or data.get("project_id")))
+    status = data.get("status")
+    if status == "error":
+        lines.append("**Error**: no plan could be computed%s." % (" for " + ", ".join(where) if where else ""))
+        lines.extend(["", "```", str(data.get("error") or "").strip(), "```"])
+    elif status == "clean":
+        lines.append("**No drift**: the cloud matches %s." % (", ".join(where) or "the declarations"))
+    else:
+        counts = data.get("counts") or {}
+        lines.append("**Drift: %d change(s)** (%s)%s." % (
+            counts.get("total", 0), ", ".join("%d %s" % (counts.get(c, 0), c) for c in CHANGES),
+            " against " + ", ".join(where) if where else ""))
+        lines.extend(["", "A run of `apply.yml` would make these changes:", "",
+                      "| Object | Change | What | Reason |", "| --- | --- | --- | --- |"])
+        for item in data.get("objects") or []:
+            label = "%s %s" % (TYPE_TITLES.get(item["type"], item["type"]), _code(item["name"]))
+            for entry in item["changes"]:
+                lines.append("| %s | %s | %s | %s |" % (_cell(label), entry["change"], _cell(entry.get("what")),
+                                                       _cell(entry.get("reason"))))
+    not_declared = data.get("not_declared") or {}
+    extra = [(kind, names) for kind, names in sorted(not_declared.items()) if names]
+    if extra:
+        lines.extend(["", "Not in the declarations (left alone; not drift):", ""])
+        for kind, names in extra:
+            lines.append("- %s: %s" % (kind.replace("_", " "), ", ".join(_code(n) for n in names)))
+    if picture:
+        lines.extend(["", "<details><summary>Declared access (who may talk to whom)</summary>", "",
+                      "```mermaid", picture.rstrip("\n"), "```", "", "</details>"])
+    return "\n".join(lines) + "\n"
