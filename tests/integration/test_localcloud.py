@@ -109,7 +109,7 @@ def test_group_on_a_server_port(conn, boot_args):
         assert group.id not in before
 
         conn.compute.add_security_group_to_server(server, group)
-        _, after = port_groups(conn, server.id)
+        _port, after = port_groups(conn, server.id)
         assert after == before | {group.id}
         assert group.name in {sg["name"] for sg in conn.compute.get_server(server).security_groups}
     finally:
