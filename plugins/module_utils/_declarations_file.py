@@ -115,6 +115,11 @@ def compact_rule(key, description, name_of):
     return dict((field, rule[field]) for field in order if field in rule)
 
 
+def _rule_order(key):
+    """Ingress first, then egress; each in the model's total order."""
+    return (key.direction != "ingress", model.sort_key_of_rule_key(key))
+
+
 def _export_group(group, group_name_of, address_group_name_of):
     def name_of_for(key):
         return group_name_of if key.remote_kind == model.REMOTE_GROUP else address_group_name_of
@@ -133,7 +138,7 @@ def _export_group(group, group_name_of, address_group_name_of):
     if tags:
         exported["tags"] = tags
     exported["rules"] = [compact_rule(key, rules[key], name_of_for(key))
-                         for key in sorted(rules, key=model.sort_key_of_rule_key)]
+                         for key in sorted(rules, key=_rule_order)]
     return exported
 
 

@@ -18,7 +18,11 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _graph as 
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
 
 REPORT_FORMAT = "netsec.openstack/drift-report/v1"
+OWNER_TAG = "managed-by=netsec.openstack"
 CHANGES = ("create", "delete", "replace", "update")
+# Declared groups that match but do not carry the ownership tag yet: apply only tags them.
+# Listed, not counted as drift (the cloud's access matches the file).
+ADOPT = "adopt"
 CHANGE_OF_ACTION = {
     "create_address_group": "create",
     "create_group": "create",
@@ -131,8 +135,11 @@ def _group_changes(plan):
         elif action == "delete_group":
             add("security_group", op.get("group"), _change(op, what="group and its %s rule(s)" % op.get("rules", "?")))
         elif action == "update_group":
-            add("security_group", op.get("group"), _change(op, what=_attribute_changes(op.get("changes") or {}),
-                                                           changes=op.get("changes") or {}))
+            changes = op.get("changes") or {}
+            if _only_adoption(changes):
+                add("security_group", op.get("group"), _change(op, ADOPT, what="ownership tag %s added" % OWNER_TAG))
+            else:
+                add("security_group", op.get("group"), _change(op, what=_attribute_changes(changes), changes=changes))
         elif action == "create_address_group":
             add("address_group", op.get("address_group"),
                 _change(op, what="new address group with %s" % (", ".join(op.get("addresses") or []) or "no addresses")))
@@ -152,6 +159,13 @@ def _group_changes(plan):
         else:
             add("security_group", op.get("group") or op.get("address_group"), _change(op, what=action))
     return objects, order
+
+
+def _only_adoption(changes):
+    if set(changes) != set(["tags"]):
+        return False
+    before, after = set(changes["tags"].get("before") or []), set(changes["tags"].get("after") or [])
+    return OWNER_TAG not in before and after == before | set([OWNER_TAG])
 
 
 def _attribute_changes(changes):
@@ -204,12 +218,17 @@ def report(groups_result, servers_result=None, declarations=None, live=None, sou
     objects, order = _group_changes(groups_plan)
     _server_changes(servers_plan, objects, order)
     order.sort(key=lambda identity: (TYPE_ORDER.get(identity[0], 9), str(identity[1])))
-    counts = dict((change, 0) for change in CHANGES)
+    counts = dict((change, 0) for change in CHANGES + (ADOPT,))
     listed = []
+    adopted = []
     for identity in order:
+        changes = [entry for entry in objects[identity] if entry["change"] != ADOPT]
+        if len(changes) < len(objects[identity]):
+            adopted.append(identity[1])
         for entry in objects[identity]:
             counts[entry["change"]] = counts.get(entry["change"], 0) + 1
-        listed.append({"type": identity[0], "name": identity[1], "changes": objects[identity]})
+        if changes:
+            listed.append({"type": identity[0], "name": identity[1], "changes": changes})
     counts["total"] = sum(counts[c] for c in CHANGES)
     declarations = declarations if isinstance(declarations, dict) else {}
     result = {
@@ -221,6 +240,7 @@ def report(groups_result, servers_result=None, declarations=None, live=None, sou
         "project_id": groups_result.get("project_id") if isinstance(groups_result, dict) else None,
         "counts": counts,
         "objects": listed,
+        "adopt": sorted(adopted),
     }
     not_declared = _not_declared(declarations, live)
     if not_declared is not None:
@@ -272,6 +292,9 @@ def markdown(data, picture=None, title="Security group drift"):
             for entry in item["changes"]:
                 lines.append("| %s | %s | %s | %s |" % (_cell(label), entry["change"], _cell(entry.get("what")),
                                                        _cell(entry.get("reason"))))
+    if data.get("adopt"):
+        lines.extend(["", "Declared groups that match but are not tagged %s yet (the next apply adds the tag, "
+                          "nothing else; not drift): %s." % (_code(OWNER_TAG), ", ".join(_code(n) for n in data["adopt"]))])
     not_declared = data.get("not_declared") or {}
     extra = [(kind, names) for kind, names in sorted(not_declared.items()) if names]
     if extra:

@@ -166,8 +166,8 @@ def test_export_is_compact_and_named():
     assert groups["bastion"] == {"name": "bastion", "stateful": False, "rules": [
         {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]}
     assert groups["default"] == {"name": "default", "rules": [
-        {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"},
-        {"remote_group": "default"}, {"ethertype": "IPv6", "remote_group": "default"}]}
+        {"remote_group": "default"}, {"ethertype": "IPv6", "remote_group": "default"},
+        {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"}]}
     web = groups["web"]
     assert web["description"] == "Web" and web["tags"] == ["tier=web"]
     assert {"protocol": "tcp", "port": 443} in web["rules"]

@@ -74,7 +74,8 @@ def test_no_drift():
     data = drift.report(groups_result(observed()), servers_result(["g-web"]), declarations=DECLARATIONS,
                         source="sg.yml")
     assert data["drift"] is False and data["status"] == "clean" and data["objects"] == []
-    assert data["counts"] == {"create": 0, "delete": 0, "replace": 0, "update": 0, "total": 0}
+    assert data["counts"] == {"create": 0, "delete": 0, "replace": 0, "update": 0, "adopt": 0, "total": 0}
+    assert data["adopt"] == []
     assert data["project"] == "demo" and data["project_id"] == PROJECT and data["source"] == "sg.yml"
     text = drift.markdown(data)
     assert "**No drift**: the cloud matches declarations `sg.yml`, project `demo`." in text
@@ -91,7 +92,7 @@ def test_added_removed_replaced_rules_and_changed_attachment():
     data = drift.report(groups_result(observed(web_rules, office=("203.0.113.0/24", "198.51.100.7/32"))),
                         servers_result(["g-web", "g-debug"]), declarations=DECLARATIONS, source="sg.yml")
     assert data["drift"] is True and data["status"] == "drift"
-    assert data["counts"] == {"create": 1, "delete": 1, "replace": 1, "update": 2, "total": 5}
+    assert data["counts"] == {"create": 1, "delete": 1, "replace": 1, "update": 2, "adopt": 0, "total": 5}
     by_object = dict(((o["type"], o["name"]), o["changes"]) for o in data["objects"])
     assert [k for k in by_object] == [("address_group", "office"), ("security_group", "web"), ("server", "web-1")]
     (office,) = by_object[("address_group", "office")]
@@ -132,6 +133,19 @@ def test_new_and_deleted_groups():
     assert data["objects"] == [{"type": "security_group", "name": "old", "changes": [
         {"change": "delete", "action": "delete_group", "what": "group and its 3 rule(s)",
          "reason": "carries managed-by=netsec.openstack, not declared (purge_groups)"}]}]
+
+
+def test_adoption_is_listed_but_is_not_drift():
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug"}])
+    data = drift.report(groups_result(observed(), declarations), None, declarations=declarations)
+    assert data["drift"] is False and data["objects"] == [] and data["adopt"] == ["debug"]
+    assert data["counts"]["adopt"] == 1 and data["counts"]["total"] == 0
+    assert "are not tagged `managed-by=netsec.openstack` yet (the next apply adds the tag" in drift.markdown(data)
+    # Adoption together with a real change is an update, and drift.
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "description": "new"}])
+    data = drift.report(groups_result(observed(), declarations), None, declarations=declarations)
+    (debug,) = data["objects"]
+    assert debug["changes"][0]["change"] == "update" and data["drift"] is True and data["adopt"] == []
 
 
 def test_not_declared_lists_what_the_scope_holds_beyond_the_file():
