@@ -688,6 +688,7 @@ def policy_changes(before, after, target, direction=None):
         any_bucket = (rule_direction, ethertype, None)
         any_old = [r for _lo, _hi, r in old.get(any_bucket, [])] if protocol is not None else []
         any_new = [r for _lo, _hi, r in new.get(any_bucket, [])] if protocol is not None else []
+        bucket_changes = []
         for change, gained, lost, background in (
                 ("opened", new.get(bucket, []), old.get(bucket, []), any_old + any_new),
                 ("closed", old.get(bucket, []), new.get(bucket, []), any_old + any_new)):
@@ -714,8 +715,10 @@ def policy_changes(before, after, target, direction=None):
                 else:
                     merged.append((low, high, payload))
             for low, high, (networks, symbolic, contributing) in merged:
-                changes.append(_change_entry(target, change, rule_direction, ethertype, protocol, low, high,
-                                             networks, symbolic, contributing))
+                entry = _change_entry(target, change, rule_direction, ethertype, protocol, low, high, networks, symbolic,
+                                      contributing)
+                bucket_changes.append((low, change, entry))
+        changes.extend(entry for _low, _change, entry in sorted(bucket_changes, key=lambda item: item[:2]))
     return changes
 
 
