@@ -398,6 +398,10 @@ def check_stateless(groups, companions):
         for rule in group.rules:
             if _replies_covered(rule, candidates):
                 continue
+            # A rule that carries the replies of an opposite-direction rule is a reply rule, not a new flow.
+            if any(_reply_needed(other) is not None and _replies_covered(other, [rule])
+                   for other in candidates if other.key.direction != rule.key.direction):
+                continue
             reply = "egress" if rule.key.direction == "ingress" else "ingress"
             findings.append(_finding(
                 "stateless-no-reply", group, rule,
