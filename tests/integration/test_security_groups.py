@@ -298,3 +298,29 @@ def test_singular_module_shares_the_engine(runner, admin, names):
     assert "rules[0].icmp_code: icmp_code needs icmp_type" in bad["msg"]
     runner.run_task("netsec.openstack.security_group", dict(cloud="netsec-admin", name=name, state="absent"))
     assert admin.network.find_security_group(group.id) is None
+
+
+def test_ambiguous_names_fail_listing_the_candidates(runner, admin, names):
+    twin = names("twin")
+    first = admin.network.create_security_group(name=twin)
+    second = admin.network.create_security_group(name=twin)
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", groups=[
+        {"name": names("user"), "rules": [{"protocol": "tcp", "port": 22, "remote_group": twin}]}]), expect_failure=True)
+    assert "groups[0].rules[0]: security group name %r is ambiguous" % twin in result["msg"]
+    assert first.id in result["msg"] and second.id in result["msg"]
+    assert runner.last_requests["writes"] == 0
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[{"name": twin}]), expect_failure=True)
+    assert "groups[0].name: security group name %r is ambiguous" % twin in result["msg"]
+
+
+def test_default_group_rules_are_managed_but_it_is_never_deleted(runner, admin, scratch_project):
+    args = dict(cloud="netsec-admin", project=scratch_project.id,
+                groups=[{"name": "default", "rules": [{"remote_group": "default"}, {"direction": "egress"}]}])
+    runner.run_task(MODULE, args)
+    (default,) = list(admin.network.security_groups(project_id=scratch_project.id, name="default"))
+    rules = sorted((r.direction, r.ether_type, r.remote_group_id)
+                   for r in admin.network.security_group_rules(security_group_id=default.id))
+    assert rules == [("egress", "IPv4", None), ("ingress", "IPv4", default.id)]
+    result = runner.run_task(MODULE, dict(args, state="absent"))
+    assert result["plan"] == [] and any("never deleted" in w for w in result.get("warnings", []))
+    assert admin.network.get_security_group(default.id).name == "default"
