@@ -528,6 +528,8 @@ def _coverage(rule, principal, ethertype):
         return "full"
     wanted = _family_networks(principal.networks, ethertype)
     if not wanted:
+        # A group whose members' addresses are not known (offline): a prefix or another group may or may not
+        # hold them; an empty address group holds nobody.
         return "unknown" if principal.groups and (source.networks is None or source.networks) else None
     if source.networks is None:
         return "unknown"
@@ -613,7 +615,7 @@ def _what(protocol, port):
 
 
 def _via(matching):
-    return ", ".join("%s %s" % (m["group"], m["text"]) for m in matching)
+    return ", ".join("group %s: %s" % (m["group"], m["text"]) for m in matching)
 
 
 def answer_text(allowed, matching, undetermined, direction, principal, protocol, port, target):
@@ -631,6 +633,7 @@ def answer_text(allowed, matching, undetermined, direction, principal, protocol,
         if not matching:
             return "%s can send %s nowhere: no egress rule admits it" % (target, what)
         return "%s can send %s to %s (%s)" % (target, what, ", ".join(sources), _via(matching))
+
     def sentence(verb, who):
         if direction == "ingress":
             return "%s %s reach %s on %s" % (who, verb, what, target)

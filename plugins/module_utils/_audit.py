@@ -425,7 +425,8 @@ def usage(model_):
         for port, worn in zip(model_.ports or [], sets):
             for group_id in worn:
                 wearers.setdefault(group_id, []).append(port["id"])
-    elif model_.servers is None:
+    elif not model_.servers:
+        # No servers listed (or an empty list): who wears what is not known.
         return None, {}
     else:
         sets = list(model_.servers.values())

@@ -142,7 +142,7 @@ def test_the_seed_offline():
     rules = access.rules_of(access.declared_groups(seed, access.server_groups_offline(seed, "web-1")))
     arbitrary = ask(rules, "203.0.113.7", "tcp", 21, model_=seed)
     assert arbitrary["allowed"] and [m["path"] for m in arbitrary["matching_rules"]] == ["groups[0].rules[1]"]
-    assert arbitrary["answer"] == "yes: 203.0.113.7 can reach tcp/21 on web-1 (A ingress/IPv4/tcp/21/any)"
+    assert arbitrary["answer"] == "yes: 203.0.113.7 can reach tcp/21 on web-1 (group A: ingress/IPv4/tcp/21/any)"
     blocked = ask(rules, "203.0.113.7", "tcp", 4443, model_=seed)
     assert not blocked["allowed"] and blocked["matching_rules"] == []
     assert [m["path"] for m in blocked["undetermined_rules"]] == ["groups[0].rules[2]"]
@@ -150,7 +150,7 @@ def test_the_seed_offline():
     assert in_b["allowed"] and in_b["answer"].startswith("yes: a server in group B can reach udp/53 on web-1")
     what = ask(rules, None, "udp", model_=seed)
     assert what["sources"] == ["group B"] and what["answer"] == (
-        "udp on web-1 is reachable from group B (A ingress/IPv4/udp/all/group=B)")
+        "udp on web-1 is reachable from group B (group A: ingress/IPv4/udp/all/group=B)")
 
 
 def test_a_cidr_is_allowed_only_when_all_of_it_is_covered():

@@ -170,6 +170,7 @@ def test_symmetric_tag_checks_every_rule():
 def test_unused_groups_need_a_servers_list():
     groups = [{"name": "web"}, {"name": "db"}, {"name": "default"}]
     assert ids(findings_of(groups), "unused-group") == []
+    assert ids(findings_of(groups, servers=[]), "unused-group") == []
     found = findings_of(groups, servers=[{"server": "web-1", "security_groups": ["web"]}])
     assert ids(found, "unused-group") == ["unused-group:db"]
 
