@@ -183,7 +183,7 @@ def _server_changes(plan, objects, order):
     for op in plan:
         if op.get("action") != "update_port":
             continue
-        before, after = list(op.get("before") or []), list(op.get("after") or [])
+        before, after = sorted(op.get("before") or []), sorted(op.get("after") or [])
         port = op.get("port_name") or _short(op.get("port"))
         ips = ", ".join(op.get("fixed_ips") or [])
         entry = _change(op, what="port %s%s: wears [%s], declared [%s]"
