@@ -329,26 +329,29 @@ def looks_like_id(text):
     return bool(re.match(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$", text or ""))
 
 
-def _reply_needed(rule):
-    """The (protocol, axis interval) a reply rule must cover, or None when nothing is needed."""
+def _reply_needs(rule):
+    """[(protocol, axis interval)] the replies of a rule need; empty when nothing is needed.
+
+    A rule for any protocol needs the replies of TCP and UDP (a reply rule for any protocol from
+    the same source would admit every new flow too, so it is never suggested).
+    """
     key = rule.key
+    if key.protocol is None:
+        return [("tcp", EPHEMERAL_PORTS), ("udp", EPHEMERAL_PORTS)]
     if key.protocol in model.PORT_PROTOCOLS:
-        return key.protocol, EPHEMERAL_PORTS
+        return [(key.protocol, EPHEMERAL_PORTS)]
     if key.protocol in model.ICMP_PROTOCOLS:
         request, reply = ICMP_ECHO_REPLY[key.protocol]
         if key.port_min is None:
-            return key.protocol, access.ICMP_AXIS
+            return [(key.protocol, access.ICMP_AXIS)]
         if key.port_min == request:
-            return key.protocol, (reply * 256, reply * 256)
-        return None
-    return key.protocol, access.POINT_AXIS
+            return [(key.protocol, (reply * 256, reply * 256))]
+        return []
+    return [(key.protocol, access.POINT_AXIS)]
 
 
-def _replies_covered(rule, candidates):
-    needed = _reply_needed(rule)
-    if needed is None:
-        return True
-    protocol, (low, high) = needed
+def _need_covered(rule, need, candidates):
+    protocol, (low, high) = need
     direction = "egress" if rule.key.direction == "ingress" else "ingress"
     for other in candidates:
         key = other.key
@@ -365,13 +368,14 @@ def _replies_covered(rule, candidates):
     return False
 
 
-def _reply_hint(rule):
-    needed = _reply_needed(rule)
-    direction = "egress" if rule.key.direction == "ingress" else "ingress"
-    protocol, (low, high) = needed
-    shape = {"direction": direction, "ethertype": rule.key.ethertype}
-    if protocol is not None:
-        shape["protocol"] = protocol
+def _missing_replies(rule, candidates):
+    return [need for need in _reply_needs(rule) if not _need_covered(rule, need, candidates)]
+
+
+def _reply_hint(rule, need):
+    protocol, (low, high) = need
+    shape = {"direction": "egress" if rule.key.direction == "ingress" else "ingress", "ethertype": rule.key.ethertype,
+             "protocol": protocol}
     if protocol in model.PORT_PROTOCOLS:
         shape["port"] = "%d-%d" % (low, high)
     elif protocol in model.ICMP_PROTOCOLS and (low, high) != access.ICMP_AXIS:
@@ -380,7 +384,7 @@ def _reply_hint(rule):
     for field in ("remote_ip_prefix", "remote_group", "remote_address_group"):
         if field in remote:
             shape[field] = remote[field]
-    return ", ".join("%s: %s" % item for item in shape.items())
+    return "{%s}" % ", ".join("%s: %s" % item for item in shape.items())
 
 
 def check_stateless(groups, companions):
@@ -396,20 +400,22 @@ def check_stateless(groups, companions):
             if other in by_key and not by_key[other].stateful:
                 candidates.extend(by_key[other].rules)
         for rule in group.rules:
-            if _replies_covered(rule, candidates):
+            missing = _missing_replies(rule, candidates)
+            if not missing:
                 continue
             # A rule that carries the replies of an opposite-direction rule is a reply rule, not a new flow.
-            if any(_reply_needed(other) is not None and _replies_covered(other, [rule])
+            if any(_reply_needs(other) and not _missing_replies(other, [rule])
                    for other in candidates if other.key.direction != rule.key.direction):
                 continue
             reply = "egress" if rule.key.direction == "ingress" else "ingress"
+            ports = any(protocol in model.PORT_PROTOCOLS for protocol, _interval in missing)
             findings.append(_finding(
                 "stateless-no-reply", group, rule,
                 "group %s is stateless and rule %s has no %s rule for its replies, in the group or the stateless "
                 "groups worn with it" % (group.name, access.rule_text(rule.key), reply),
-                "add {%s}%s, or make the group stateful"
-                % (_reply_hint(rule), " (replies go to the clients' ephemeral ports)"
-                   if rule.key.protocol in model.PORT_PROTOCOLS else "")))
+                "add %s%s, or make the group stateful"
+                % (" and ".join(_reply_hint(rule, need) for need in missing),
+                   " (replies go to the clients' ephemeral ports)" if ports else "")))
     return findings
 
 

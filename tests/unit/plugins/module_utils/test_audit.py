@@ -204,6 +204,17 @@ def test_stateless_groups_need_reply_rules():
     assert ids(findings_of([{"name": "s", "rules": base}]), "stateless-no-reply") == []
 
 
+def test_stateless_egress_for_any_protocol_needs_tcp_and_udp_replies_never_any():
+    found = findings_of([{"name": "s", "stateful": False, "rules": [{"direction": "egress"}]}])
+    (finding,) = [f for f in found if f["check"] == "stateless-no-reply"]
+    assert finding["id"] == "stateless-no-reply:s:egress/IPv4/any/all/any"
+    assert finding["hint"] == ("add {direction: ingress, ethertype: IPv4, protocol: tcp, port: 32768-65535} and "
+                               "{direction: ingress, ethertype: IPv4, protocol: udp, port: 32768-65535} (replies go to the "
+                               "clients' ephemeral ports), or make the group stateful")
+    fixed = [{"direction": "egress"}, {"protocol": "tcp", "port": "32768-65535"}, {"protocol": "udp", "port": "32768-65535"}]
+    assert ids(findings_of([{"name": "s", "stateful": False, "rules": fixed}]), "stateless-no-reply") == []
+
+
 # --- ids and waivers ------------------------------------------------------------------------
 
 def test_ids_are_the_same_live_and_offline():
