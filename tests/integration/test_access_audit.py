@@ -155,17 +155,15 @@ def test_offline_answers_keep_remote_groups_symbolic(runner, seed):
     questions = [
         {"source": ARBITRARY, "protocol": "tcp", "port": 21},
         {"source": ARBITRARY, "protocol": "tcp", "port": 4443},
-        {"source": prefix + "B", "protocol": "tcp", "port": 4443},
         {"source": prefix + "B", "protocol": "udp", "port": 53},
-        {"source": "10.250.0.0/24", "protocol": "udp", "port": 53},
     ]
     results = run_loop(runner, ACCESS, {"declarations": declarations, "server": prefix + "a"}, questions)
-    assert [r["allowed"] for r in results] == [True, False, True, True, False]
+    assert [r["allowed"] for r in results] == [True, False, True]
     assert [m["path"] for m in results[0]["matching_rules"]] == ["groups[0].rules[1]"]
     assert [m["path"] for m in results[1]["undetermined_rules"]] == ["groups[0].rules[2]"]
     assert results[1]["answer"].endswith("it would be admitted if the source is in group %sB" % prefix)
-    assert [m["path"] for m in results[3]["matching_rules"]] == ["groups[0].rules[0]"]
-    assert results[4]["policy"][2]["sources"][0]["addresses"] is None  # symbolic offline
+    assert [m["path"] for m in results[2]["matching_rules"]] == ["groups[0].rules[0]"]
+    assert results[2]["policy"][2]["sources"][0]["addresses"] is None  # symbolic offline
 
 
 def test_audit_live_finds_the_seeded_problems(runner, seed):
