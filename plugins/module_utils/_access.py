@@ -471,7 +471,9 @@ def principal_from_source(source, model_=None):
     except ValueError:
         network = None
     if network is not None:
-        if network.with_prefixlen != text and network.network_address.compressed != text and "/" in text:
+        try:
+            ipaddress.ip_network(text, strict=True)
+        except ValueError:
             raise AccessError("source %r has host bits set; did you mean %s?" % (source, network.with_prefixlen))
         return Principal(network.with_prefixlen if network.prefixlen != network.max_prefixlen else str(network.network_address),
                          (network,), frozenset())

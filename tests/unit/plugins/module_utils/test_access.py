@@ -169,6 +169,8 @@ def test_ipv6_questions_only_see_ipv6_rules():
     assert ask(rules, "2001:db8::1", "tcp", 443)["allowed"] is True
     assert ask(rules, "2001:db9::1", "tcp", 443)["allowed"] is False
     assert ask(rules, "2001:db8::/48", "tcp", 443)["allowed"] is True
+    assert ask(rules, "2001:DB8::/48", "tcp", 443)["allowed"] is True
+    assert ask(rules, "2001:db8:0::0001", "tcp", 443)["answer"].startswith("yes: 2001:db8::1 can reach")
     assert ask(rules, "198.51.100.1", "tcp", 443)["allowed"] is True
 
 
