@@ -290,8 +290,8 @@ def markdown(data, picture=None, title="Security group drift"):
         for item in data.get("objects") or []:
             label = "%s %s" % (TYPE_TITLES.get(item["type"], item["type"]), _code(item["name"]))
             for entry in item["changes"]:
-                lines.append("| %s | %s | %s | %s |" % (_cell(label), entry["change"], _cell(entry.get("what")),
-                                                       _cell(entry.get("reason"))))
+                cells = (_cell(label), entry["change"], _cell(entry.get("what")), _cell(entry.get("reason")))
+                lines.append("| %s | %s | %s | %s |" % cells)
     if data.get("adopt"):
         lines.extend(["", "Declared groups that match but are not tagged %s yet (the next apply adds the tag, "
                           "nothing else; not drift): %s." % (_code(OWNER_TAG), ", ".join(_code(n) for n in data["adopt"]))])

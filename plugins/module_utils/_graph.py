@@ -5,7 +5,8 @@
 
 Pure code, no I/O.  Nodes are the declared groups, the groups and address
 groups their rules reference, and the CIDRs rules admit (one node
-``anywhere`` for 0.0.0.0/0 and ::/0).  Edges are allowed traffic: ingress
+``anywhere`` for 0.0.0.0/0 and ::/0; sources and egress destinations are
+separate nodes).  Edges are allowed traffic: ingress
 from the remote to the group (solid), egress from the group to the remote
 (dashed), labelled with protocol and ports (``tcp/22``, ``udp``,
 ``icmp type 8``, ``any``); rules between the same two nodes share an edge.
@@ -73,8 +74,8 @@ class Graph(object):
         self.edge_order = []
         self.counters = {}
 
-    def node(self, kind, name, lines=None):
-        identity = (kind, name)
+    def node(self, kind, name, lines=None, side=None):
+        identity = (kind, name, side)
         if identity not in self.by_identity:
             prefix = {"group": "g", "external_group": "x", "address_group": "a", "cidr": "c"}[kind]
             self.counters[prefix] = self.counters.get(prefix, 0) + 1
@@ -130,10 +131,15 @@ def build(declarations, egress=True, servers=True):
                 found = address_groups.get(key.remote)
                 lines = ["address group"]
                 if found is not None and found.addresses:
-                    lines.append(_listed(found.addresses))
+                    shown = list(found.addresses[:MAX_LISTED])
+                    if len(found.addresses) > MAX_LISTED:
+                        shown.append("+%d more" % (len(found.addresses) - MAX_LISTED))
+                    lines.extend(shown)
                 remote_id = graph.node("address_group", key.remote, lines)
             else:
-                remote_id = graph.node("cidr", key.remote or ANYWHERE)
+                # CIDRs traffic comes from and CIDRs it goes to are separate nodes, so the picture
+                # reads from left (who may connect) to right (where groups may connect to).
+                remote_id = graph.node("cidr", key.remote or ANYWHERE, side=key.direction)
             family = None if key.remote_kind == model.REMOTE_CIDR else key.ethertype
             if key.direction == "ingress":
                 graph.edge(remote_id, group_id, "ingress", traffic_label(key), family)

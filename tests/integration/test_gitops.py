@@ -256,8 +256,8 @@ EGRESS_ANY = [(("egress", "IPv4", "None", "None", "None", "None", "None"), ""),
               (("egress", "IPv6", "None", "None", "None", "None", "None"), "")]
 
 
-def test_egress_baseline_is_exact_whatever_the_template(admin, clouds_file, proxy, baseline_project, ssh_template,
-                                                       tmp_path):
+def test_egress_baseline_is_exact_whatever_the_template(
+        admin, clouds_file, proxy, baseline_project, tmp_path, ssh_template):
     project = baseline_project
     groups_of(admin, project.id)  # Neutron makes the project's default group on first sight.
     args = ("-e", "cloud=netsec-admin", "-e", "projects=%s" % project.name, "-e", "restrict_default_group=true")

@@ -301,8 +301,8 @@ def test_property_export_then_plan_is_empty(rule_lists):
             seen.add(key)
             unique.append(dict(body, id="%s-r%d" % (gid, index), security_group_id=gid))
         groups.append(group(gid, gid.replace("g-", "name-"), rules=unique))
-    inv = {"groups": groups, "address_groups": [{"id": "ag-1", "name": "ag", "addresses": ["192.0.2.0/24"],
-                                                  "project_id": PROJECT}], "servers": [], "ports": []}
+    address_group = {"id": "ag-1", "name": "ag", "addresses": ["192.0.2.0/24"], "project_id": PROJECT}
+    inv = {"groups": groups, "address_groups": [address_group], "servers": [], "ports": []}
     mapping, warnings = declarations_file.export_project(inv, PROJECT)
     assert warnings == []
     jsonschema.validate(json.loads(json.dumps(mapping)), declarations_file.file_schema())

@@ -53,7 +53,8 @@ def observed(web_rules=None, office=("203.0.113.0/24",)):
     }
 
 
-def groups_result(state, declarations=DECLARATIONS):
+def groups_result(state, declarations=None):
+    declarations = declarations or DECLARATIONS
     desired = parse_declaration({"groups": declarations["groups"], "address_groups": declarations["address_groups"]})
     plan, _warnings = planner.make_plan(desired, state, {"state": "present"})
     return {"changed": bool(plan), "plan": public_plan(plan), "project_id": PROJECT}
@@ -94,12 +95,12 @@ def test_added_removed_replaced_rules_and_changed_attachment():
     assert data["drift"] is True and data["status"] == "drift"
     assert data["counts"] == {"create": 1, "delete": 1, "replace": 1, "update": 2, "adopt": 0, "total": 5}
     by_object = dict(((o["type"], o["name"]), o["changes"]) for o in data["objects"])
-    assert [k for k in by_object] == [("address_group", "office"), ("security_group", "web"), ("server", "web-1")]
+    assert list(by_object) == [("address_group", "office"), ("security_group", "web"), ("server", "web-1")]
     (office,) = by_object[("address_group", "office")]
     assert office["change"] == "update" and office["remove_addresses"] == ["198.51.100.7/32"]
     web = by_object[("security_group", "web")]
-    assert [(c["change"], c["action"]) for c in web] == [("replace", "replace_rule"), ("create", "create_rule"),
-                                                          ("delete", "delete_rule")]
+    expected = [("replace", "replace_rule"), ("create", "create_rule"), ("delete", "delete_rule")]
+    assert [(c["change"], c["action"]) for c in web] == expected
     replace, create, delete = web
     assert replace["what"] == "rule ingress IPv4 tcp/22 from group bastion: description 'old' -> 'ssh'"
     assert "rules are immutable" in replace["reason"]

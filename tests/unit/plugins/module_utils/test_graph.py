@@ -72,7 +72,7 @@ def test_families_merge_and_labels():
     kinds = dict((n["name"], n["kind"]) for n in built.nodes)
     assert kinds["elsewhere"] == "external_group" and kinds["office"] == "address_group"
     dot = graph.to_dot(built)
-    assert "elsewhere (not declared)" in dot and "office\\naddress group\\n203.0.113.0/24" in dot
+    assert "elsewhere (not declared)" in dot and "office\\naddress group\\n203.0.113.0/24\"" in dot
 
 
 def test_egress_can_be_left_out_and_servers_hidden():
