@@ -194,7 +194,7 @@ def plan_attachments(servers, observed, default_mode="exact"):
                 continue
 
             def names(ids):
-                return [group_by_id[g]["name"] if g in group_by_id else g for g in ids]
+                return sorted(group_by_id[g]["name"] if g in group_by_id else g for g in ids)
 
             ops.append({
                 "action": "update_port",

@@ -37,7 +37,7 @@ tarball="$work/dist/$ns-$name-$version.tar.gz"
 [ -f "$tarball" ] || { echo "build: expected $tarball" >&2; exit 1; }
 
 fail=0
-junk_re='(^|/)(\.venv|\.cache|\.ansible|\.ci|\.git|__pycache__|\.pytest_cache|\.hypothesis|tests/output|bench-results|drift-report)(/|$)|\.pyc$|\.tar\.gz$'
+junk_re='(^|/)(\.venv|\.cache|\.ansible|\.ci|\.git|__pycache__|\.pytest_cache|\.hypothesis|tests/output|bench-results|drift-report|audit-report)(/|$)|\.pyc$|\.tar\.gz$'
 if tar -tzf "$tarball" | grep -E "$junk_re"; then
     echo "build: FAILED: the tarball contains development files (listed above); extend build_ignore" >&2
     fail=1

@@ -10,7 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import openstack
 import pytest
@@ -22,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LOCALCLOUD = os.path.join(ROOT, "tests", "cloud", "localcloud")
 COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
 NEUTRON_URL = "http://127.0.0.1:9696"
+BOOT_TIMEOUT = 90
 
 
 def _clouds_file():
@@ -88,7 +91,7 @@ def names(request):
     prefix = "t%s-" % uuid.uuid4().hex[:8]
     yield lambda name: prefix + name
     admin = request.getfixturevalue("admin")
-    _delete_groups(admin, lambda g: (g.name or "").startswith(prefix))
+    delete_groups(admin, lambda g: (g.name or "").startswith(prefix))
     for address_group in admin.network.address_groups():
         if (address_group.name or "").startswith(prefix):
             try:
@@ -97,16 +100,20 @@ def names(request):
                 pass
 
 
-def _delete_groups(conn, predicate):
+def delete_groups(conn, predicate):
+    """Delete the test's groups: detach them from ports first (a deleted server's port may linger)."""
     groups = [g for g in conn.network.security_groups() if predicate(g)]
     for group in groups:
         for port in conn.network.ports(security_groups=[group.id]):
-            conn.network.update_port(port, security_group_ids=[s for s in port.security_group_ids if s != group.id])
+            if group.id in (port.security_group_ids or []):
+                conn.network.update_port(port, security_group_ids=[s for s in port.security_group_ids if s != group.id])
     for group in groups:
-        try:
-            conn.network.delete_security_group(group.id, ignore_missing=True)
-        except openstack.exceptions.SDKException:
-            pass
+        for attempt in range(10):
+            try:
+                conn.network.delete_security_group(group.id, ignore_missing=True)
+                break
+            except openstack.exceptions.ConflictException:
+                time.sleep(0.5 * (attempt + 1))
 
 
 @pytest.fixture
@@ -118,7 +125,7 @@ def scratch_project(admin):
     role = admin.identity.find_role("admin")
     admin.identity.assign_project_role_to_user(project, user, role)
     yield project
-    _delete_groups(admin, lambda g: g.project_id == project.id)
+    delete_groups(admin, lambda g: g.project_id == project.id)
     for address_group in admin.network.address_groups(project_id=project.id):
         admin.network.delete_address_group(address_group.id, ignore_missing=True)
     admin.identity.delete_project(project.id)
@@ -198,3 +205,24 @@ def openstack_cli(clouds_file):
         return json.loads(completed.stdout) if completed.stdout.strip() else None
 
     return run
+
+
+def boot_servers(conn, names, networks=None):
+    image = conn.image.find_image("netsec-tiny")
+    flavor = conn.compute.find_flavor("netsec-tiny")
+    if networks is None:
+        networks = [{"uuid": conn.network.find_network("netsec-net").id}]
+
+    def boot(name):
+        server = conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id, networks=networks)
+        return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], interval=0.5, wait=BOOT_TIMEOUT)
+
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return list(pool.map(boot, names))
+
+
+def delete_servers(conn, servers):
+    for server in servers:
+        conn.compute.delete_server(server, ignore_missing=True)
+    for server in servers:
+        conn.compute.wait_for_delete(server, interval=0.5, wait=BOOT_TIMEOUT)

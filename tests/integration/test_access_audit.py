@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from test_attachments import boot_servers, delete_servers
+from conftest import boot_servers, delete_servers
 
 ACCESS = "netsec.openstack.effective_access"
 AUDIT = "netsec.openstack.security_groups_audit"

@@ -5,37 +5,14 @@ import shutil
 import subprocess
 import sys
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, boot_servers, delete_groups, delete_servers
 
 MODULE = "netsec.openstack.server_security_groups"
 GROUPS = "netsec.openstack.security_groups"
-BOOT_TIMEOUT = 90
-
-
-def boot_servers(conn, names, networks=None):
-    image = conn.image.find_image("netsec-tiny")
-    flavor = conn.compute.find_flavor("netsec-tiny")
-    if networks is None:
-        networks = [{"uuid": conn.network.find_network("netsec-net").id}]
-
-    def boot(name):
-        server = conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id, networks=networks)
-        return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], interval=0.5, wait=BOOT_TIMEOUT)
-
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        return list(pool.map(boot, names))
-
-
-def delete_servers(conn, servers):
-    for server in servers:
-        conn.compute.delete_server(server, ignore_missing=True)
-    for server in servers:
-        conn.compute.wait_for_delete(server, interval=0.5, wait=BOOT_TIMEOUT)
 
 
 def port_groups(conn, server_id):
@@ -170,9 +147,8 @@ def fleet(admin, tmp_path):
     shutil.copytree(os.path.join(ROOT, "playbooks", "fleet"), str(inventory))
     yield dict((s.name, s) for s in servers), inventory
     delete_servers(admin, servers)
-    for group in admin.network.security_groups(project_id=admin.current_project_id):
-        if group.name in ("web", "db", "ssh") and "managed-by=netsec.openstack" in (group.tags or []):
-            admin.network.delete_security_group(group.id, ignore_missing=True)
+    delete_groups(admin, lambda g: g.project_id == admin.current_project_id and g.name in ("web", "db", "ssh")
+                  and "managed-by=netsec.openstack" in (g.tags or []))
 
 
 def test_fleet_role_end_to_end(admin, clouds_file, fleet, openstack_cli):

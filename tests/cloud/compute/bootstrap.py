@@ -219,17 +219,17 @@ def check(phases):
         for phase in phases:
             if phase == "keystone":
                 net = _endpoints(catalog, "network")[("public", REGION)].rstrip("/")
-                _, nets = _request(
+                _status, nets = _request(
                     "GET", net + "/v2.0/networks?name=" + NETWORK, token)
                 nets = nets["networks"]
                 if not (len(nets) == 1 and nets[0]["shared"]
                         and nets[0]["subnets"]):
                     return False
             elif phase == "resources":
-                _, images = _request(
+                _status, images = _request(
                     "GET", SERVICES["glance"][1] + "/v2/images?name=" + IMAGE,
                     token)
-                _, flavors = _request(
+                _status, flavors = _request(
                     "GET", SERVICES["nova"][1] + "/flavors?is_public=None",
                     token)
                 if not ([i["status"] for i in images["images"]] == ["active"]
