@@ -9,20 +9,22 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import jsonschema
+import openstack
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT, _delete_groups
-from test_attachments import boot_servers, delete_servers
+from conftest import COLLECTIONS, ROOT
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file as declarations_file
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 
 PLAYBOOKS = os.path.join(ROOT, "playbooks")
 OWNER = "managed-by=netsec.openstack"
+BOOT_TIMEOUT = 120
 
 
 def run_playbook(clouds_file, proxy, name, cwd, *extra):
@@ -44,9 +46,30 @@ def make_project(admin):
     return project
 
 
+def boot_server(conn, name):
+    image = conn.image.find_image("netsec-tiny")
+    flavor = conn.compute.find_flavor("netsec-tiny")
+    network = conn.network.find_network("netsec-net")
+    server = conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
+                                        networks=[{"uuid": network.id}])
+    return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], interval=0.5, wait=BOOT_TIMEOUT)
+
+
 def drop_project(admin, project, servers=()):
-    delete_servers(admin, servers)
-    _delete_groups(admin, lambda g: g.project_id == project.id)
+    for server in servers:
+        admin.compute.delete_server(server, ignore_missing=True)
+    for server in servers:
+        admin.compute.wait_for_delete(server, interval=0.5, wait=BOOT_TIMEOUT)
+    for port in admin.network.ports(project_id=project.id):
+        if port.device_owner and port.device_owner.startswith("compute:"):
+            admin.network.delete_port(port, ignore_missing=True)
+    for group in admin.network.security_groups(project_id=project.id):
+        for attempt in range(10):
+            try:
+                admin.network.delete_security_group(group.id, ignore_missing=True)
+                break
+            except openstack.exceptions.ConflictException:
+                time.sleep(0.5 * (attempt + 1))
     for address_group in admin.network.address_groups(project_id=project.id):
         admin.network.delete_address_group(address_group.id, ignore_missing=True)
     admin.identity.delete_project(project.id)
@@ -105,7 +128,7 @@ def scope(admin, clouds_file, proxy, tmp_path_factory):
                                                  ethertype="IPv4", protocol="6", port_range_min=9000,
                                                  port_range_max=9000, remote_ip_prefix="192.0.2.7/32")
         as_project = admin.connect_as_project({"id": project.id, "name": project.name, "domain_id": "default"})
-        servers = boot_servers(as_project, ["gitops-%s" % uuid.uuid4().hex[:6]])
+        servers = [boot_server(as_project, "gitops-%s" % uuid.uuid4().hex[:6])]
         (server_port,) = list(admin.network.ports(device_id=servers[0].id))
         admin.network.update_port(server_port, security_group_ids=[groups["web"].id, groups["default"].id])
 
