@@ -102,8 +102,11 @@ build: venv
 changelog-lint: venv
 	antsibull-changelog lint
 
-bench:
-	@echo "bench: not yet"
+# Benchmark against openstack.cloud (bench/README.md). Not part of `make test`.
+# BENCH_REPS, BENCH_SCALES, BENCH_SERVERS, BENCH_PEER_VENV: see bench/README.md.
+bench: venv cloud
+	bench/setup-peer-venv.sh
+	$(CLOUD_ENV); $(BIN)/python bench/run.py
 
 clean:
 	rm -rf .cache tests/output
