@@ -116,6 +116,10 @@ def delete_groups(conn, predicate):
                 time.sleep(0.5 * (attempt + 1))
 
 
+# The name other test modules imported before it became public.
+_delete_groups = delete_groups
+
+
 @pytest.fixture
 def scratch_project(admin):
     """A fresh project the admin user may work in (for purge tests, which act on a whole project)."""
