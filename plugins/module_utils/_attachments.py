@@ -76,13 +76,16 @@ def validate_servers(servers):
                           % format_path(list(error.absolute_path)))
         else:
             errors.extend(_schema_error_message(error))
+    # A server may be listed more than once only to give different ports different groups:
+    # then every entry names its ports (overlaps are refused by the plan).
     seen = {}
     for index, entry in enumerate(servers):
         if isinstance(entry, dict) and isinstance(entry.get("server"), str):
-            if entry["server"] in seen:
-                errors.append("servers[%d].server: %r is listed twice (also servers[%d])"
-                              % (index, entry["server"], seen[entry["server"]]))
-            seen[entry["server"]] = index
+            first = seen.get(entry["server"])
+            if first is not None and not (isinstance(entry.get("ports"), list) and isinstance(servers[first].get("ports"), list)):
+                errors.append("servers[%d].server: %r is listed twice (also servers[%d]); list it once, or give each entry "
+                              "its own ports" % (index, entry["server"], first))
+            seen.setdefault(entry["server"], index)
     if errors:
         raise DeclarationError(errors)
 
@@ -142,6 +145,7 @@ def plan_attachments(servers, observed, default_mode="exact"):
     ops = []
     groups = observed.get("groups") or []
     group_by_id = dict((g["id"], g) for g in groups)
+    claimed = {}  # port id -> path of the entry that chose it
     ports_by_device = {}
     for port in observed.get("ports") or []:
         ports_by_device.setdefault(port.get("device_id"), []).append(port)
@@ -162,6 +166,11 @@ def plan_attachments(servers, observed, default_mode="exact"):
             errors.append("%s.server: server %s (%s) has no ports" % (path, server["name"], server["id"]))
             continue
         for port in _select_ports(entry.get("ports"), server_ports, path, errors):
+            if port["id"] in claimed:
+                errors.append("%s.ports: port %s of server %s is also chosen by %s; each port may be declared once"
+                              % (path, port["id"], server["name"], claimed[port["id"]]))
+                continue
+            claimed[port["id"]] = path
             current = list(port.get("security_group_ids") or [])
             wanted_ids = [g["id"] for g in wanted]
             if mode == "exact":
