@@ -190,11 +190,12 @@ class Bench(object):
         recap = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)", output)
         sample = dict(tool=tool, scenario=scenario, scale=scale, rep=rep, seconds=round(seconds, 3),
                       ok=done.returncode == 0, changed_tasks=int(recap.group(2)) if recap else None,
-                      requests=counts["total"], writes=counts["writes"], by_method=counts["by_method"],
+                      requests=counts["total"], writes=counts["writes"],
+                      neutron_s=counts["upstream_s"], client_s=round(seconds - counts["upstream_s"], 3), by_method=counts["by_method"],
                       by_type=request_types(counts["requests"]), **extra)
         self.samples.append(sample)
-        log("%-5s %-9s %5s rep%d %7.2fs requests=%d %s" % (tool, scenario, scale, rep, seconds, counts["total"],
-                                                          json.dumps(sample["by_type"])))
+        log("%-5s %-9s %5s rep%d %7.2fs (neutron %.2fs) requests=%d %s" % (
+            tool, scenario, scale, rep, seconds, counts["upstream_s"], counts["total"], json.dumps(sample["by_type"])))
         return sample
 
     def clean(self, project_id):
@@ -245,6 +246,8 @@ def summarize(samples):
             "scenario": scenario, "scale": scale, "tool": tool, "n": len(times),
             "median_s": round(statistics.median(times), 3), "min_s": min(times), "max_s": max(times),
             "requests_median": statistics.median([s["requests"] for s in group]),
+            "neutron_s_median": round(statistics.median([s.get("neutron_s", 0) for s in group]), 3),
+            "client_s_median": round(statistics.median([s.get("client_s", s["seconds"]) for s in group]), 3),
             "writes_median": statistics.median([s["writes"] for s in group]),
             "by_type": group[-1]["by_type"], "all_ok": all(s["ok"] for s in group),
             "changed_tasks": group[-1]["changed_tasks"],
@@ -282,14 +285,15 @@ def ratios(samples):
 
 
 def table(summary, rat):
-    lines = ["| scenario | rules | tool | median s | min-max s | Neutron requests (median) | writes | per rule ms |",
-             "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+    lines = ["| scenario | rules | tool | median s | min-max s | Neutron s | rest s | Neutron requests | writes "
+             "| per rule ms |",
+             "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for key, row in summary.items():
         per_rule = ("%.1f" % (1000.0 * row["median_s"] / row["scale"])) if row["scale"] and row["scenario"] in (
             "converge", "noop") else ""
-        lines.append("| %s | %s | %s | %.2f | %.2f-%.2f | %s | %s | %s |" % (
+        lines.append("| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %s | %s | %s |" % (
             row["scenario"], row["scale"] or "", row["tool"], row["median_s"], row["min_s"], row["max_s"],
-            row["requests_median"], row["writes_median"], per_rule))
+            row["neutron_s_median"], row["client_s_median"], row["requests_median"], row["writes_median"], per_rule))
     lines.append("")
     lines.append("| rules | converge: ours / (floor + empty) (target <= 1.15) | no-op: peer / ours (target >= 15) "
                  "| change: peer / ours |")
