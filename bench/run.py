@@ -17,7 +17,8 @@ Everything is created in a dedicated project, deleted at the end.
 
 Environment: BENCH_REPS (2), BENCH_SCALES (rules, "500"; 500 also runs scenarios 2-3),
 BENCH_RULES_PER_GROUP (25), BENCH_SERVERS (0: attachments scenario off), BENCH_PEER_VENV,
-BENCH_OUT (bench-results/bench-<time>.json), OS_CLIENT_CONFIG_FILE.
+BENCH_PEER_CONVERGE_MAX (1000: above it the peer's no-op runs on the groups ours converged, its
+converge is skipped), BENCH_OUT (bench-results/bench-<time>.json), OS_CLIENT_CONFIG_FILE.
 """
 
 import json
@@ -47,6 +48,8 @@ SCALES = [int(s) for s in os.environ.get("BENCH_SCALES", "500").split(",") if s]
 MAIN_SCALE = 500
 PER_GROUP = int(os.environ.get("BENCH_RULES_PER_GROUP", "25"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "0"))
+# Above this many rules the peer does not converge (minutes); its no-op runs on the state ours made.
+PEER_CONVERGE_MAX = int(os.environ.get("BENCH_PEER_CONVERGE_MAX", "1000"))
 TOOLS = ["ours", "peer", "floor", "empty"]
 
 
@@ -382,6 +385,8 @@ def main():
                     if tool == "empty":
                         continue
                     bench.clean(project.id)
+                    if tool == "peer" and scale > PEER_CONVERGE_MAX:
+                        continue
                     if tool == "floor":
                         bench.run("floor", "converge", scale, rep, decl_file)
                         checks.append({"tool": tool, "scale": scale, "rules": bench.rules_in_project(project.id)})
@@ -389,6 +394,8 @@ def main():
                     bench.run(tool, "converge", scale, rep, playbooks[tool])
                     checks.append({"tool": tool, "scale": scale, "rules": bench.rules_in_project(project.id)})
                     bench.run(tool, "noop", scale, rep, playbooks[tool])
+                    if tool == "ours" and scale > PEER_CONVERGE_MAX:
+                        bench.run("peer", "noop", scale, rep, playbooks["peer"], on_state_of="ours")
                     if scale == MAIN_SCALE:
                         bench.run(tool, "change", scale, rep, change_books[tool], change=change_size)
                         if tool == "ours":  # the peer's no-op is measured above already
