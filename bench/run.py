@@ -322,7 +322,8 @@ def attachments(bench, admin, project, run_id, workdir, clouds_file):
     decl = declaration("nb%s" % run_id, 100)
     names = [g["name"] for g in decl["groups"]]
     bench.run("ours", "setup-groups", 100, 0, ours_playbook(workdir, decl, "attach-groups"))
-    conn = openstack.connect(cloud="bench", config=openstack.config.OpenStackConfig(config_files=[clouds_file]))
+    conn = openstack.connection.Connection(
+        config=openstack.config.OpenStackConfig(config_files=[clouds_file]).get_one(cloud="bench"))
     image = conn.image.find_image("netsec-tiny")
     flavor = conn.compute.find_flavor("netsec-tiny")
     network = admin.network.find_network("netsec-net")
