@@ -1,6 +1,9 @@
 """netsec.openstack.security_groups against the real local cloud, checked with openstacksdk."""
 
+import json
+
 import pytest
+import yaml
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 
@@ -324,3 +327,19 @@ def test_default_group_rules_are_managed_but_it_is_never_deleted(runner, admin, 
     result = runner.run_task(MODULE, dict(args, state="absent"))
     assert result["plan"] == [] and any("never deleted" in w for w in result.get("warnings", []))
     assert admin.network.get_security_group(default.id).name == "default"
+
+
+def test_password_never_appears_in_output_even_with_vvv(runner, clouds_file, names):
+    with open(clouds_file) as handle:
+        auth = dict(yaml.safe_load(handle)["clouds"]["netsec-admin"]["auth"])
+    password = auth["password"]
+    args = dict(auth=auth, auth_type="password", region_name="RegionOne",
+                groups=[{"name": names("secret"), "rules": [{"protocol": "tcp", "port": 22}]}])
+    result = runner.run_task(MODULE, args, diff=True, extra_args=["-vvv"])
+    assert result["changed"] is True
+    assert password not in runner.last_output
+    assert password not in json.dumps(result)
+    # A failing run (unknown remote group) does not leak it either.
+    args["groups"][0]["rules"].append({"remote_group": "no-such-group"})
+    failed = runner.run_task(MODULE, args, extra_args=["-vvv"], expect_failure=True)
+    assert password not in runner.last_output and password not in json.dumps(failed)
