@@ -322,8 +322,12 @@ def attachments(bench, admin, project, run_id, workdir, clouds_file):
     decl = declaration("nb%s" % run_id, 100)
     names = [g["name"] for g in decl["groups"]]
     bench.run("ours", "setup-groups", 100, 0, ours_playbook(workdir, decl, "attach-groups"))
-    conn = openstack.connection.Connection(
-        config=openstack.config.OpenStackConfig(config_files=[clouds_file]).get_one(cloud="bench"))
+    saved = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    os.environ["OS_CLIENT_CONFIG_FILE"] = clouds_file
+    try:
+        conn = openstack.connect(cloud="bench")
+    finally:
+        os.environ["OS_CLIENT_CONFIG_FILE"] = saved
     image = conn.image.find_image("netsec-tiny")
     flavor = conn.compute.find_flavor("netsec-tiny")
     network = admin.network.find_network("netsec-net")
