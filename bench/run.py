@@ -15,7 +15,8 @@ Tools:
 Neutron requests are counted by a loopback proxy (clouds.yaml network_endpoint_override).
 Everything is created in a dedicated project, deleted at the end.
 
-Environment: BENCH_REPS (2), BENCH_SCALES (rules, "500"; 500 also runs scenarios 2-3),
+Environment: BENCH_REPS (3), BENCH_SCALES (rules, "200"), BENCH_CHANGE_MAX (500: the 5% change runs
+at scales up to it),
 BENCH_RULES_PER_GROUP (25), BENCH_SERVERS (0: attachments scenario off), BENCH_PEER_VENV,
 BENCH_PEER_CONVERGE_MAX (1000: above it the peer's no-op runs on the groups ours converged, its
 converge is skipped), BENCH_OUT (bench-results/bench-<time>.json), OS_CLIENT_CONFIG_FILE.
@@ -43,9 +44,9 @@ from counting_proxy import CountingProxy  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
 PEER_VENV = os.environ.get("BENCH_PEER_VENV", os.path.expanduser("~/.cache/bench-venv-peer"))
-REPS = int(os.environ.get("BENCH_REPS", "2"))
-SCALES = [int(s) for s in os.environ.get("BENCH_SCALES", "500").split(",") if s]
-MAIN_SCALE = 500
+REPS = int(os.environ.get("BENCH_REPS", "3"))
+SCALES = [int(s) for s in os.environ.get("BENCH_SCALES", "200").split(",") if s]
+CHANGE_MAX = int(os.environ.get("BENCH_CHANGE_MAX", "500"))  # the 5% change runs up to this many rules
 PER_GROUP = int(os.environ.get("BENCH_RULES_PER_GROUP", "25"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "0"))
 # Above this many rules the peer does not converge (minutes); its no-op runs on the state ours made.
@@ -401,7 +402,7 @@ def main():
                     bench.run(tool, "noop", scale, rep, playbooks[tool])
                     if tool == "ours" and scale > PEER_CONVERGE_MAX:
                         bench.run("peer", "noop", scale, rep, playbooks["peer"], on_state_of="ours")
-                    if scale == MAIN_SCALE:
+                    if scale <= CHANGE_MAX:
                         bench.run(tool, "change", scale, rep, change_books[tool], change=change_size)
                         if tool == "ours":  # the peer's no-op is measured above already
                             bench.run(tool, "noop-after-change", scale, rep, change_books[tool])
