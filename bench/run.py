@@ -144,10 +144,11 @@ def attach_playbooks(workdir, servers, group_names):
             for i, s in enumerate(servers)]}}]}])
     peer = write(os.path.join(workdir, "peer-attach.yml"), [{
         "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "server %s" % s, "openstack.cloud.server": {
-            "cloud": "bench", "name": s, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
-            "auto_ip": False, "security_groups": [group_names[i % len(group_names)],
-                                                  group_names[(i + 1) % len(group_names)]]}}
+        "tasks": [
+            {"name": "server %s" % s, "openstack.cloud.server": {
+                "cloud": "bench", "name": s, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
+                "auto_ip": False,
+                "security_groups": [group_names[i % len(group_names)], group_names[(i + 1) % len(group_names)]]}}
             for i, s in enumerate(servers)]}])
     return ours, peer
 
@@ -309,9 +310,9 @@ def table(summary, rat):
                  "| no-op: peer / ours (target >= 15) | change: peer / ours |")
     lines.append("| ---: | ---: | ---: | ---: | ---: |")
     for scale, r in sorted(rat.items()):
-        lines.append("| %s | %s | %s | %s | %s |" % (scale, r["converge_ours_over_floor_plus_empty"],
-                                                    r["converge_same_neutron_time"],
-                                               r["noop_speedup_vs_peer"], r["change_speedup_vs_peer"]))
+        cells = (scale, r["converge_ours_over_floor_plus_empty"], r["converge_same_neutron_time"],
+                 r["noop_speedup_vs_peer"], r["change_speedup_vs_peer"])
+        lines.append("| %s | %s | %s | %s | %s |" % cells)
     return "\n".join(lines)
 
 
