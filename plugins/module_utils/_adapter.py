@@ -122,6 +122,22 @@ def _address_group_dict(address_group):
     }
 
 
+def _port_dict(port, network_names):
+    """A port as the planners see it; ``network_names`` maps network ids to names."""
+    return {
+        "id": port.id,
+        "name": port.name or "",
+        "device_id": port.device_id,
+        "device_owner": port.device_owner,
+        "project_id": port.project_id,
+        "network_id": port.network_id,
+        "network_name": network_names.get(port.network_id),
+        "fixed_ips": [ip.get("ip_address") for ip in port.fixed_ips or []],
+        "port_security_enabled": True if port.is_port_security_enabled is None else bool(port.is_port_security_enabled),
+        "security_group_ids": sorted(port.security_group_ids or []),
+    }
+
+
 def looks_like_id(text):
     return bool(UUID_PATTERN.match(text or ""))
 
@@ -272,13 +288,17 @@ class Adapter(object):
             observed["address_group_usage"][address_group_id] = {"rules": [_rule_dict(r) for r in rules]}
         return observed
 
+    def _list_servers(self, project_id):
+        """Servers of a project (None: of every project, for an admin)."""
+        if project_id is None:
+            return list(self.conn.compute.servers(details=True, all_projects=True))
+        if project_id == self.conn.current_project_id:
+            return list(self.conn.compute.servers(details=True))
+        return list(self.conn.compute.servers(details=True, all_projects=True, project_id=project_id))
+
     def observe_attachments(self, project_id, servers):
         """Servers, their ports and the groups involved, in a constant number of list calls."""
-        listed = self._call("listing servers of project %s" % project_id,
-                            lambda: list(self.conn.compute.servers(details=True, all_projects=True,
-                                                                   project_id=project_id))
-                            if project_id != self.conn.current_project_id
-                            else list(self.conn.compute.servers(details=True)))
+        listed = self._call("listing servers of project %s" % project_id, lambda: self._list_servers(project_id))
         found = [{"id": s.id, "name": s.name, "project_id": s.project_id or project_id} for s in listed]
         known = set(s["id"] for s in found) | set(s["name"] for s in found)
         for entry in servers:
@@ -306,17 +326,7 @@ class Adapter(object):
             for network in self._call("listing networks of the servers' ports",
                                       lambda: list(self.conn.network.networks(id=network_ids))):
                 network_names[network.id] = network.name
-        port_dicts = [{
-            "id": p.id,
-            "name": p.name or "",
-            "device_id": p.device_id,
-            "project_id": p.project_id,
-            "network_id": p.network_id,
-            "network_name": network_names.get(p.network_id),
-            "fixed_ips": [ip.get("ip_address") for ip in p.fixed_ips or []],
-            "port_security_enabled": True if p.is_port_security_enabled is None else bool(p.is_port_security_enabled),
-            "security_group_ids": sorted(p.security_group_ids or []),
-        } for p in ports]
+        port_dicts = [_port_dict(p, network_names) for p in ports]
         projects = sorted(set([project_id] + [s["project_id"] for s in found if s["id"] in wanted_ids and s["project_id"]]))
         groups = {}
         for project in projects:
@@ -359,12 +369,7 @@ class Adapter(object):
         servers = []
         if with_servers:
             try:
-                if project_id is None:
-                    listed = list(self.conn.compute.servers(details=True, all_projects=True))
-                elif project_id == self.conn.current_project_id:
-                    listed = list(self.conn.compute.servers(details=True))
-                else:
-                    listed = list(self.conn.compute.servers(details=True, all_projects=True, project_id=project_id))
+                listed = self._list_servers(project_id)
                 servers = [{"id": s.id, "name": s.name, "project_id": s.project_id} for s in listed]
             except sdk_exceptions.ForbiddenException:
                 listed = list(self.conn.compute.servers(details=True))
@@ -375,18 +380,7 @@ class Adapter(object):
             "project_id": project_id,
             "groups": groups,
             "address_groups": address_groups,
-            "ports": [{
-                "id": p.id,
-                "name": p.name or "",
-                "device_id": p.device_id,
-                "device_owner": p.device_owner,
-                "project_id": p.project_id,
-                "network_id": p.network_id,
-                "network_name": networks.get(p.network_id),
-                "fixed_ips": [ip.get("ip_address") for ip in p.fixed_ips or []],
-                "port_security_enabled": True if p.is_port_security_enabled is None else bool(p.is_port_security_enabled),
-                "security_group_ids": sorted(p.security_group_ids or []),
-            } for p in ports],
+            "ports": [_port_dict(p, networks) for p in ports],
             "servers": servers,
         }
 

@@ -80,8 +80,12 @@ def observe_for_plan(adapter, project_id, desired, options):
     return observed
 
 
-def reconcile(declaration, options, auth, check_mode, connect=cloud.connect):
-    """The whole run.  Returns the module result (without exiting)."""
+def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, with_diff=True):
+    """The whole run.  Returns the module result (without exiting).
+
+    ``with_diff`` false leaves the before/after out: it is computed from the
+    plan alone, so leaving it out changes nothing else.
+    """
     desired = parse_declaration(declaration)
     counter = cloud.RequestCounter()
     connection = connect(auth)
@@ -90,9 +94,10 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect):
     project_id = adapter.scope_project(options.get("project"))
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
-    difference = planner.diff(desired, observed, plan)
-    result = {"changed": bool(plan), "plan": public_plan(plan), "diff": difference, "project_id": project_id,
+    result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,
               "summary": planner.summarize(plan)}
+    if with_diff:
+        result["diff"] = planner.diff(desired, observed, plan)
     if plan and not check_mode:
         _done, apply_warnings = adapter.execute(plan, project_id)
         warnings.extend(apply_warnings)
@@ -120,11 +125,11 @@ def _unprefix(errors, prefix="groups[0]."):
     return [e[len(prefix):] if e.startswith(prefix) else e.replace("groups[0]", "(group)") for e in errors]
 
 
-def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect):
+def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect, with_diff=True):
     """``reconcile`` for one group whose fields are given at the top level."""
     options = dict(options, purge_groups=False)
     try:
-        result = reconcile({"groups": [group]}, options, auth, check_mode, connect=connect)
+        result = reconcile({"groups": [group]}, options, auth, check_mode, connect=connect, with_diff=with_diff)
     except DeclarationError as exc:
         raise DeclarationError(_unprefix(exc.errors))
     except planner.PlanError as exc:

@@ -147,10 +147,7 @@ def run(module):
     params = module.params
     group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules") if params[k] is not None)
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules"))
-    result = reconcile_one_group(group, options, auth_options(params), module.check_mode)
-    if not module._diff:
-        result.pop("diff")
-    return result
+    return reconcile_one_group(group, options, auth_options(params), module.check_mode, with_diff=module._diff)
 
 
 def main():

@@ -326,10 +326,7 @@ def run(module):
     params = module.params
     declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
-    result = reconcile(declaration, options, auth_options(params), module.check_mode)
-    if not module._diff:
-        result.pop("diff")
-    return result
+    return reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff)
 
 
 def main():
