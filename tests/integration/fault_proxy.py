@@ -1,0 +1,241 @@
+"""A fault-injecting reverse proxy on loopback, for the fault tests and the campaign.
+
+An aiohttp server on 127.0.0.1 (random port) forwards every request to one
+upstream (Neutron, or Nova) and can fail chosen requests.  It runs in a
+background thread with its own event loop; the pytest process controls it:
+
+    proxy = FaultProxy("http://127.0.0.1:9696").start()
+    proxy.arm("503", at=1, match="GET")            # the first GET after arming gets a 503
+    proxy.arm("drop_after", at=2, match=is_write)  # the 2nd write is applied upstream, then the connection drops
+    proxy.latency = 0.05                           # every request waits 50 ms first
+    proxy.log                                      # what went through, and what was done to it
+    proxy.reset()                                  # no faults, no latency, empty log
+
+Fault kinds (``KINDS``):
+
+- ``500``, ``503``: answer with that status and a Neutron-style error body, without
+  forwarding (nothing happens upstream).  ``500_after``, ``503_after``: forward first
+  (the change happens), then answer with the error anyway.
+- ``drop`` (= ``drop_before``): close the connection without a response, without forwarding.
+  ``drop_after``: forward (the change happens), then close without a response.
+- ``timeout``: forward (the change happens), then hold the response for ``hold`` seconds
+  (longer than the client's timeout) and close without answering.
+- ``409``: a spurious 409 Conflict, without forwarding.
+- ``latency``: forward after waiting ``delay`` seconds (the request succeeds).
+
+``match`` chooses which requests count towards ``at``: None (all), a method
+("GET", "POST"...), a tuple of methods, or a callable ``(method, path) -> bool``.
+Counting starts when the fault is armed; a fault fires once.
+"""
+
+import asyncio
+import threading
+import time
+
+import aiohttp
+from aiohttp import web
+
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+              "transfer-encoding", "upgrade", "content-length", "host"}
+KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "409", "latency")
+WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
+
+
+def is_write(method, path):
+    return method in WRITE_METHODS
+
+
+def _matcher(match):
+    if match is None:
+        return lambda method, path: True
+    if callable(match):
+        return match
+    if isinstance(match, str):
+        match = (match,)
+    wanted = tuple(m.upper() for m in match)
+    return lambda method, path: method in wanted
+
+
+class Fault(object):
+    def __init__(self, kind, at, match, hold, delay):
+        if kind not in KINDS:
+            raise ValueError("unknown fault kind %r (one of %s)" % (kind, ", ".join(KINDS)))
+        self.kind = "drop_before" if kind == "drop" else kind
+        self.at = at
+        self.match = _matcher(match)
+        self.hold = hold
+        self.delay = delay
+        self.seen = 0
+        self.fired = None  # the log entry of the request it hit
+
+    def __repr__(self):
+        return "Fault(%s at %d, fired=%s)" % (self.kind, self.at, bool(self.fired))
+
+
+def _error_body(status):
+    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict"}
+    messages = {500: "Request Failed: internal server error while processing your request.",
+                503: "The server is currently unavailable. Please try again at a later time.",
+                409: "Injected conflict: the resource is busy, try again."}
+    return {"NeutronError": {"type": kinds[status], "message": messages[status], "detail": ""}}
+
+
+class FaultProxy(object):
+    def __init__(self, upstream, hold=None):
+        self.upstream = upstream.rstrip("/")
+        self.default_hold = hold if hold is not None else 6.0
+        self.lock = threading.Lock()
+        self.latency = 0.0
+        self.faults = []
+        self.log = []
+        self.loop = None
+        self.port = None
+        self.url = None
+        self._ready = threading.Event()
+        self._stopping = None
+        self._thread = None
+        self._startup_error = None
+
+    # --- control, from the test process -------------------------------------
+
+    def arm(self, kind, at=1, match=None, hold=None, delay=1.0):
+        """Fail the ``at``-th matching request (1-based, counted from now) with ``kind``."""
+        fault = Fault(str(kind), at, match, self.default_hold if hold is None else hold, delay)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def disarm(self):
+        with self.lock:
+            self.faults = []
+
+    def reset(self):
+        with self.lock:
+            self.faults = []
+            self.log = []
+            self.latency = 0.0
+
+    def requests(self):
+        with self.lock:
+            return list(self.log)
+
+    def fired(self):
+        """Log entries of the requests a fault hit."""
+        with self.lock:
+            return [entry for entry in self.log if entry.get("fault")]
+
+    # --- lifecycle -------------------------------------------------------------
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("the fault proxy did not start")
+        if self._startup_error:
+            raise self._startup_error
+        return self
+
+    def stop(self):
+        if self.loop is not None and self._stopping is not None:
+            self.loop.call_soon_threadsafe(self._stopping.set)
+            self._thread.join(15)
+
+    def _run(self):
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        finally:
+            self.loop.close()
+
+    async def _serve(self):
+        self._stopping = asyncio.Event()
+        # Long client timeouts upstream: only the proxy decides when a request fails.
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300), auto_decompress=False)
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        try:
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]
+            self.url = "http://127.0.0.1:%d" % self.port
+        except Exception as exc:  # pragma: no cover - reported to start()
+            self._startup_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            await self._stopping.wait()
+        finally:
+            await runner.cleanup()
+            await self.session.close()
+
+    # --- the proxy ------------------------------------------------------------
+
+    def _pick_fault(self, method, path):
+        with self.lock:
+            chosen = None
+            for fault in self.faults:
+                if fault.fired is not None or not fault.match(method, path):
+                    continue
+                fault.seen += 1
+                if fault.seen == fault.at and chosen is None:
+                    chosen = fault
+            entry = {"n": len(self.log) + 1, "method": method, "path": path, "fault": chosen.kind if chosen else None,
+                     "status": None, "time": time.time()}
+            if chosen is not None:
+                chosen.fired = entry
+            self.log.append(entry)
+            return chosen, entry, self.latency
+
+    async def _forward(self, request, body):
+        headers = dict((k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP)
+        async with self.session.request(request.method, self.upstream + request.path_qs, headers=headers,
+                                        data=body if body else None, allow_redirects=False) as upstream:
+            payload = await upstream.read()
+            response_headers = dict((k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP)
+            return upstream.status, response_headers, payload
+
+    @staticmethod
+    def _drop(request):
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        # Nothing can be written any more; aiohttp sees the closed transport.
+        raise asyncio.CancelledError()
+
+    async def _handle(self, request):
+        body = await request.read()
+        fault, entry, latency = self._pick_fault(request.method, request.path_qs)
+        if latency:
+            await asyncio.sleep(latency)
+        kind = fault.kind if fault else None
+        if kind in ("500", "503", "409"):
+            entry["status"] = int(kind)
+            return web.json_response(_error_body(int(kind)), status=int(kind))
+        if kind == "drop_before":
+            entry["status"] = "dropped"
+            self._drop(request)
+        if kind == "latency":
+            await asyncio.sleep(fault.delay)
+        status, headers, payload = await self._forward(request, body)
+        entry["upstream_status"] = status
+        if kind in ("500_after", "503_after"):
+            code = int(kind.split("_")[0])
+            entry["status"] = code
+            return web.json_response(_error_body(code), status=code)
+        if kind == "drop_after":
+            entry["status"] = "dropped"
+            self._drop(request)
+        if kind == "timeout":
+            entry["status"] = "held"
+            try:
+                await asyncio.sleep(fault.hold)
+            finally:
+                if request.transport is not None:
+                    request.transport.abort()
+            raise asyncio.CancelledError()
+        entry["status"] = status
+        return web.Response(status=status, headers=headers, body=payload)
