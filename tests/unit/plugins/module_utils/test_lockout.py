@@ -1,0 +1,134 @@
+"""The lockout guard: which plans take away the last rule admitting a guarded tcp port."""
+
+import pytest
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
+from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
+from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
+
+SSH = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22}
+WEB = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 443, "port_range_max": 443}
+EGRESS = {"direction": "egress", "ethertype": "IPv4"}
+
+
+def key(**fields):
+    return model.key_from_neutron(dict({"direction": "ingress", "ethertype": "IPv4"}, **fields))
+
+
+@pytest.mark.parametrize("fields,port,admits", [
+    (dict(protocol="tcp", port_range_min=22, port_range_max=22), 22, True),
+    (dict(protocol="tcp", port_range_min=20, port_range_max=30), 22, True),
+    (dict(protocol="tcp", port_range_min=23, port_range_max=30), 22, False),
+    (dict(protocol="tcp"), 22, True),                                        # every port
+    (dict(protocol="tcp", port_range_min=1, port_range_max=65535), 22, True),
+    (dict(), 22, True),                                                      # any protocol
+    (dict(protocol="6", port_range_min=22, port_range_max=22), 22, True),    # 6 is tcp
+    (dict(protocol="udp", port_range_min=22, port_range_max=22), 22, False),
+    (dict(protocol="sctp"), 22, False),
+    (dict(protocol="icmp"), 22, False),
+    (dict(direction="egress", protocol="tcp"), 22, False),
+    (dict(protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="10.0.0.0/8"), 22, True),  # any source
+    (dict(protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g2"), 22, True),
+    (dict(ethertype="IPv6", protocol="tcp", port_range_min=22, port_range_max=22), 22, True),
+    (dict(protocol="tcp", port_range_min=3389, port_range_max=3389), 3389, True),
+])
+def test_admits_tcp_port(fields, port, admits):
+    assert lockout.admits_tcp_port(key(**fields), port) is admits
+
+
+def group(gid, name, *rules):
+    """Rule ids are stable across before/after: derived from the rule's fields."""
+    return {"id": gid, "name": name,
+            "rules": [dict(r, id="%s-%s" % (gid, "/".join(str(r[k]) for k in sorted(r)))) for r in rules]}
+
+
+def test_losing_the_only_ssh_rule_is_a_lockout():
+    before = [group("g1", "web", SSH, WEB, EGRESS)]
+    after = [group("g1", "web", WEB, EGRESS)]
+    found = lockout.find_lockouts(before, after)
+    assert found == [{"group": "web", "group_id": "g1", "ports": [22], "rules_removed": ["g1-ingress/IPv4/22/22/tcp"]}]
+
+
+def test_narrowing_or_replacing_the_rule_is_not_a_lockout():
+    before = [group("g1", "web", SSH)]
+    narrower = dict(SSH, remote_ip_prefix="10.0.0.0/8")
+    assert lockout.find_lockouts(before, [group("g1", "web", narrower)]) == []
+    assert lockout.find_lockouts(before, [group("g1", "web", dict(SSH, protocol=None, port_range_min=None,
+                                                                   port_range_max=None))]) == []
+    assert lockout.find_lockouts(before, [group("g1", "web", dict(SSH, port_range_min=1, port_range_max=1024))]) == []
+    # Another ethertype still admits tcp/22: not every rule is lost.
+    assert lockout.find_lockouts([group("g1", "web", SSH, dict(SSH, ethertype="IPv6"))],
+                                 [group("g1", "web", dict(SSH, ethertype="IPv6"))]) == []
+
+
+def test_losing_one_of_two_ssh_rules_is_not_a_lockout():
+    before = [group("g1", "web", SSH, dict(SSH, remote_ip_prefix="10.0.0.0/8"))]
+    after = [group("g1", "web", dict(SSH, remote_ip_prefix="10.0.0.0/8"))]
+    assert lockout.find_lockouts(before, after) == []
+
+
+def test_any_protocol_and_wide_ranges_count_as_access():
+    before = [group("g1", "all", {"direction": "ingress", "ethertype": "IPv4"})]
+    assert lockout.find_lockouts(before, [group("g1", "all")])[0]["ports"] == [22]
+    before = [group("g1", "range", dict(SSH, port_range_min=1, port_range_max=1024))]
+    assert lockout.find_lockouts(before, [group("g1", "range")])[0]["ports"] == [22]
+
+
+def test_configured_ports_and_empty_list_disables():
+    before = [group("g1", "win", dict(SSH, port_range_min=3389, port_range_max=3389), SSH)]
+    after = [group("g1", "win")]
+    assert lockout.find_lockouts(before, after, [3389])[0]["ports"] == [3389]
+    assert lockout.find_lockouts(before, after, [3389, 22])[0]["ports"] == [22, 3389]
+    assert lockout.find_lockouts(before, after, []) == []
+    assert lockout.find_lockouts(before, after, [8080]) == []
+
+
+def test_groups_that_had_no_access_created_or_deleted_are_not_reported():
+    before = [group("g1", "db", WEB), group("g2", "gone", SSH)]
+    after = [group("g1", "db"), group("new:fresh", "fresh")]
+    assert lockout.find_lockouts(before, after) == []
+
+
+def test_states_are_accepted_as_well_as_lists():
+    before = {"groups": [group("g1", "web", SSH)]}
+    assert lockout.find_lockouts(before, {"groups": [group("g1", "web")]})[0]["group"] == "web"
+
+
+def test_on_a_real_plan_purging_the_ssh_rule():
+    observed = {"project_id": "p1", "groups": [
+        {"id": "g1", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": "p1",
+         "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")]}],
+        "address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {},
+        "address_group_usage": {}}
+    desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443}]}]})
+    plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
+    found = lockout.find_lockouts(observed, planner.simulate(observed, plan))
+    assert [(f["group"], f["ports"], f["rules_removed"]) for f in found] == [("web", [22], ["r1"])]
+    # Keeping the rule (in another spelling) is no lockout.
+    desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443},
+                                                                      {"protocol": "6", "port": "22-22"}]}]})
+    plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
+    assert lockout.find_lockouts(observed, planner.simulate(observed, plan)) == []
+
+
+def test_messages_name_group_port_and_wearers_and_skip_groups_on_no_port():
+    found = [{"group": "web", "group_id": "g1", "ports": [22], "rules_removed": ["r1"]},
+             {"group": "idle", "group_id": "g2", "ports": [22], "rules_removed": ["r2"]}]
+    ports = {"g1": [{"id": "p1", "name": "eth0", "device_id": "srv-1", "fixed_ips": ["10.0.0.5"]}], "g2": []}
+    messages = lockout.lockout_messages(found, ports)
+    assert len(messages) == 1
+    text = messages[0][1]
+    for word in ("LOCKOUT", "web", "g1", "tcp/22", "p1", "srv-1", "10.0.0.5", "lockout_guard"):
+        assert word in text, (word, text)
+
+
+@pytest.mark.parametrize("ports,mode,expected", [
+    ([22], "warn", []),
+    ([], "ignore", []),
+    ([0], "warn", ["lockout_ports[0]: expected a tcp port 1-65535, got 0"]),
+    ([22, 70000], "fail", ["lockout_ports[1]: expected a tcp port 1-65535, got 70000"]),
+    ([22], "loud", ["lockout_guard: expected one of warn, fail, ignore, got 'loud'"]),
+])
+def test_validate_options(ports, mode, expected):
+    assert lockout.validate_options(ports, mode) == expected
