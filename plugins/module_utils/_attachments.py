@@ -28,6 +28,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils._plan import Plan
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
     DeclarationError,
     _schema_error_message,
+    _suggest,
     format_path,
 )
 
@@ -68,9 +69,12 @@ def validate_servers(servers):
             # _schema_error_message knows the field lists of the security group schema only.
             path = list(error.absolute_path)
             extra = sorted(set(error.instance) - set(SERVER_SCHEMA["properties"]))
+            known = sorted(SERVER_SCHEMA["properties"])
             for field in extra:
-                errors.append("%s: unknown field %r; expected one of: %s"
-                              % (format_path(path + [field]), field, ", ".join(sorted(SERVER_SCHEMA["properties"]))))
+                hint = _suggest(field, known)
+                errors.append("%s: unknown field %r (%sexpected one of: %s)"
+                              % (format_path(path + [field]), field, "did you mean %r? " % hint[0] if hint else "",
+                                 ", ".join(known)))
         elif error.validator == "anyOf":
             errors.append("%s: expected 'all' or a list of port ids, names, fixed IPs or network names"
                           % format_path(list(error.absolute_path)))

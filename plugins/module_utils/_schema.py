@@ -30,6 +30,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 
 PORT_PATTERN = r"^\s*[0-9]+\s*(-\s*[0-9]+\s*)?$"
 ETHERTYPE_PATTERN = r"^[Ii][Pp][Vv][46]$"
+PORT_FIELDS = ("port", "port_range_min", "port_range_max")
 
 RULE_SCHEMA = {
     "type": "object",
@@ -180,6 +181,19 @@ def _schema_error_message(error):
         return ["%s: %r is not an ethertype; expected IPv4 or IPv6" % (where, error.instance)]
     if error.validator == "enum":
         return ["%s: %r is not one of %s" % (where, error.instance, ", ".join(map(str, error.validator_value)))]
+    if error.validator == "minLength":
+        return ["%s: expected a non-empty string, got %r" % (where, error.instance)]
+    if error.validator == "maxLength":
+        return ["%s: expected at most %d characters (Neutron's limit), got %d" % (where, error.validator_value, len(error.instance))]
+    if error.validator == "minItems":
+        return ["%s: expected a list of at least %d item(s), got %r" % (where, error.validator_value, error.instance)]
+    if error.validator in ("minimum", "maximum") and path and path[-1] in PORT_FIELDS:
+        return ["%s: expected a port within 1-65535 (-1 means any ICMP type/code), got %r" % (where, error.instance)
+                if path[-1] != "port" else "%s: expected a port within 1-65535, got %r" % (where, error.instance)]
+    if error.validator == "minimum":
+        return ["%s: expected %s or more, got %r" % (where, error.validator_value, error.instance)]
+    if error.validator == "maximum":
+        return ["%s: expected %s or less, got %r" % (where, error.validator_value, error.instance)]
     return ["%s: %s" % (where, error.message)]
 
 
@@ -340,6 +354,8 @@ def cross_field_errors(declaration):
         name = group.get("name")
         if not isinstance(name, str):
             pass
+        elif name and not name.strip():
+            errors.append("groups[%d].name: expected a name with a visible character, got %r" % (index, name))
         elif name in seen:
             errors.append("groups[%d].name: duplicate group name %r (also groups[%d])" % (index, name, seen[name]))
         else:
@@ -357,7 +373,9 @@ def cross_field_errors(declaration):
         name = address_group.get("name")
         if not isinstance(name, str):
             continue
-        if name in seen:
+        if name and not name.strip():
+            errors.append("address_groups[%d].name: expected a name with a visible character, got %r" % (index, name))
+        elif name in seen:
             errors.append("address_groups[%d].name: duplicate address group name %r (also address_groups[%d])" % (index, name, seen[name]))
         else:
             seen[name] = index
