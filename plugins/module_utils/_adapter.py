@@ -12,8 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import random
 import re
+import threading
+import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 try:
     import openstack
@@ -27,10 +31,15 @@ try:
     # Everything a cloud call can raise: SDK errors and keystoneauth's
     # transport errors (connection refused, timeouts).
     CLOUD_EXCEPTIONS = (sdk_exceptions.SDKException, ksa_exceptions.ClientException)
+    # Faults after which the same request may simply be sent again: the
+    # connection failed or timed out (the request may or may not have been
+    # carried out: only idempotent operations are retried blindly).
+    TRANSIENT_TRANSPORT = (ksa_exceptions.RetriableConnectionFailure, ksa_exceptions.UnknownConnectionError)
 except ImportError:
     HAS_OPENSTACKSDK = False
     OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
     CLOUD_EXCEPTIONS = (Exception,)
+    TRANSIENT_TRANSPORT = ()
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
@@ -38,14 +47,19 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _plan as p
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 RULE_EXISTS_PATTERN = re.compile(r"[Rr]ule id is ([0-9a-fA-F-]{32,36})")
 BULK_CHUNK = 500
+# Pauses before the 2nd, 3rd and 4th attempt of a request that failed with a
+# transient fault (5xx, connection refused or dropped, timeout).
+RETRY_DELAYS = (0.5, 1.5, 3.0)
+DEFAULT_CONCURRENCY = 4
 
 
 class CloudError(Exception):
-    """A cloud call failed; ``done`` lists the operations completed before it."""
+    """A cloud call failed; ``done`` lists the operations completed before it, ``pending`` those not done."""
 
-    def __init__(self, message, done=None):
+    def __init__(self, message, done=None, pending=None):
         super(CloudError, self).__init__(message)
         self.done = list(done or [])
+        self.pending = list(pending or [])
 
 
 def _error_text(exc):
@@ -57,7 +71,48 @@ def _error_text(exc):
 
 
 def _status_of(exc):
-    return getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    return (getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
+            or getattr(getattr(exc, "response", None), "status_code", None))
+
+
+def is_transient(exc):
+    """True for faults worth another try: a 5xx answer, a failed or timed-out connection."""
+    status = _status_of(exc)
+    if status is not None:
+        try:
+            return int(status) >= 500
+        except (TypeError, ValueError):
+            return False
+    return isinstance(exc, TRANSIENT_TRANSPORT)
+
+
+def with_retries(func, on_retry=None, delays=RETRY_DELAYS, sleep=time.sleep):
+    """``func()``, called again after each transient fault, at most ``len(delays)`` more times.
+
+    Only for operations that are safe to repeat (reads, PUTs of a whole
+    value, deletes that treat 404 as done, creates that treat 409 as done).
+    ``on_retry(exc, attempt)`` is told about each retry.
+    """
+    attempt = 0
+    while True:
+        try:
+            return func()
+        except CLOUD_EXCEPTIONS as exc:
+            if attempt >= len(delays) or not is_transient(exc):
+                try:
+                    exc.netsec_attempts = attempt + 1
+                except AttributeError:  # pragma: no cover - exceptions without a __dict__
+                    pass
+                raise
+            if on_retry is not None:
+                on_retry(exc, attempt + 1)
+            sleep(delays[attempt] * (0.75 + random.random() / 2))
+            attempt += 1
+
+
+def _attempts_text(exc):
+    attempts = getattr(exc, "netsec_attempts", 1)
+    return " (gave up after %d attempts)" % attempts if attempts > 1 else ""
 
 
 class RequestCounter(object):
@@ -66,13 +121,15 @@ class RequestCounter(object):
     def __init__(self):
         self.by_method = {}
         self.total = 0
+        self.lock = threading.Lock()
 
     def wrap(self, session):
         original = session.request
 
         def request(url, method, *args, **kwargs):
-            self.total += 1
-            self.by_method[method.upper()] = self.by_method.get(method.upper(), 0) + 1
+            with self.lock:
+                self.total += 1
+                self.by_method[method.upper()] = self.by_method.get(method.upper(), 0) + 1
             return original(url, method, *args, **kwargs)
 
         session.request = request
@@ -146,12 +203,27 @@ class Adapter(object):
     def __init__(self, connection, counter=None):
         self.conn = connection
         self.counter = counter
+        self.retried = []
+        self._lock = threading.Lock()
+        self._refs = {}
+        self._template_rules = {}
+
+    def _note_retry(self, what):
+        def note(exc, attempt):
+            with self._lock:
+                self.retried.append("%s (attempt %d failed: %s)" % (what, attempt, _error_text(exc)))
+        return note
+
+    def _retrying(self, what, func):
+        """``func()`` with retries after transient faults; errors are raised as they are."""
+        return with_retries(func, on_retry=self._note_retry(what))
 
     def _call(self, what, func, *args, **kwargs):
+        """A read (or another repeatable call), retried after transient faults."""
         try:
-            return func(*args, **kwargs)
+            return with_retries(lambda: func(*args, **kwargs), on_retry=self._note_retry(what))
         except CLOUD_EXCEPTIONS as exc:
-            raise CloudError("%s failed: %s" % (what, _error_text(exc)))
+            raise CloudError("%s failed: %s%s" % (what, _error_text(exc), _attempts_text(exc)))
 
     # --- scope ------------------------------------------------------------
 
@@ -167,10 +239,11 @@ class Adapter(object):
         except Exception:  # pragma: no cover - auth plugins without access info
             pass
         try:
-            found = self.conn.identity.find_project(project, ignore_missing=True)
+            found = self._retrying("looking up project %r" % project,
+                                   lambda: self.conn.identity.find_project(project, ignore_missing=True))
         except sdk_exceptions.ForbiddenException:
             found = None
-        except sdk_exceptions.SDKException as exc:
+        except CLOUD_EXCEPTIONS as exc:
             raise CloudError("looking up project %r failed: %s" % (project, _error_text(exc)))
         if found is None:
             raise CloudError("project %r not found, or not visible to these credentials" % project)
@@ -242,10 +315,11 @@ class Adapter(object):
                 observed["known_groups"][group.id] = {"id": group.id, "name": group.name, "project_id": group.project_id}
         for address_group_id in sorted(wanted_address_groups):
             try:
-                found = self.conn.network.get_address_group(address_group_id)
+                found = self._retrying("looking up address group %s" % address_group_id,
+                                       lambda: self.conn.network.get_address_group(address_group_id))
             except sdk_exceptions.NotFoundException:
                 continue
-            except sdk_exceptions.SDKException as exc:
+            except CLOUD_EXCEPTIONS as exc:
                 raise CloudError("looking up address group %s failed: %s" % (address_group_id, _error_text(exc)))
             observed["known_address_groups"][found.id] = {"id": found.id, "name": found.name, "project_id": found.project_id}
 
@@ -264,9 +338,13 @@ class Adapter(object):
                 description=t.description or "",
                 used_in_default_sg=bool(t.used_in_default_sg),
                 used_in_non_default_sg=bool(t.used_in_non_default_sg),
-            ) for t in self.conn.network.default_security_group_rules()]
-        except sdk_exceptions.SDKException:
-            return None
+            ) for t in self._retrying("reading the default security group rule templates",
+                                      lambda: list(self.conn.network.default_security_group_rules()))]
+        except (sdk_exceptions.ForbiddenException, sdk_exceptions.NotFoundException):
+            return None  # a cloud without the templates API, or not allowed to read it
+        except CLOUD_EXCEPTIONS as exc:
+            raise CloudError("reading the default security group rule templates failed: %s%s"
+                             % (_error_text(exc), _attempts_text(exc)))
 
     def read_usage(self, observed, group_ids, address_group_ids):
         """Ports wearing, and rules referencing, the groups a plan may delete."""
@@ -305,10 +383,10 @@ class Adapter(object):
             ref = entry["server"]
             if ref not in known and looks_like_id(ref):
                 try:
-                    server = self.conn.compute.get_server(ref)
+                    server = self._retrying("looking up server %s" % ref, lambda: self.conn.compute.get_server(ref))
                 except sdk_exceptions.NotFoundException:
                     continue
-                except sdk_exceptions.SDKException as exc:
+                except CLOUD_EXCEPTIONS as exc:
                     raise CloudError("looking up server %s failed: %s" % (ref, _error_text(exc)))
                 found.append({"id": server.id, "name": server.name, "project_id": server.project_id})
         wanted_ids = set()
@@ -369,10 +447,10 @@ class Adapter(object):
         servers = []
         if with_servers:
             try:
-                listed = self._list_servers(project_id)
+                listed = self._retrying("listing servers", lambda: self._list_servers(project_id))
                 servers = [{"id": s.id, "name": s.name, "project_id": s.project_id} for s in listed]
             except sdk_exceptions.ForbiddenException:
-                listed = list(self.conn.compute.servers(details=True))
+                listed = self._retrying("listing servers", lambda: list(self.conn.compute.servers(details=True)))
                 servers = [{"id": s.id, "name": s.name, "project_id": s.project_id} for s in listed]
             except CLOUD_EXCEPTIONS as exc:
                 raise CloudError("listing servers failed: %s" % _error_text(exc))
@@ -385,66 +463,143 @@ class Adapter(object):
         }
 
     def execute_attachments(self, ops):
+        """Set each port's groups (a PUT of the whole list: safe to repeat)."""
         done = []
         for op in ops:
             try:
-                self.conn.network.update_port(op["port"], security_group_ids=op["security_group_ids"])
+                self._retrying("setting the security groups of port %s" % op["port"],
+                               lambda: self.conn.network.update_port(op["port"], security_group_ids=op["security_group_ids"]))
             except CLOUD_EXCEPTIONS as exc:
-                raise CloudError("setting the security groups of port %s (server %s) to %s failed: %s"
-                                 % (op["port"], op["server"], ", ".join(op["after"]) or "none", _error_text(exc)), done)
+                raise CloudError("setting the security groups of port %s (server %s) to %s failed: %s%s"
+                                 % (op["port"], op["server"], ", ".join(op["after"]) or "none", _error_text(exc),
+                                    _attempts_text(exc)), done, ops[len(done):])
             done.append(op)
         return done
 
     # --- writes -------------------------------------------------------------
 
-    def execute(self, plan, project_id):
-        """Run a plan in order; create_rule ops of one group go in one bulk POST.
+    def execute(self, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_group_ids=()):
+        """Run a plan; return (executed ops, warnings).
 
-        Returns (executed ops, warnings).  On failure raises CloudError whose
-        ``done`` lists what was completed.
+        Phases follow the plan's action order and each ends before the next
+        starts.  In the rule phases the create_rule ops of one group go in one
+        bulk POST, and the units (a group's bulk POST, one delete) run up to
+        ``concurrency`` at a time.  ``known_group_ids`` are the groups read
+        before planning: a group of a declared name that is not among them
+        after a failed create was made by that create (or by a concurrent
+        run) and is adopted instead of created twice.
+
+        On failure raises CloudError whose ``done`` lists what was completed
+        and ``pending`` what was not.
         """
-        refs = {}
-        done = []
+        self._refs = {}
+        self._template_rules = {}
+        self._known_group_ids = set(known_group_ids)
+        results = {}
         warnings = []
-
-        def resolve(ref):
-            if planner.is_placeholder(ref):
-                if ref not in refs:
-                    raise CloudError("internal error: %s was not created before use" % ref, done)
-                return refs[ref]
-            return ref
-
-        index = 0
-        try:
-            while index < len(plan):
-                op = plan[index]
-                action = op["action"]
-                if action == "create_rule":
-                    batch = [op]
-                    while (index + len(batch) < len(plan) and plan[index + len(batch)]["action"] == "create_rule"
-                           and plan[index + len(batch)]["group_ref"] == op["group_ref"]):
-                        batch.append(plan[index + len(batch)])
-                    done.extend(self._create_rules(batch, resolve, warnings))
-                    index += len(batch)
-                    continue
-                handler = getattr(self, "_" + action)
-                result = handler(op, resolve, refs, project_id, warnings)
-                done.append(result)
-                index += 1
-        except CloudError as exc:
-            exc.done = done
-            raise
-        except CLOUD_EXCEPTIONS as exc:
-            raise CloudError("%s failed: %s" % (_describe(plan[index]), _error_text(exc)), done)
+        failure = None
+        for action, units in _phases(plan):
+            parallel = action in PARALLEL_ACTIONS and concurrency > 1 and len(units) > 1
+            if parallel:
+                stop = threading.Event()
+                with ThreadPoolExecutor(max_workers=min(concurrency, len(units))) as pool:
+                    outcomes = list(pool.map(lambda unit: self._run_unit(unit, project_id, warnings, stop), units))
+            else:
+                outcomes = []
+                for unit in units:
+                    outcomes.append(self._run_unit(unit, project_id, warnings))
+                    if outcomes[-1][1] is not None:
+                        break
+            for unit_results, error in outcomes:
+                results.update(unit_results)
+                if error is not None and failure is None:
+                    failure = error
+            if failure is None and action == "create_group":
+                self._settle_created_groups([results[index] for index, op in _flatten(units) if index in results],
+                                            project_id, warnings)
+            if failure is not None:
+                break
+        done = [results[index] for index in sorted(results)]
+        if failure is not None:
+            pending = [op for index, op in enumerate(plan) if index not in results]
+            raise CloudError(str(failure), done, pending)
         return done, warnings
 
-    def _create_address_group(self, op, resolve, refs, project_id, warnings):
-        created = self.conn.network.create_address_group(
-            name=op["address_group"], description=op["description"], addresses=op["addresses"], project_id=project_id)
-        refs[op["ref"]] = created.id
-        return dict(op, id=created.id)
+    def _run_unit(self, unit, project_id, warnings, stop=None):
+        """Run one unit (ops of one kind); return ({plan index: executed op}, CloudError or None)."""
+        results = {}
+        if stop is not None and stop.is_set():
+            return results, None
+        index, op = unit[0]
+        try:
+            if op["action"] == "create_rule":
+                for (index, op), result in zip(unit, self._create_rules([o for i, o in unit], warnings)):
+                    results[index] = result
+            else:
+                for index, op in unit:
+                    results[index] = getattr(self, "_" + op["action"])(op, project_id, warnings)
+        except CloudError as exc:
+            error = exc
+        except CLOUD_EXCEPTIONS as exc:
+            error = CloudError("%s failed: %s%s" % (_describe(op), _error_text(exc), _attempts_text(exc)))
+        else:
+            return results, None
+        if stop is not None:
+            stop.set()
+        return results, error
 
-    def _update_address_group(self, op, resolve, refs, project_id, warnings):
+    def _resolve(self, ref):
+        if planner.is_placeholder(ref):
+            with self._lock:
+                if ref not in self._refs:
+                    raise CloudError("internal error: %s was not created before use" % ref)
+                return self._refs[ref]
+        return ref
+
+    def _post(self, path, body, what):
+        """A raw POST that is never re-sent blindly; returns the decoded answer."""
+        response = self.conn.network.post(path, json=body, raise_exc=False, connect_retries=0)
+        if response.status_code >= 400:
+            sdk_exceptions.raise_from_response(response, error_message="%s failed" % what)
+        return response.json()
+
+    def _create_adopting(self, what, create, find_new):
+        """Create once; after a fault that leaves it unknown whether the create happened, look
+        (``find_new()``, a read) and adopt what the lost create made instead of creating it twice."""
+        attempt = 0
+        while True:
+            try:
+                return create(), False
+            except CLOUD_EXCEPTIONS as exc:
+                if attempt >= len(RETRY_DELAYS) or not is_transient(exc):
+                    exc.netsec_attempts = attempt + 1
+                    raise
+                self._note_retry(what)(exc, attempt + 1)
+                time.sleep(RETRY_DELAYS[attempt] * (0.75 + random.random() / 2))
+                attempt += 1
+                found = self._call("looking for the result of " + what, find_new)
+                if found is not None:
+                    return found, True
+
+    def _create_address_group(self, op, project_id, warnings):
+        body = {"name": op["address_group"], "description": op["description"], "addresses": op["addresses"],
+                "project_id": project_id}
+        what = "creating address group %s" % op["address_group"]
+
+        def find_new():
+            for found in self.conn.network.address_groups(project_id=project_id, name=op["address_group"]):
+                return {"id": found.id}
+            return None
+
+        created, adopted = self._create_adopting(
+            what, lambda: self._post("/address-groups", {"address_group": body}, what)["address_group"], find_new)
+        with self._lock:
+            self._refs[op["ref"]] = created["id"]
+        return dict(op, id=created["id"], adopted=True) if adopted else dict(op, id=created["id"])
+
+    def _update_address_group(self, op, project_id, warnings):
+        # Adding or removing addresses is not repeatable (a second add of the same
+        # address is refused): no retries; a re-run plans from what is there.
         resource = sdk_address_group.AddressGroup(id=op["id"])
         if op.get("add_addresses"):
             self.conn.network.add_addresses_to_address_group(resource, op["add_addresses"])
@@ -452,19 +607,77 @@ class Adapter(object):
             self.conn.network.remove_addresses_from_address_group(resource, op["remove_addresses"])
         changes = op.get("changes") or {}
         if "description" in changes:
-            self.conn.network.update_address_group(op["id"], description=changes["description"]["after"])
+            self._retrying("updating address group %s" % op["address_group"],
+                           lambda: self.conn.network.update_address_group(op["id"], description=changes["description"]["after"]))
         return dict(op)
 
-    def _create_group(self, op, resolve, refs, project_id, warnings):
-        attributes = {"name": op["group"], "description": op["description"], "project_id": project_id}
+    def _create_group(self, op, project_id, warnings):
+        # Neutron 2025.2 refuses tags in a security group's POST ("Attribute 'tags'
+        # not allowed"), so the group is tagged right after; until then a re-run
+        # would adopt it by name, as it adopts any declared group.
+        body = {"name": op["group"], "description": op["description"], "project_id": project_id}
         if "stateful" in op:
-            attributes["stateful"] = op["stateful"]
-        created = self.conn.network.create_security_group(**attributes)
-        refs[op["ref"]] = created.id
-        self.conn.network.set_tags(sdk_security_group.SecurityGroup(id=created.id), op["tags"])
-        initial = [_rule_dict(r) for r in created.security_group_rules or []]
-        self._bind_template_rules(op, created.id, initial, warnings)
-        return dict(op, id=created.id, initial_rule_ids=[r["id"] for r in initial])
+            body["stateful"] = op["stateful"]
+        what = "creating security group %s" % op["group"]
+
+        def create():
+            return self._post("/security-groups", {"security_group": body}, what)["security_group"]
+
+        def find_new():
+            for found in self.conn.network.security_groups(project_id=project_id, name=op["group"]):
+                if found.id not in self._known_group_ids:
+                    return _group_dict(found)
+            return None
+
+        created, adopted = self._create_adopting(what, create, find_new)
+        group_id = created["id"]
+        with self._lock:
+            self._refs[op["ref"]] = group_id
+            self._known_group_ids.add(group_id)
+        if sorted(created.get("tags") or []) != sorted(op["tags"]):
+            self._retrying("tagging security group %s" % op["group"],
+                           lambda: self.conn.network.set_tags(sdk_security_group.SecurityGroup(id=group_id), op["tags"]))
+        initial = [_rule_dict(r) for r in created.get("security_group_rules") or created.get("rules") or []]
+        self._bind_template_rules(op, group_id, initial, warnings)
+        result = dict(op, id=group_id, initial_rule_ids=[r["id"] for r in initial])
+        if adopted:
+            result["adopted"] = True
+            warnings.append("group %s: creating it failed with a transient fault but the group had been made; "
+                            "adopted %s" % (op["group"], group_id))
+        return result
+
+    def _settle_created_groups(self, created, project_id, warnings):
+        """After creating groups, make sure each declared name has one owned group.
+
+        Two runs of the same declaration at once (or a create whose answer was
+        lost) can make two groups of one name.  Every run keeps the oldest
+        (created_at, then id) and deletes the others of that name that carry
+        our tag and were not there before this run, so all runs agree.
+        """
+        created = [op for op in created if op.get("action") == "create_group"]
+        if not created:
+            return
+        names = sorted(set(op["group"] for op in created))
+        listed = self._call("checking the new security groups",
+                            lambda: list(self.conn.network.security_groups(project_id=project_id, name=names)))
+        for op in created:
+            same = [g for g in listed if g.name == op["group"] and model.OWNER_TAG in (g.tags or [])]
+            if len(same) < 2:
+                continue
+            keep = min(same, key=lambda g: (g.created_at or "", g.id))
+            for extra in same:
+                if extra.id == keep.id or extra.id in self._known_group_ids - set([op["id"]]):
+                    continue
+                self._retrying("deleting duplicate security group %s" % extra.id,
+                               lambda: self.conn.network.delete_security_group(extra.id, ignore_missing=True))
+                warnings.append("group %s: a concurrent run (or a lost answer) made a second group of this name; "
+                                "kept %s, deleted %s" % (op["group"], keep.id, extra.id))
+            if keep.id != op["id"]:
+                with self._lock:
+                    self._refs[op["ref"]] = keep.id
+                    self._template_rules[op["ref"]] = [_rule_dict(r) for r in keep.security_group_rules or []]
+                op["id"] = keep.id
+                op["merged"] = True
 
     def _bind_template_rules(self, op, group_id, initial, warnings):
         """Give the plan's id-less deletes of template rules the real ids."""
@@ -475,90 +688,126 @@ class Adapter(object):
         if sorted(map(model.sort_key_of_rule_key, predicted)) != sorted(map(model.sort_key_of_rule_key, actual)):
             warnings.append("group %s: the cloud gave the new group other rules than its default-rule templates "
                             "said; the run re-checks the group after applying" % op["group"])
-        self._template_rules = getattr(self, "_template_rules", {})
-        self._template_rules[op["ref"]] = initial
+        with self._lock:
+            self._template_rules[op["ref"]] = initial
 
-    def _create_rules(self, batch, resolve, warnings):
-        group_id = resolve(batch[0]["group_ref"])
+    def _create_rules(self, batch, warnings):
+        group_id = self._resolve(batch[0]["group_ref"])
         bodies = []
         for op in batch:
             body = dict(op["body"], security_group_id=group_id)
             if "remote_group_id" in body:
-                body["remote_group_id"] = resolve(body["remote_group_id"])
+                body["remote_group_id"] = self._resolve(body["remote_group_id"])
             if "remote_address_group_id" in body:
-                body["remote_address_group_id"] = resolve(body["remote_address_group_id"])
+                body["remote_address_group_id"] = self._resolve(body["remote_address_group_id"])
             bodies.append(body)
         results = []
         for start in range(0, len(bodies), BULK_CHUNK):
             chunk = bodies[start:start + BULK_CHUNK]
             ops = batch[start:start + BULK_CHUNK]
+            what = "creating %d rule(s) in group %s" % (len(chunk), batch[0]["group"])
             try:
-                created = list(self.conn.network.create_security_group_rules(chunk))
-                results.extend(dict(op, id=rule.id) for op, rule in zip(ops, created))
+                # Safe to repeat: if a lost answer hid a success, the repeat is
+                # refused with 409 and the rules are adopted one by one below.
+                created = self._retrying(what, lambda: self._post(
+                    "/security-group-rules", {"security_group_rules": chunk}, what)["security_group_rules"])
+                results.extend(dict(op, id=rule["id"]) for op, rule in zip(ops, created))
             except sdk_exceptions.ConflictException:
-                # One of them exists already (a concurrent run, or a spelling
-                # we did not foresee): go one by one and adopt the existing.
+                # One of them exists already (a concurrent run, a lost answer, or a
+                # spelling we did not foresee): go one by one and adopt the existing.
                 for op, body in zip(ops, chunk):
                     results.append(self._create_one_rule(op, body, warnings))
         return results
 
     def _create_one_rule(self, op, body, warnings):
+        what = "creating rule %s in group %s" % (op["rule"], op["group"])
         try:
-            rule = self.conn.network.create_security_group_rule(**body)
-            return dict(op, id=rule.id)
+            rule = self._retrying(what, lambda: self._post("/security-group-rules", {"security_group_rule": body},
+                                                           what)["security_group_rule"])
+            return dict(op, id=rule["id"])
         except sdk_exceptions.ConflictException as exc:
             match = RULE_EXISTS_PATTERN.search(_error_text(exc))
             if not match:
-                raise CloudError("creating rule %s in group %s failed: %s" % (op["rule"], op["group"], _error_text(exc)))
+                raise CloudError("%s failed: %s" % (what, _error_text(exc)))
             warnings.append("group %s: rule %s already existed as %s; adopted it" % (op["group"], op["rule"], match.group(1)))
             return dict(op, id=match.group(1), adopted=True)
 
-    def _delete_rule(self, op, resolve, refs, project_id, warnings):
+    def _delete_rule(self, op, project_id, warnings):
         rule_id = op.get("id")
         if rule_id is None:
-            rule_id = self._take_template_rule(op, resolve)
+            rule_id = self._take_template_rule(op)
             if rule_id is None:
                 warnings.append("group %s: the template rule %s to remove was not there" % (op["group"], op["rule"]))
                 return dict(op, skipped=True)
-        self.conn.network.delete_security_group_rule(rule_id, ignore_missing=True)
+        self._retrying("deleting rule %s of group %s" % (rule_id, op["group"]),
+                       lambda: self.conn.network.delete_security_group_rule(rule_id, ignore_missing=True))
         return dict(op, id=rule_id)
 
-    def _take_template_rule(self, op, resolve):
-        initial = getattr(self, "_template_rules", {}).get(op["group_ref"], [])
+    def _take_template_rule(self, op):
         wanted = dict(op["body"])
         if wanted.get("remote_group_id"):
-            wanted["remote_group_id"] = resolve(wanted["remote_group_id"])
+            wanted["remote_group_id"] = self._resolve(wanted["remote_group_id"])
         wanted_key = model.key_from_neutron(wanted)
-        for index, rule in enumerate(initial):
-            rule_key = model.key_from_neutron(dict(rule, remote_group_id=rule.get("remote_group_id")))
-            if rule_key == wanted_key:
-                del initial[index]
-                return rule["id"]
+        with self._lock:
+            initial = self._template_rules.get(op["group_ref"], [])
+            for index, rule in enumerate(initial):
+                if model.key_from_neutron(rule) == wanted_key:
+                    del initial[index]
+                    return rule["id"]
         return None
 
-    def _update_group(self, op, resolve, refs, project_id, warnings):
+    def _update_group(self, op, project_id, warnings):
         changes = op["changes"]
         attributes = dict((field, changes[field]["after"]) for field in ("description", "stateful") if field in changes)
         if attributes:
-            self.conn.network.update_security_group(op["id"], **attributes)
+            self._retrying("updating security group %s" % op["group"],
+                           lambda: self.conn.network.update_security_group(op["id"], **attributes))
         if "tags" in changes:
-            self.conn.network.set_tags(sdk_security_group.SecurityGroup(id=op["id"]), changes["tags"]["after"])
+            self._retrying("tagging security group %s" % op["group"],
+                           lambda: self.conn.network.set_tags(sdk_security_group.SecurityGroup(id=op["id"]),
+                                                              changes["tags"]["after"]))
         return dict(op)
 
-    def _delete_group(self, op, resolve, refs, project_id, warnings):
+    def _delete_group(self, op, project_id, warnings):
         try:
-            self.conn.network.delete_security_group(op["id"], ignore_missing=True)
+            self._retrying("deleting security group %s" % op["group"],
+                           lambda: self.conn.network.delete_security_group(op["id"], ignore_missing=True))
         except sdk_exceptions.ConflictException as exc:
             raise CloudError("deleting security group %s (%s) was refused: %s" % (op["group"], op["id"], _error_text(exc)))
         return dict(op)
 
-    def _delete_address_group(self, op, resolve, refs, project_id, warnings):
+    def _delete_address_group(self, op, project_id, warnings):
         try:
-            self.conn.network.delete_address_group(op["id"], ignore_missing=True)
+            self._retrying("deleting address group %s" % op["address_group"],
+                           lambda: self.conn.network.delete_address_group(op["id"], ignore_missing=True))
         except sdk_exceptions.ConflictException as exc:
             raise CloudError("deleting address group %s (%s) was refused: %s"
                              % (op["address_group"], op["id"], _error_text(exc)))
         return dict(op)
+
+
+# Rule phases whose units may run at the same time (different groups, or single deletes).
+PARALLEL_ACTIONS = ("create_rule", "delete_rule")
+
+
+def _phases(plan):
+    """[(action, units)]: consecutive ops of one action form a phase; a unit is a list of
+    (plan index, op): all create_rule ops of one group, or one op of any other kind."""
+    phases = []
+    for index, op in enumerate(plan):
+        action = op["action"]
+        if not phases or phases[-1][0] != action:
+            phases.append((action, []))
+        units = phases[-1][1]
+        if action == "create_rule" and units and units[-1][0][1]["group_ref"] == op["group_ref"]:
+            units[-1].append((index, op))
+        else:
+            units.append([(index, op)])
+    return phases
+
+
+def _flatten(units):
+    return [entry for unit in units for entry in unit]
 
 
 def _describe(op):

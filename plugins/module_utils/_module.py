@@ -33,6 +33,21 @@ AUTH_ARGUMENT_SPEC = dict(
 
 AUTH_OPTION_NAMES = tuple(AUTH_ARGUMENT_SPEC)
 
+# How a run behaves next to other runs (doc fragment netsec.openstack.run_options).
+RUN_ARGUMENT_SPEC = dict(
+    lock=dict(type="bool", default=True),
+    lock_timeout=dict(type="int", default=600),
+)
+CONCURRENCY_ARGUMENT_SPEC = dict(
+    concurrency=dict(type="int", default=4),
+)
+RUN_OPTION_NAMES = ("lock", "lock_timeout", "concurrency")
+
+
+def run_options(params):
+    """The run options a module has, for ``_reconcile``."""
+    return dict((name, params[name]) for name in RUN_OPTION_NAMES if name in params)
+
 
 def auth_options(params):
     return dict((name, params.get(name)) for name in AUTH_OPTION_NAMES)
@@ -58,17 +73,25 @@ def run_module(module, runner):
         module.fail_json(msg="nothing was changed: %s" % exc, errors=exc.errors, changed=False)
     except adapter.CloudError as exc:
         done = getattr(exc, "done", None) or []
+        pending = getattr(exc, "pending", None) or []
         module.fail_json(
-            msg="%s%s" % (exc, _done_text(done)),
+            msg="%s%s" % (exc, _done_text(done, pending)),
             changed=bool(done),
             completed=done,
+            not_completed=pending,
         )
     for warning in result.pop("warnings", []):
         module.warn(warning)
     module.exit_json(**result)
 
 
-def _done_text(done):
+def _done_text(done, pending):
     if not done:
-        return "; nothing had been changed"
-    return "; %d operation(s) had completed before it (see 'completed'); run again to converge" % len(done)
+        text = "; nothing had been changed"
+    else:
+        text = "; %d operation(s) had completed before it (see 'completed')" % len(done)
+    if pending:
+        text += "; %d planned operation(s) were not carried out (see 'not_completed')" % len(pending)
+    if done or pending:
+        text += "; run again to converge"
+    return text

@@ -16,6 +16,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _adapter a
 from ansible_collections.netsec.openstack.plugins.module_utils import _attachments as attachments
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
+from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
@@ -80,6 +81,24 @@ def observe_for_plan(adapter, project_id, desired, options):
     return observed
 
 
+def _auth_url(connection):
+    try:
+        return (connection.config.get_auth_args() or {}).get("auth_url")
+    except Exception:  # pragma: no cover - configs without auth args
+        return None
+
+
+def _locked(connection, project_id, options):
+    return run_lock.run_lock(_auth_url(connection), project_id, options.get("lock_timeout") or 600,
+                             enabled=options.get("lock", True))
+
+
+def _retry_warnings(adapter):
+    if not adapter.retried:
+        return []
+    return ["%d request(s) were repeated after transient faults: %s" % (len(adapter.retried), "; ".join(adapter.retried))]
+
+
 def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, with_diff=True):
     """The whole run.  Returns the module result (without exiting).
 
@@ -92,6 +111,32 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     counter.wrap(connection.session)
     adapter = cloud.Adapter(connection, counter)
     project_id = adapter.scope_project(options.get("project"))
+    try:
+        with _locked(connection, project_id, options):
+            result = _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff)
+    except run_lock.LockTimeout as exc:
+        raise cloud.CloudError("%s; nothing was changed" % exc)
+    result["warnings"] = result["warnings"] + _retry_warnings(adapter)
+    result["api_requests"] = counter.as_dict()
+    result["api_requests"]["retried"] = len(adapter.retried)
+    return result
+
+
+def _apply(adapter, plan, project_id, observed, options):
+    known = [g["id"] for g in observed["groups"]]
+    return adapter.execute(plan, project_id, concurrency=options.get("concurrency") or cloud.DEFAULT_CONCURRENCY,
+                           known_group_ids=known)
+
+
+def _verify_read(adapter, project_id, desired, options, done):
+    try:
+        return observe_for_plan(adapter, project_id, desired, options)
+    except cloud.CloudError as exc:
+        raise cloud.CloudError("every planned operation was carried out, but reading the result back to verify it "
+                               "failed: %s" % exc, done)
+
+
+def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
     result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,
@@ -99,16 +144,30 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     if with_diff:
         result["diff"] = planner.diff(desired, observed, plan)
     if plan and not check_mode:
-        _done, apply_warnings = adapter.execute(plan, project_id)
+        done, apply_warnings = _apply(adapter, plan, project_id, observed, options)
         warnings.extend(apply_warnings)
-        final = observe_for_plan(adapter, project_id, desired, options)
-        residual, residual_warnings = planner.make_plan(desired, final, options)
+        final = _verify_read(adapter, project_id, desired, options, done)
+        try:
+            residual, residual_warnings = planner.make_plan(desired, final, options)
+        except planner.PlanError as exc:
+            raise cloud.CloudError("every planned operation was carried out, but the result does not plan cleanly: %s"
+                                   % exc, done)
         if residual:
             warnings.append("after applying, the cloud still differed from the declaration (%s); applied the "
                             "remaining %d operation(s) too" % (planner.summarize(residual), len(residual)))
-            adapter.execute(residual, project_id)
+            try:
+                more, more_warnings = _apply(adapter, residual, project_id, final, options)
+            except cloud.CloudError as exc:
+                exc.done = done + exc.done
+                raise
+            warnings.extend(more_warnings)
             result["plan"] = result["plan"] + public_plan(residual)
-            final = observe_for_plan(adapter, project_id, desired, options)
+            final = _verify_read(adapter, project_id, desired, options, done + more)
+            left, left_warnings = planner.make_plan(desired, final, options)
+            if left:
+                raise cloud.CloudError("the cloud still differs from the declaration after applying the plan twice "
+                                       "(%s); another client may be changing these groups" % planner.summarize(left),
+                                       done + more, left)
         state = final
     elif plan:
         state = planner.simulate(observed, plan)
@@ -117,7 +176,6 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     result["security_groups"] = render_result_groups(state, desired) if options.get("state", "present") == "present" else []
     result["address_groups"] = render_result_address_groups(state, desired) if options.get("state", "present") == "present" else []
     result["warnings"] = warnings
-    result["api_requests"] = counter.as_dict()
     return result
 
 
@@ -148,19 +206,23 @@ def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.conn
     counter.wrap(connection.session)
     adapter = cloud.Adapter(connection, counter)
     project_id = adapter.scope_project(options.get("project"))
-    observed = adapter.observe_attachments(project_id, servers)
-    ops = attachments.plan_attachments(servers, observed)
+    try:
+        with _locked(connection, project_id, options):
+            observed = adapter.observe_attachments(project_id, servers)
+            ops = attachments.plan_attachments(servers, observed)
+            if ops and not check_mode:
+                adapter.execute_attachments(ops)
+    except run_lock.LockTimeout as exc:
+        raise cloud.CloudError("%s; nothing was changed" % exc)
     before = attachments.server_view(servers, observed, observed["ports"])
     after_ports = attachments.simulate_ports(observed, ops)
     after = attachments.server_view(servers, observed, after_ports)
-    if ops and not check_mode:
-        adapter.execute_attachments(ops)
     return {
         "changed": bool(ops),
         "plan": ops,
         "servers": after,
         "diff": {"before": {"servers": before}, "after": {"servers": after}},
         "project_id": project_id,
-        "api_requests": counter.as_dict(),
-        "warnings": [],
+        "api_requests": dict(counter.as_dict(), retried=len(adapter.retried)),
+        "warnings": _retry_warnings(adapter),
     }

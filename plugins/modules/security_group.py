@@ -21,6 +21,8 @@ author:
 extends_documentation_fragment:
   - netsec.openstack.openstack
   - netsec.openstack.attributes
+  - netsec.openstack.run_options
+  - netsec.openstack.run_options.CONCURRENCY
 options:
   name:
     description: Name of the group, unique in the project.
@@ -125,9 +127,12 @@ api_requests:
 """
 
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
+    CONCURRENCY_ARGUMENT_SPEC,
+    RUN_ARGUMENT_SPEC,
     auth_options,
     build_module,
     run_module,
+    run_options,
 )
 from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import reconcile_one_group
 
@@ -141,12 +146,15 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge_rules=dict(type="bool", default=True),
 )
+ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
+ARGUMENT_SPEC.update(CONCURRENCY_ARGUMENT_SPEC)
 
 
 def run(module):
     params = module.params
     group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules") if params[k] is not None)
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules"))
+    options.update(run_options(params))
     return reconcile_one_group(group, options, auth_options(params), module.check_mode, with_diff=module._diff)
 
 

@@ -37,6 +37,8 @@ author:
 extends_documentation_fragment:
   - netsec.openstack.openstack
   - netsec.openstack.attributes
+  - netsec.openstack.run_options
+  - netsec.openstack.run_options.CONCURRENCY
 options:
   project:
     description:
@@ -306,9 +308,12 @@ api_requests:
 """
 
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
+    CONCURRENCY_ARGUMENT_SPEC,
+    RUN_ARGUMENT_SPEC,
     auth_options,
     build_module,
     run_module,
+    run_options,
 )
 from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import reconcile
 
@@ -320,12 +325,15 @@ ARGUMENT_SPEC = dict(
     address_groups=dict(type="list", elements="dict", default=[]),
     groups=dict(type="list", elements="dict", default=[]),
 )
+ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
+ARGUMENT_SPEC.update(CONCURRENCY_ARGUMENT_SPEC)
 
 
 def run(module):
     params = module.params
     declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
+    options.update(run_options(params))
     return reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff)
 
 

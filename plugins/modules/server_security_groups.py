@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - netsec.openstack.openstack
   - netsec.openstack.attributes
+  - netsec.openstack.run_options
 options:
   server:
     description:
@@ -135,9 +136,11 @@ api_requests:
 """
 
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
+    RUN_ARGUMENT_SPEC,
     auth_options,
     build_module,
     run_module,
+    run_options,
 )
 from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import reconcile_attachments
 
@@ -149,6 +152,7 @@ ARGUMENT_SPEC = dict(
     servers=dict(type="list", elements="dict"),
     project=dict(type="str"),
 )
+ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
 
 
 def run(module):
@@ -158,7 +162,8 @@ def run(module):
     else:
         servers = [{"server": params["server"], "security_groups": params["security_groups"],
                     "mode": params["mode"], "ports": params["ports"]}]
-    result = reconcile_attachments(servers, {"project": params["project"]}, auth_options(params), module.check_mode)
+    options = dict(run_options(params), project=params["project"])
+    result = reconcile_attachments(servers, options, auth_options(params), module.check_mode)
     if not module._diff:
         result.pop("diff")
     return result
