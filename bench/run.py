@@ -2,24 +2,35 @@
 
 Run with the repository's .venv python (``make bench``).  Every tool is measured in the
 same invocation, alternately (the order rotates each repetition), so machine load hits all
-of them alike; results are medians with min/max, and ratios of medians.
+of them alike; results are medians with min/max, and ratios of per-repetition ratios.
 
 Tools:
-  ours   ansible-playbook, one netsec.openstack.security_groups task (.venv, openstacksdk 4.22)
-  peer   ansible-playbook with openstack.cloud 2.5 (own venv, openstacksdk 4.5): a first task
-         creates all groups without rules, then one security_group task per group with
-         security_group_rules
-  floor  bench/floor.py: plain openstacksdk, one bulk POST of rules per group
-  empty  ansible-playbook of an empty play (the fixed cost of ansible itself)
+  ours      ansible-playbook, one netsec.openstack.security_groups task (.venv, openstacksdk 4.22),
+            the module's default concurrency
+  ours-c1   the same with ``concurrency: 1`` (strictly sequential), when the module has the option
+  peer      ansible-playbook with openstack.cloud 2.5 (own venv, openstacksdk 4.5): a first task
+            creates all groups without rules, then one security_group task per group with
+            security_group_rules
+  floor     bench/floor.py: plain openstacksdk, raw requests, one bulk POST of rules per group
+  floor-c4  the same with 4 bulk POSTs / DELETEs at a time
+  empty     ansible-playbook of an empty play (the fixed cost of ansible itself)
 
-Neutron requests are counted by a loopback proxy (clouds.yaml network_endpoint_override).
-Everything is created in a dedicated project, deleted at the end.
+Backends (BENCH_NEUTRON, comma-separated):
+  sqlite    the local cloud's Neutron (:9696, sqlite, one uWSGI worker), shared with the tests
+  mariadb   tests/cloud/bench-neutron: a second Neutron API (:9697) on MariaDB with
+            BENCH_NEUTRON_WORKERS (4) uWSGI workers, started here if it is not up
 
-Environment: BENCH_REPS (3), BENCH_SCALES (rules, "200"), BENCH_CHANGE_MAX (500: the 5% change runs
-at scales up to it),
-BENCH_RULES_PER_GROUP (25), BENCH_SERVERS (0: attachments scenario off), BENCH_PEER_VENV,
-BENCH_PEER_CONVERGE_MAX (1000: above it the peer's no-op runs on the groups ours converged, its
-converge is skipped), BENCH_OUT (bench-results/bench-<time>.json), OS_CLIENT_CONFIG_FILE.
+Neutron (and, for the attachments, Nova) requests are counted by loopback proxies
+(clouds.yaml network_endpoint_override / compute_endpoint_override).  Everything is created in
+a dedicated project, deleted at the end.
+
+Environment: BENCH_REPS (3), BENCH_SCALES (rules, "200"), BENCH_CHANGE_MAX (500: the 5% change
+runs at scales up to it), BENCH_RULES_PER_GROUP (25), BENCH_NEUTRON ("sqlite"),
+BENCH_NEUTRON_WORKERS (4), BENCH_SERVERS (0: attachments scenario off), BENCH_ATTACH_REPS (1),
+BENCH_PEER_ATTACH ("port": openstack.cloud.port per port, or "server": openstack.cloud.server per
+server), BENCH_PEER_VENV, BENCH_PEER_CONVERGE_MAX (1000: above it the peer's no-op runs on the
+groups ours converged, its converge is skipped), BENCH_OUT (bench-results/bench-<time>.json),
+OS_CLIENT_CONFIG_FILE.
 """
 
 import json
@@ -33,14 +44,15 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import openstack
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-from counting_proxy import CountingProxy  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from counting_proxy import CountingProxy  # noqa: E402  (the integration tests' proxy)
 
 VENV_BIN = os.path.dirname(sys.executable)
 PEER_VENV = os.environ.get("BENCH_PEER_VENV", os.path.expanduser("~/.cache/bench-venv-peer"))
@@ -49,13 +61,31 @@ SCALES = [int(s) for s in os.environ.get("BENCH_SCALES", "200").split(",") if s]
 CHANGE_MAX = int(os.environ.get("BENCH_CHANGE_MAX", "500"))  # the 5% change runs up to this many rules
 PER_GROUP = int(os.environ.get("BENCH_RULES_PER_GROUP", "25"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "0"))
+ATTACH_REPS = int(os.environ.get("BENCH_ATTACH_REPS", "1"))
+PEER_ATTACH = os.environ.get("BENCH_PEER_ATTACH", "port")
+BACKENDS = [b.strip() for b in os.environ.get("BENCH_NEUTRON", "sqlite").split(",") if b.strip()]
+WORKERS = int(os.environ.get("BENCH_NEUTRON_WORKERS", "4"))
 # Above this many rules the peer does not converge (minutes); its no-op runs on the state ours made.
 PEER_CONVERGE_MAX = int(os.environ.get("BENCH_PEER_CONVERGE_MAX", "1000"))
-TOOLS = ["ours", "peer", "floor", "empty"]
+BENCH_NEUTRON = os.path.join(ROOT, "tests", "cloud", "bench-neutron")
+FLOOR_CONCURRENCY = 4
 
 
 def log(*args):
     print(time.strftime("%H:%M:%S"), *args, flush=True)
+
+
+def module_has_concurrency():
+    """Whether netsec.openstack.security_groups takes `concurrency` (ansible-doc of the working tree)."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
+    done = subprocess.run([os.path.join(VENV_BIN, "ansible-doc"), "--json", "netsec.openstack.security_groups"],
+                          env=env, capture_output=True, text=True, check=False)
+    try:
+        doc = json.loads(done.stdout)["netsec.openstack.security_groups"]["doc"]
+    except (ValueError, KeyError):
+        log("ansible-doc netsec.openstack.security_groups failed: %s" % done.stderr[-500:])
+        return False
+    return "concurrency" in doc.get("options", {})
 
 
 # --- declarations -------------------------------------------------------------
@@ -118,10 +148,13 @@ def write(path, data):
     return path
 
 
-def ours_playbook(workdir, decl, tag):
+def ours_playbook(workdir, decl, tag, concurrency=None):
+    args = {"cloud": "bench", "groups": decl["groups"]}
+    if concurrency is not None:
+        args["concurrency"] = concurrency
     return write(os.path.join(workdir, "ours-%s.yml" % tag), [{
         "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "groups", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"]}}],
+        "tasks": [{"name": "groups", "netsec.openstack.security_groups": args}],
     }])
 
 
@@ -136,34 +169,89 @@ def peer_playbook(workdir, decl, tag):
     return write(os.path.join(workdir, "peer-%s.yml" % tag), [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
 
 
-def attach_playbooks(workdir, servers, group_names):
+def attach_assignment(servers, group_names):
+    """Server name -> the 2 groups it wears (of the 4 made for the scenario)."""
+    return dict((s, [group_names[i % len(group_names)], group_names[(i + 1) % len(group_names)]])
+                for i, s in enumerate(servers))
+
+
+def attach_playbooks(workdir, servers, group_names, project_id):
+    wanted = attach_assignment([s.name for s in servers], group_names)
     ours = write(os.path.join(workdir, "ours-attach.yml"), [{
         "hosts": "localhost", "gather_facts": False,
         "tasks": [{"name": "attach", "netsec.openstack.server_security_groups": {"cloud": "bench", "servers": [
-            {"server": s, "security_groups": [group_names[i % len(group_names)], group_names[(i + 1) % len(group_names)]]}
-            for i, s in enumerate(servers)]}}]}])
-    peer = write(os.path.join(workdir, "peer-attach.yml"), [{
-        "hosts": "localhost", "gather_facts": False,
-        "tasks": [
-            {"name": "server %s" % s, "openstack.cloud.server": {
-                "cloud": "bench", "name": s, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
-                "auto_ip": False,
-                "security_groups": [group_names[i % len(group_names)], group_names[(i + 1) % len(group_names)]]}}
-            for i, s in enumerate(servers)]}])
-    return ours, peer
+            {"server": name, "security_groups": groups} for name, groups in wanted.items()]}}]}])
+    if PEER_ATTACH == "server":
+        # openstack.cloud.server on an existing server: adds/removes groups through Nova's server actions
+        tasks = [{"name": "server %s" % name, "openstack.cloud.server": {
+            "cloud": "bench", "name": name, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
+            "auto_ip": False, "security_groups": groups}} for name, groups in wanted.items()]
+    else:
+        # openstack.cloud.port on each server's port (Neutron directly): one port_info, then a loop
+        by_device = dict((s.id, wanted[s.name]) for s in servers)
+        tasks = [
+            {"name": "the servers' ports", "openstack.cloud.port_info": {
+                "cloud": "bench", "filters": {"project_id": project_id, "device_owner": "compute:nova"}},
+             "register": "bench_ports"},
+            {"name": "groups of each port", "openstack.cloud.port": {
+                "cloud": "bench", "name": "{{ item.id }}", "network": "{{ item.network_id }}",
+                "security_groups": "{{ bench_groups[item.device_id] }}"},
+             "loop": "{{ bench_ports.ports | selectattr('device_id', 'in', bench_groups) | list }}",
+             "loop_control": {"label": "{{ item.id }}"}}]
+        return ours, write(os.path.join(workdir, "peer-attach.yml"), [{
+            "hosts": "localhost", "gather_facts": False, "vars": {"bench_groups": by_device}, "tasks": tasks}])
+    return ours, write(os.path.join(workdir, "peer-attach.yml"), [{"hosts": "localhost", "gather_facts": False,
+                                                                   "tasks": tasks}])
+
+
+class Backend(object):
+    """One Neutron to measure against: its URL, a counting proxy, the bench clouds.yaml, an admin connection."""
+
+    def __init__(self, name, project, workdir, base_cloud, nova_proxy=None):
+        self.name = name
+        self.started_here = False
+        if name == "sqlite":
+            catalog = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"))
+            self.neutron = re.sub(r"/v2\.0/?$", "", catalog.network.get_endpoint().rstrip("/"))
+            self.workers = 1
+        elif name == "mariadb":
+            up = subprocess.run([BENCH_NEUTRON, "status"], capture_output=True, text=True, check=False).returncode == 0
+            done = subprocess.run([BENCH_NEUTRON, "start", "--workers", str(WORKERS)], check=False)
+            if done.returncode:
+                raise SystemExit("tests/cloud/bench-neutron start failed (exit %d)" % done.returncode)
+            self.started_here = not up
+            self.neutron = subprocess.run([BENCH_NEUTRON, "url"], capture_output=True, text=True,
+                                          check=True).stdout.strip()
+            self.workers = WORKERS
+        else:
+            raise SystemExit("BENCH_NEUTRON: unknown backend %r (sqlite, mariadb)" % name)
+        self.admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"),
+                                       network_endpoint_override=self.neutron + "/")
+        self.proxy = CountingProxy(self.neutron).start()
+        cloud = json.loads(json.dumps(base_cloud))
+        cloud["network_endpoint_override"] = self.proxy.url + "/"
+        if nova_proxy is not None:
+            cloud["compute_endpoint_override"] = nova_proxy.url + "/v2.1/"
+        self.clouds_file = write(os.path.join(workdir, "clouds-%s.yaml" % name), {"clouds": {"bench": cloud}})
+
+    def stop(self):
+        self.proxy.stop()
+        if self.started_here:
+            subprocess.run([BENCH_NEUTRON, "stop"], check=False)
 
 
 class Bench(object):
-    def __init__(self, admin, workdir, proxy, clouds_file):
-        self.admin = admin
+    def __init__(self, workdir, project, has_concurrency):
         self.workdir = workdir
-        self.proxy = proxy
-        self.clouds_file = clouds_file
+        self.project = project
+        self.has_concurrency = has_concurrency
         self.samples = []
         self.servers = []
+        self.backend = None
+        self.nova_proxy = None
 
     def env(self, tool):
-        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.clouds_file, ANSIBLE_NOCOLOR="1",
+        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.backend.clouds_file, ANSIBLE_NOCOLOR="1",
                    ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0",
                    ANSIBLE_CONFIG=os.path.join(self.workdir, "ansible.cfg"))
@@ -176,51 +264,65 @@ class Bench(object):
         return env
 
     def command(self, tool, playbook):
-        if tool == "floor":
-            return [sys.executable, os.path.join(HERE, "floor.py"), "bench", playbook]
+        if tool.startswith("floor"):
+            return [sys.executable, os.path.join(HERE, "floor.py"), "bench", playbook,
+                    str(FLOOR_CONCURRENCY if tool == "floor-c4" else 1)]
         venv_bin = os.path.join(PEER_VENV, "bin") if tool == "peer" else VENV_BIN
         return [os.path.join(venv_bin, "ansible-playbook"), "-i", "localhost,", "-c", "local",
                 "-e", "ansible_python_interpreter=%s" % os.path.join(venv_bin, "python"), playbook]
 
     def run(self, tool, scenario, scale, rep, playbook, **extra):
-        self.proxy.reset()
+        proxies = [self.backend.proxy] + ([self.nova_proxy] if self.nova_proxy else [])
+        for proxy in proxies:
+            proxy.reset()
+        load = os.getloadavg()[0]
         start = time.perf_counter()
         done = subprocess.run(self.command(tool, playbook), env=self.env(tool), cwd=self.workdir,
                               capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
-        counts = self.proxy.counts()
+        counts = self.backend.proxy.counts()
         output = done.stdout + done.stderr
         if done.returncode != 0:
             log("FAILED", tool, scenario, scale, output[-3000:])
         recap = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)", output)
-        sample = dict(tool=tool, scenario=scenario, scale=scale, rep=rep, seconds=round(seconds, 3),
-                      ok=done.returncode == 0, changed_tasks=int(recap.group(2)) if recap else None,
+        sample = dict(backend=self.backend.name, tool=tool, scenario=scenario, scale=scale, rep=rep,
+                      seconds=round(seconds, 3), ok=done.returncode == 0,
+                      changed_tasks=int(recap.group(2)) if recap else None,
                       requests=counts["total"], writes=counts["writes"],
-                      neutron_s=counts["upstream_s"], client_s=round(seconds - counts["upstream_s"], 3), by_method=counts["by_method"],
-                      by_type=request_types(counts["requests"]), **extra)
+                      neutron_s=counts["upstream_busy_s"], neutron_sum_s=counts["upstream_s"],
+                      client_s=round(seconds - counts["upstream_busy_s"], 3), by_method=counts["by_method"],
+                      by_type=request_types(counts["requests"]), load1=round(load, 2), **extra)
+        if self.nova_proxy:
+            nova = self.nova_proxy.counts()
+            sample.update(nova_requests=nova["total"], nova_writes=nova["writes"], nova_s=nova["upstream_busy_s"],
+                          nova_by_type=request_types(nova["requests"]))
         self.samples.append(sample)
-        log("%-5s %-9s %5s rep%d %7.2fs (neutron %.2fs) requests=%d %s" % (
-            tool, scenario, scale, rep, seconds, counts["upstream_s"], counts["total"], json.dumps(sample["by_type"])))
+        log("%-7s %-8s %-9s %5s rep%d %7.2fs (neutron %.2fs) requests=%d %s%s" % (
+            self.backend.name, tool, scenario, scale, rep, seconds, counts["upstream_busy_s"], counts["total"],
+            json.dumps(sample["by_type"]),
+            (" nova=%d %s" % (sample["nova_requests"], json.dumps(sample["nova_by_type"]))) if self.nova_proxy else ""))
         return sample
 
-    def clean(self, project_id):
-        groups = [g for g in self.admin.network.security_groups(project_id=project_id) if g.name != "default"]
+    def clean(self):
+        admin, project_id = self.backend.admin, self.project.id
+        groups = [g for g in admin.network.security_groups(project_id=project_id) if g.name != "default"]
         for group in groups:
-            for port in self.admin.network.ports(security_groups=[group.id]):
+            for port in admin.network.ports(security_groups=[group.id]):
                 if group.id in (port.security_group_ids or []):
-                    self.admin.network.update_port(port, security_group_ids=[
+                    admin.network.update_port(port, security_group_ids=[
                         s for s in port.security_group_ids if s != group.id])
         for group in groups:
             for attempt in range(10):
                 try:
-                    self.admin.network.delete_security_group(group.id, ignore_missing=True)
+                    admin.network.delete_security_group(group.id, ignore_missing=True)
                     break
                 except openstack.exceptions.ConflictException:
                     time.sleep(0.5 * (attempt + 1))
 
-    def rules_in_project(self, project_id):
-        ids = set(g.id for g in self.admin.network.security_groups(project_id=project_id) if g.name != "default")
-        return sum(1 for r in self.admin.network.security_group_rules(project_id=project_id)
+    def rules_in_project(self):
+        admin, project_id = self.backend.admin, self.project.id
+        ids = set(g.id for g in admin.network.security_groups(project_id=project_id) if g.name != "default")
+        return sum(1 for r in admin.network.security_group_rules(project_id=project_id)
                    if r.security_group_id in ids)
 
 
@@ -229,13 +331,151 @@ def request_types(requests):
     types = {}
     for method, path in requests:
         resource = path.split("?")[0].strip("/").split("/")
-        resource = [p for p in resource if p not in ("v2.0",)]
+        resource = [p for p in resource if p not in ("v2.0", "v2.1")]
         name = resource[0] if resource else ""
-        if len(resource) > 2 and resource[2] == "tags":
-            name += "/tags"
+        if len(resource) > 2 and resource[2] in ("tags", "action", "os-security-groups", "os-interface"):
+            name += "/" + resource[2]
+        elif len(resource) > 1 and resource[1] == "detail":
+            name += "/detail"
         key = "%s %s" % (method, name)
         types[key] = types.get(key, 0) + 1
     return dict(sorted(types.items()))
+
+
+# --- scenarios ----------------------------------------------------------------
+
+def tools_for(backend, has_concurrency):
+    """The tools measured on a backend, in the order of repetition 0."""
+    if backend == "sqlite":
+        tools = ["ours", "peer", "floor"]
+    else:  # the multi-worker backend: what concurrency gives; the peer is measured on sqlite
+        tools = ["ours", "floor", "floor-c4"]
+    if has_concurrency:
+        tools.insert(1, "ours-c1")
+    return tools
+
+
+def scales_scenarios(bench, run_id, rep, tools, checks):
+    workdir = bench.workdir
+    order = tools[rep % len(tools):] + tools[:rep % len(tools)]
+    for scale in SCALES:
+        prefix = "nb%s" % run_id
+        decl = declaration(prefix, scale)
+        decl_file = write(os.path.join(workdir, "decl-%d.json" % scale), decl)
+        changed, change_size = changed_declaration(decl)
+        playbooks, change_books = {}, {}
+        for tool in ("ours", "ours-c1", "peer"):
+            concurrency = 1 if tool == "ours-c1" else None
+            if tool == "peer":
+                playbooks[tool] = peer_playbook(workdir, decl, scale)
+                change_books[tool] = peer_playbook(workdir, changed, "%d-change" % scale)
+            else:
+                playbooks[tool] = ours_playbook(workdir, decl, "%s-%d" % (tool, scale), concurrency)
+                change_books[tool] = ours_playbook(workdir, changed, "%s-%d-change" % (tool, scale), concurrency)
+        for tool in order:
+            bench.clean()
+            if tool == "peer" and scale > PEER_CONVERGE_MAX:
+                continue
+            if tool.startswith("floor"):
+                bench.run(tool, "converge", scale, rep, decl_file)
+                checks.append({"backend": bench.backend.name, "tool": tool, "scale": scale,
+                               "rules": bench.rules_in_project()})
+                continue
+            bench.run(tool, "converge", scale, rep, playbooks[tool])
+            checks.append({"backend": bench.backend.name, "tool": tool, "scale": scale,
+                           "rules": bench.rules_in_project()})
+            if tool != "ours-c1":  # a no-op sends no write: concurrency has nothing to do
+                bench.run(tool, "noop", scale, rep, playbooks[tool])
+            if tool == "ours" and scale > PEER_CONVERGE_MAX and "peer" in tools:
+                bench.run("peer", "noop", scale, rep, playbooks["peer"], on_state_of="ours")
+            if scale <= CHANGE_MAX:
+                bench.run(tool, "change", scale, rep, change_books[tool], change=change_size)
+                if tool == "ours":  # the peer's no-op is measured above already
+                    bench.run(tool, "noop-after-change", scale, rep, change_books[tool])
+
+
+def boot_servers(conn, run_id, count):
+    """`count` fake-driver servers, booted 8 at a time; waits until all are ACTIVE (one list per second)."""
+    image = conn.image.find_image("netsec-tiny")
+    flavor = conn.compute.find_flavor("netsec-tiny")
+    network = conn.network.find_network("netsec-net")
+    if not (image and flavor and network):
+        raise RuntimeError("the local cloud lacks image/flavor netsec-tiny or network netsec-net (compute part)")
+    names = ["nb%s-s%02d" % (run_id, i) for i in range(count)]
+
+    def boot(name):
+        return conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
+                                          networks=[{"uuid": network.id}])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        servers = list(pool.map(boot, names))
+    ids = set(s.id for s in servers)
+    deadline = time.monotonic() + 60 + 6 * count
+    while True:
+        listed = [s for s in conn.compute.servers(details=True) if s.id in ids]
+        states = [s.status for s in listed]
+        if any(state == "ERROR" for state in states):
+            raise RuntimeError("a server went to ERROR: %s" % [s.name for s in listed if s.status == "ERROR"])
+        if len(listed) == len(ids) and all(state == "ACTIVE" for state in states):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("servers not ACTIVE in time: %s" % sorted(set(states)))
+        time.sleep(1)
+    log("booted %d servers in %.1fs" % (count, time.perf_counter() - started))
+    return sorted(listed, key=lambda s: s.name)
+
+
+def delete_servers(conn, servers, project_id):
+    ids = set(s.id for s in servers)
+    for server in servers:
+        conn.compute.delete_server(server.id, ignore_missing=True)
+    deadline = time.monotonic() + 60 + 3 * len(servers)
+    while time.monotonic() < deadline:
+        if not [s for s in conn.compute.servers(all_projects=True, project_id=project_id) if s.id in ids]:
+            return
+        time.sleep(1)
+    log("some servers were not deleted in time")
+
+
+def attachments(bench, run_id, base_cloud, checks):
+    """Scenario 5: fake-driver servers get 2 groups each (of 4); then a no-op re-run.
+
+    Runs on the local cloud's own Neutron (Nova's ports are there).  Before each tool's first
+    run every port is reset to no group, outside the timing.
+    """
+    bench.clean()
+    admin = bench.backend.admin
+    decl = declaration("nb%s" % run_id, 100)
+    names = [g["name"] for g in decl["groups"]]
+    bench.run("ours", "setup-groups", 100, 0, ours_playbook(bench.workdir, decl, "attach-groups"))
+    saved = os.environ.get("OS_CLIENT_CONFIG_FILE")
+    os.environ["OS_CLIENT_CONFIG_FILE"] = bench.backend.clouds_file
+    try:
+        conn = openstack.connect(cloud="bench")  # the bench project, through the proxies (not counted here)
+    finally:
+        os.environ["OS_CLIENT_CONFIG_FILE"] = saved
+    log("booting %d fake servers" % SERVERS)
+    bench.servers = boot_servers(conn, run_id, SERVERS)
+    servers = bench.servers
+    ours_book, peer_book = attach_playbooks(bench.workdir, servers, names, bench.project.id)
+    group_ids = dict((g.name, g.id) for g in admin.network.security_groups(project_id=bench.project.id))
+    wanted = attach_assignment([s.name for s in servers], names)
+    for rep in range(ATTACH_REPS):
+        for tool in (["ours", "peer"] if rep % 2 == 0 else ["peer", "ours"]):
+            ports = list(admin.network.ports(device_id=[s.id for s in servers]))
+            for port in ports:
+                admin.network.update_port(port, security_group_ids=[])
+            book = ours_book if tool == "ours" else peer_book
+            bench.run(tool, "attach", SERVERS, rep, book, peer_way=PEER_ATTACH if tool == "peer" else None)
+            # verify with the SDK, not with the module's result
+            by_server = dict((s.id, s.name) for s in servers)
+            wrong = [p.id for p in admin.network.ports(device_id=list(by_server))
+                     if sorted(p.security_group_ids or []) != sorted(group_ids[g] for g in wanted[by_server[p.device_id]])]
+            checks.append({"tool": tool, "scenario": "attach", "ports": len(ports), "ports_wrong": len(wrong)})
+            if wrong:
+                log("after %s's attach, %d ports do not wear their declared groups" % (tool, len(wrong)))
+            bench.run(tool, "attach-noop", SERVERS, rep, book, peer_way=PEER_ATTACH if tool == "peer" else None)
 
 
 # --- summary ------------------------------------------------------------------
@@ -243,12 +483,12 @@ def request_types(requests):
 def summarize(samples):
     rows = {}
     for s in samples:
-        rows.setdefault((s["scenario"], s["scale"], s["tool"]), []).append(s)
+        rows.setdefault((s.get("backend", "sqlite"), s["scenario"], s["scale"], s["tool"]), []).append(s)
     summary = {}
-    for (scenario, scale, tool), group in sorted(rows.items()):
+    for (backend, scenario, scale, tool), group in sorted(rows.items()):
         times = [s["seconds"] for s in group]
-        summary["%s/%s/%s" % (scenario, scale, tool)] = {
-            "scenario": scenario, "scale": scale, "tool": tool, "n": len(times),
+        row = {
+            "backend": backend, "scenario": scenario, "scale": scale, "tool": tool, "n": len(times),
             "median_s": round(statistics.median(times), 3), "min_s": min(times), "max_s": max(times),
             "requests_median": statistics.median([s["requests"] for s in group]),
             "neutron_s_median": round(statistics.median([s.get("neutron_s", 0) for s in group]), 3),
@@ -256,175 +496,159 @@ def summarize(samples):
             "writes_median": statistics.median([s["writes"] for s in group]),
             "by_type": group[-1]["by_type"], "all_ok": all(s["ok"] for s in group),
             "changed_tasks": group[-1]["changed_tasks"],
+            "load1": [s.get("load1") for s in group],
         }
+        if "nova_requests" in group[-1]:
+            row.update(nova_requests_median=statistics.median([s["nova_requests"] for s in group]),
+                       nova_by_type=group[-1]["nova_by_type"])
+        summary["%s/%s/%s/%s" % (backend, scenario, scale, tool)] = row
     return summary
 
 
+def _median(values, digits):
+    return round(statistics.median(values), digits) if values else None
+
+
 def ratios(samples):
-    """Per repetition ratios (same rep = same load), then their median."""
-    by, full = {}, {}
+    """Per repetition ratios (same rep = same load), then their median; per backend and scale."""
+    by = {}
     for s in samples:
-        by[(s["scenario"], s["scale"], s["tool"], s["rep"])] = s["seconds"]
-        full[(s["scenario"], s["scale"], s["tool"], s["rep"])] = s
+        by[(s.get("backend", "sqlite"), s["scenario"], s["scale"], s["tool"], s["rep"])] = s
+    empties = dict((s["rep"], s["seconds"]) for s in samples if s["scenario"] == "empty")
     result = {}
-    scales = sorted(set(s["scale"] for s in samples if s["scale"]))
-    reps = sorted(set(s["rep"] for s in samples))
-    for scale in scales:
-        conv, conv_same, noop, change = [], [], [], []
-        for rep in reps:
-            ours = by.get(("converge", scale, "ours", rep))
-            floor = by.get(("converge", scale, "floor", rep))
-            empty = by.get(("empty", 0, "empty", rep))
-            if ours and floor and empty:
-                conv.append(ours / (floor + empty))
-                o, f = full[("converge", scale, "ours", rep)], full[("converge", scale, "floor", rep)]
-                if "neutron_s" in o and "neutron_s" in f:
+    for backend in sorted(set(s.get("backend", "sqlite") for s in samples)):
+        scales = sorted(set(s["scale"] for s in samples if s["scale"] and s.get("backend", "sqlite") == backend
+                            and s["scenario"] in ("converge", "noop")))
+        reps = sorted(set(s["rep"] for s in samples))
+        for scale in scales:
+            r = dict((k, []) for k in ("conv", "conv_same", "conv_c4", "noop", "change", "speed_conv", "speed_change",
+                                       "speed_floor"))
+
+            def get(scenario, tool, rep):
+                return by.get((backend, scenario, scale, tool, rep))
+
+            for rep in reps:
+                ours, floor, empty = get("converge", "ours", rep), get("converge", "floor", rep), empties.get(rep)
+                if ours and floor and empty:
+                    r["conv"].append(ours["seconds"] / (floor["seconds"] + empty))
                     # ours' own time plus the floor's Neutron time: Neutron's noise (shared, one worker) removed
-                    conv_same.append((o["client_s"] + f["neutron_s"]) / (floor + empty))
-            if by.get(("noop", scale, "peer", rep)) and by.get(("noop", scale, "ours", rep)):
-                noop.append(by[("noop", scale, "peer", rep)] / by[("noop", scale, "ours", rep)])
-            if by.get(("change", scale, "peer", rep)) and by.get(("change", scale, "ours", rep)):
-                change.append(by[("change", scale, "peer", rep)] / by[("change", scale, "ours", rep)])
-        result[scale] = {
-            "converge_ours_over_floor_plus_empty": round(statistics.median(conv), 3) if conv else None,
-            "noop_speedup_vs_peer": round(statistics.median(noop), 2) if noop else None,
-            "change_speedup_vs_peer": round(statistics.median(change), 2) if change else None,
-            "converge_same_neutron_time": round(statistics.median(conv_same), 3) if conv_same else None,
-            "converge_ratios": [round(x, 3) for x in conv], "noop_speedups": [round(x, 2) for x in noop],
-        }
+                    r["conv_same"].append((ours["client_s"] + floor["neutron_s"]) / (floor["seconds"] + empty))
+                floor4 = get("converge", "floor-c4", rep)
+                if ours and floor4 and empty:
+                    r["conv_c4"].append(ours["seconds"] / (floor4["seconds"] + empty))
+                if floor and floor4:
+                    r["speed_floor"].append(floor["seconds"] / floor4["seconds"])
+                for scenario, key in (("noop", "noop"), ("change", "change")):
+                    peer, mine = get(scenario, "peer", rep), get(scenario, "ours", rep)
+                    if peer and mine:
+                        r[key].append(peer["seconds"] / mine["seconds"])
+                for scenario, key in (("converge", "speed_conv"), ("change", "speed_change")):
+                    seq, mine = get(scenario, "ours-c1", rep), get(scenario, "ours", rep)
+                    if seq and mine:
+                        r[key].append(seq["seconds"] / mine["seconds"])
+            result["%s/%s" % (backend, scale)] = {
+                "backend": backend, "scale": scale,
+                "converge_ours_over_floor_plus_empty": _median(r["conv"], 3),
+                "converge_same_neutron_time": _median(r["conv_same"], 3),
+                "converge_ours_over_floor_c4_plus_empty": _median(r["conv_c4"], 3),
+                "noop_speedup_vs_peer": _median(r["noop"], 2),
+                "change_speedup_vs_peer": _median(r["change"], 2),
+                "concurrency_speedup_converge": _median(r["speed_conv"], 2),
+                "concurrency_speedup_change": _median(r["speed_change"], 2),
+                "floor_concurrency_speedup": _median(r["speed_floor"], 2),
+                "converge_ratios": [round(x, 3) for x in r["conv"]], "noop_speedups": [round(x, 2) for x in r["noop"]],
+                "concurrency_speedups_converge": [round(x, 2) for x in r["speed_conv"]],
+            }
     return result
 
 
 def table(summary, rat):
-    lines = ["| scenario | rules | tool | median s | min-max s | Neutron s | rest s | Neutron requests | writes "
+    lines = ["| Neutron | scenario | rules | tool | median s | min-max s | Neutron s | rest s | Neutron requests | writes "
              "| per rule ms |",
-             "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for key, row in summary.items():
+             "| --- | --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for row in summary.values():
         per_rule = ("%.1f" % (1000.0 * row["median_s"] / row["scale"])) if row["scale"] and row["scenario"] in (
             "converge", "noop") else ""
-        lines.append("| %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %s | %s | %s |" % (
-            row["scenario"], row["scale"] or "", row["tool"], row["median_s"], row["min_s"], row["max_s"],
-            row["neutron_s_median"], row["client_s_median"], row["requests_median"], row["writes_median"], per_rule))
+        requests = row["requests_median"]
+        if "nova_requests_median" in row:
+            requests = "%s (+%s Nova)" % (requests, row["nova_requests_median"])
+        lines.append("| %s | %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %s | %s | %s |" % (
+            row["backend"], row["scenario"], row["scale"] or "", row["tool"], row["median_s"], row["min_s"],
+            row["max_s"], row["neutron_s_median"], row["client_s_median"], requests, row["writes_median"], per_rule))
     lines.append("")
-    lines.append("| rules | converge: ours / (floor + empty) (target <= 1.15) | same, with the floor's Neutron time "
-                 "| no-op: peer / ours (target >= 15) | change: peer / ours |")
-    lines.append("| ---: | ---: | ---: | ---: | ---: |")
-    for scale, r in sorted(rat.items()):
-        cells = (scale, r["converge_ours_over_floor_plus_empty"], r["converge_same_neutron_time"],
-                 r["noop_speedup_vs_peer"], r["change_speedup_vs_peer"])
-        lines.append("| %s | %s | %s | %s | %s |" % cells)
+    lines.append("| Neutron | rules | converge: ours / (floor + empty) (target <= 1.15) | same, floor's Neutron time "
+                 "| no-op: peer / ours (target >= 15) | change: peer / ours | concurrency 1 / 4: converge "
+                 "| concurrency 1 / 4: change | floor / floor-c4 | ours / (floor-c4 + empty) |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rat.values():
+        cells = (r["backend"], r["scale"], r["converge_ours_over_floor_plus_empty"], r["converge_same_neutron_time"],
+                 r["noop_speedup_vs_peer"], r["change_speedup_vs_peer"], r["concurrency_speedup_converge"],
+                 r["concurrency_speedup_change"], r["floor_concurrency_speedup"],
+                 r["converge_ours_over_floor_c4_plus_empty"])
+        lines.append("| %s |" % " | ".join("" if c is None else str(c) for c in cells))
     return "\n".join(lines)
-
-
-def attachments(bench, admin, project, run_id, workdir, clouds_file):
-    """Scenario 5: servers of the fake driver get their groups; then a no-op re-run."""
-    servers = bench.servers
-    bench.clean(project.id)
-
-    decl = declaration("nb%s" % run_id, 100)
-    names = [g["name"] for g in decl["groups"]]
-    bench.run("ours", "setup-groups", 100, 0, ours_playbook(workdir, decl, "attach-groups"))
-    saved = os.environ.get("OS_CLIENT_CONFIG_FILE")
-    os.environ["OS_CLIENT_CONFIG_FILE"] = clouds_file
-    try:
-        conn = openstack.connect(cloud="bench")
-    finally:
-        os.environ["OS_CLIENT_CONFIG_FILE"] = saved
-    image = conn.image.find_image("netsec-tiny")
-    flavor = conn.compute.find_flavor("netsec-tiny")
-    network = admin.network.find_network("netsec-net")
-    log("booting %d fake servers" % SERVERS)
-    for i in range(SERVERS):
-        server = conn.compute.create_server(name="nb%s-s%02d" % (run_id, i), image_id=image.id,
-                                            flavor_id=flavor.id, networks=[{"uuid": network.id}])
-        servers.append(conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                                    interval=0.5, wait=300))
-    ours_book, peer_book = attach_playbooks(workdir, [s.name for s in servers], names)
-    for rep in range(REPS):
-        for tool in (["ours", "peer"] if rep % 2 == 0 else ["peer", "ours"]):
-            for port in admin.network.ports(device_id=[s.id for s in servers]):
-                admin.network.update_port(port, security_group_ids=[])
-            book = ours_book if tool == "ours" else peer_book
-            bench.run(tool, "attach", SERVERS, rep, book)
-            bench.run(tool, "attach-noop", SERVERS, rep, book)
-    return servers
 
 
 # --- main ---------------------------------------------------------------------
 
 def main():
     admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"))
+    has_concurrency = module_has_concurrency()
+    log("security_groups has `concurrency`: %s; backends %s; scales %s; reps %d; servers %d" % (
+        has_concurrency, ",".join(BACKENDS), SCALES, REPS, SERVERS))
     run_id = uuid.uuid4().hex[:6]
     project = admin.identity.create_project(name="netsec-bench-%s" % run_id, domain_id="default",
                                             description="netsec.openstack benchmark (bench/run.py); safe to delete")
     user = admin.identity.find_user("admin", domain_id="default")
     admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("admin"))
-    neutron = admin.network.get_endpoint().rstrip("/")
-    neutron = re.sub(r"/v2\.0$", "", neutron)
-    proxy = CountingProxy(neutron).start()
     workdir = tempfile.mkdtemp(prefix="netsec-bench-")
     with open(os.environ["OS_CLIENT_CONFIG_FILE"]) as handle:
         clouds = yaml.safe_load(handle)
     base = json.loads(json.dumps(clouds["clouds"]["netsec-admin"]))
     base["auth"]["project_name"] = project.name
     base["auth"]["project_domain_name"] = "Default"
-    base["network_endpoint_override"] = proxy.url + "/"
-    clouds_file = write(os.path.join(workdir, "clouds.yaml"), {"clouds": {"bench": base}})
     with open(os.path.join(workdir, "ansible.cfg"), "w") as handle:
         handle.write("[defaults]\nstdout_callback = default\nretry_files_enabled = False\n")
     empty = write(os.path.join(workdir, "empty.yml"), [{"hosts": "localhost", "gather_facts": False, "tasks": []}])
-    bench = Bench(admin, workdir, proxy, clouds_file)
+    bench = Bench(workdir, project, has_concurrency)
     started = time.time()
+    load_start = os.getloadavg()
     checks = []
-    servers = bench.servers
+    backends = {}
     try:
+        for name in BACKENDS:
+            backends[name] = Backend(name, project, workdir, base)
         for rep in range(REPS):
-            order = TOOLS[rep % len(TOOLS):] + TOOLS[:rep % len(TOOLS)]
-            for scale in SCALES:
-                prefix = "nb%s" % run_id
-                decl = declaration(prefix, scale)
-                decl_file = write(os.path.join(workdir, "decl-%d.json" % scale), decl)
-                changed, change_size = changed_declaration(decl)
-                playbooks = {"ours": ours_playbook(workdir, decl, scale), "peer": peer_playbook(workdir, decl, scale)}
-                change_books = {"ours": ours_playbook(workdir, changed, "%d-change" % scale),
-                                "peer": peer_playbook(workdir, changed, "%d-change" % scale)}
-                for tool in order:
-                    if tool == "empty":
-                        continue
-                    bench.clean(project.id)
-                    if tool == "peer" and scale > PEER_CONVERGE_MAX:
-                        continue
-                    if tool == "floor":
-                        bench.run("floor", "converge", scale, rep, decl_file)
-                        checks.append({"tool": tool, "scale": scale, "rules": bench.rules_in_project(project.id)})
-                        continue
-                    bench.run(tool, "converge", scale, rep, playbooks[tool])
-                    checks.append({"tool": tool, "scale": scale, "rules": bench.rules_in_project(project.id)})
-                    bench.run(tool, "noop", scale, rep, playbooks[tool])
-                    if tool == "ours" and scale > PEER_CONVERGE_MAX:
-                        bench.run("peer", "noop", scale, rep, playbooks["peer"], on_state_of="ours")
-                    if scale <= CHANGE_MAX:
-                        bench.run(tool, "change", scale, rep, change_books[tool], change=change_size)
-                        if tool == "ours":  # the peer's no-op is measured above already
-                            bench.run(tool, "noop-after-change", scale, rep, change_books[tool])
+            for name in BACKENDS:
+                bench.backend = backends[name]
+                scales_scenarios(bench, run_id, rep, tools_for(name, has_concurrency), checks)
+                bench.clean()
+            bench.backend = backends[BACKENDS[0]]
             bench.run("empty", "empty", 0, rep, empty)
         if SERVERS:
+            nova = re.sub(r"/v2\.1/?$", "", admin.compute.get_endpoint().rstrip("/"))
+            bench.nova_proxy = CountingProxy(nova).start()
+            backends["attach"] = Backend("sqlite", project, workdir, base, nova_proxy=bench.nova_proxy)
+            bench.backend = backends["attach"]
             try:
-                servers = attachments(bench, admin, project, run_id, workdir, clouds_file)
+                attachments(bench, run_id, base, checks)
             except Exception as exc:  # noqa: BLE001 - keep the other scenarios' results
                 log("attachments scenario failed: %r" % exc)
                 checks.append({"attachments_error": repr(exc)})
     finally:
-        for server in servers:
-            admin.compute.delete_server(server.id, ignore_missing=True)
-        for server in servers:
+        if bench.servers:
+            log("deleting %d servers" % len(bench.servers))
+            delete_servers(admin, bench.servers, project.id)
+        for backend in backends.values():
+            bench.backend = backend
             try:
-                admin.compute.wait_for_delete(server, interval=0.5, wait=120)
-            except Exception:  # noqa: BLE001 - cleanup goes on
-                pass
-        bench.clean(project.id)
+                bench.clean()
+            except Exception as exc:  # noqa: BLE001 - cleanup goes on
+                log("cleaning on %s failed: %r" % (backend.name, exc))
+            backend.stop()
+        if bench.nova_proxy:
+            bench.nova_proxy.stop()
         admin.identity.delete_project(project.id)
-        proxy.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     summary = summarize(bench.samples)
@@ -439,21 +663,28 @@ def main():
             peer_version = json.load(handle)["collection_info"]["version"]
     except (OSError, KeyError, ValueError):
         pass
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            check=False).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "plugins"],
+                           capture_output=True, text=True, check=False).stdout.strip()
     result = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 1),
+        "commit": commit, "plugins_modified_in_worktree": bool(dirty),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "loadavg_end": os.getloadavg()},
+                    "loadavg_start": load_start, "loadavg_end": os.getloadavg()},
         "settings": {"reps": REPS, "scales": SCALES, "rules_per_group": PER_GROUP, "servers": SERVERS,
+                     "attach_reps": ATTACH_REPS, "peer_attach": PEER_ATTACH, "backends": BACKENDS,
+                     "mariadb_workers": WORKERS, "module_concurrency_option": has_concurrency,
                      "remote_group_share": 0.1, "openstack_cloud": peer_version,
                      "openstacksdk_ours": openstack.version.__version__ if hasattr(openstack, "version") else None},
         "summary": summary, "ratios": rat, "checks": checks, "samples": bench.samples, "table": text,
     }
     out = os.environ.get("BENCH_OUT") or os.path.join(ROOT, "bench-results",
                                                       "bench-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
-    os.makedirs(os.path.dirname(out), exist_ok=True)
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     write(out, result)
-    shutil.copyfile(out, os.path.join(os.path.dirname(out), "latest.json"))
+    shutil.copyfile(out, os.path.join(os.path.dirname(out) or ".", "latest.json"))
     log("wrote", out)
 
 

@@ -6,6 +6,7 @@ at it, so request counts come from outside the module under test.
 
 import http.client
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ class CountingProxy(object):
         self.upstream_port = parts.port or 80
         self.lock = threading.Lock()
         self.requests = []  # (method, path)
+        self.upstream_intervals = []  # (start, end) of each request upstream: the benchmark's "Neutron s"
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,6 +36,7 @@ class CountingProxy(object):
                 with proxy.lock:
                     proxy.requests.append((self.command, self.path))
                 headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP)
+                started = time.perf_counter()
                 upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=120)
                 try:
                     upstream.request(self.command, self.path, body=body, headers=headers)
@@ -41,6 +44,8 @@ class CountingProxy(object):
                     payload = response.read()
                 finally:
                     upstream.close()
+                    with proxy.lock:
+                        proxy.upstream_intervals.append((started, time.perf_counter()))
                 self.send_response(response.status, response.reason)
                 for key, value in response.getheaders():
                     if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
@@ -70,12 +75,23 @@ class CountingProxy(object):
     def reset(self):
         with self.lock:
             self.requests = []
+            self.upstream_intervals = []
 
     def counts(self):
         with self.lock:
             requests = list(self.requests)
+            intervals = sorted(self.upstream_intervals)
         by_method = {}
         for method, _path in requests:
             by_method[method] = by_method.get(method, 0) + 1
         writes = sum(v for k, v in by_method.items() if k not in ("GET", "HEAD"))
-        return {"total": len(requests), "writes": writes, "by_method": by_method, "requests": requests}
+        busy, end = 0.0, None  # wall time with at least one request upstream (concurrent requests overlap)
+        for start, stop in intervals:
+            if end is None or start > end:
+                busy += stop - start
+                end = stop
+            elif stop > end:
+                busy += stop - end
+                end = stop
+        return {"total": len(requests), "writes": writes, "by_method": by_method, "requests": requests,
+                "upstream_s": round(sum(stop - start for start, stop in intervals), 3), "upstream_busy_s": round(busy, 3)}
