@@ -25,6 +25,17 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 DEFAULT_PORTS = [22]
 GUARD_MODES = ("warn", "fail", "ignore")
 DEFAULT_MODE = "warn"
+# The module options (documented in the doc fragment netsec.openstack.lockout).
+ARGUMENT_SPEC = dict(
+    lockout_ports=dict(type="list", elements="int", default=list(DEFAULT_PORTS)),
+    lockout_guard=dict(type="str", default=DEFAULT_MODE, choices=list(GUARD_MODES)),
+)
+OPTION_NAMES = tuple(sorted(ARGUMENT_SPEC))
+
+
+def options_of(params):
+    """The lockout options from a module's params, for ``_reconcile``."""
+    return dict((name, params[name]) for name in OPTION_NAMES if name in params)
 
 
 def admits_tcp_port(key, port):

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _attachments as attachments
+from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
@@ -106,6 +107,10 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     plan alone, so leaving it out changes nothing else.
     """
     desired = parse_declaration(declaration)
+    option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS),
+                                             options.get("lockout_guard") or lockout.DEFAULT_MODE)
+    if option_errors:
+        raise DeclarationError(option_errors)
     counter = cloud.RequestCounter()
     connection = connect(auth)
     counter.wrap(connection.session)
@@ -136,11 +141,35 @@ def _verify_read(adapter, project_id, desired, options, done):
                                "failed: %s" % exc, done)
 
 
+def check_lockout(adapter, observed, plan, options):
+    """The lockout guard: groups that servers wear and that the plan leaves without a way in on a guarded port.
+
+    Only a plan that deletes rules can take access away; only when one does
+    is the plan simulated, and only when a group loses access are the ports
+    wearing it read (one list call). Returns the findings, each with its
+    ``message``; with ``lockout_guard=fail`` raises PlanError instead.
+    """
+    mode = options.get("lockout_guard") or lockout.DEFAULT_MODE
+    ports = options.get("lockout_ports", lockout.DEFAULT_PORTS)
+    if mode == "ignore" or not ports or not any(op["action"] == "delete_rule" for op in plan):
+        return []
+    found = lockout.find_lockouts(observed, planner.simulate(observed, plan), ports)
+    if not found:
+        return []
+    wearing = adapter.ports_wearing([finding["group_id"] for finding in found])
+    messages = lockout.lockout_messages(found, wearing)
+    if mode == "fail" and messages:
+        raise planner.PlanError(["%s (lockout_guard=fail)" % message for _finding, message in messages])
+    return [dict(finding, message=message, wearers=wearing[finding["group_id"]]) for finding, message in messages]
+
+
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
+    lockouts = check_lockout(adapter, observed, plan, options)
+    warnings.extend(finding["message"] for finding in lockouts)
     result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,
-              "summary": planner.summarize(plan)}
+              "summary": planner.summarize(plan), "lockouts": lockouts}
     if with_diff:
         result["diff"] = planner.diff(desired, observed, plan)
     if plan and not check_mode:
