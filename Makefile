@@ -102,11 +102,13 @@ build: venv
 changelog-lint: venv
 	antsibull-changelog lint
 
-# Benchmark against openstack.cloud (bench/README.md). Not part of `make test`.
-# BENCH_REPS, BENCH_SCALES, BENCH_SERVERS, BENCH_PEER_VENV: see bench/README.md.
+# Benchmark against openstack.cloud (bench/README.md, docs/benchmark.md). Not part of `make test`.
+# Every scenario by default: both Neutrons (sqlite :9696, MariaDB + 4 workers :9697), 50 servers.
+# BENCH_REPS, BENCH_SCALES, BENCH_NEUTRON, BENCH_SERVERS, ...: see bench/README.md.
 bench: venv cloud
 	bench/setup-peer-venv.sh
-	$(CLOUD_ENV); $(BIN)/python bench/run.py
+	$(CLOUD_ENV); BENCH_NEUTRON="$${BENCH_NEUTRON-sqlite,mariadb}" BENCH_SERVERS="$${BENCH_SERVERS-50}" \
+		$(BIN)/python bench/run.py
 
 clean:
 	rm -rf .cache tests/output
