@@ -66,7 +66,9 @@ def main():
             print("phases (s): %s" % json.dumps(dict((k, [sum(v), len(v)]) for k, v in phases.items())))
             print(profiler.output_text(unicode=False, color=False, show_all=False))
     finally:
-        bench.Bench(admin, None, None, None).clean(project.id)
+        cleaner = bench.Bench(None, project, False)
+        cleaner.backend = bench.LocalBackend(admin, None)
+        cleaner.clean()
         admin.identity.delete_project(project.id)
 
 

@@ -52,7 +52,8 @@ def main():
     clouds_file = bench.write(os.path.join(workdir, "clouds.yaml"), {"clouds": {"bench": base}})
     with open(os.path.join(workdir, "ansible.cfg"), "w") as handle:
         handle.write("[defaults]\n")
-    runner = bench.Bench(admin, workdir, None, clouds_file)
+    runner = bench.Bench(workdir, project, False)
+    runner.backend = bench.LocalBackend(admin, clouds_file)
     playbook = bench.ours_playbook(workdir, bench.declaration("nq%s" % project.id[:6], rules), "prof")
     try:
         command = runner.command("ours", playbook)
@@ -75,7 +76,7 @@ def main():
         os.makedirs(os.path.join(bench.ROOT, "bench-results"), exist_ok=True)
         subprocess.run(["cp", raw, os.path.join(bench.ROOT, "bench-results", "noop-%d.pyspy.txt" % rules)], check=False)
     finally:
-        runner.clean(project.id)
+        runner.clean()
         admin.identity.delete_project(project.id)
 
 

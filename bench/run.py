@@ -27,8 +27,8 @@ a dedicated project, deleted at the end.
 Environment: BENCH_REPS (3), BENCH_SCALES (rules, "200"), BENCH_CHANGE_MAX (500: the 5% change
 runs at scales up to it), BENCH_RULES_PER_GROUP (25), BENCH_NEUTRON ("sqlite"),
 BENCH_NEUTRON_WORKERS (4), BENCH_SERVERS (0: attachments scenario off), BENCH_ATTACH_REPS (1),
-BENCH_PEER_ATTACH ("port": openstack.cloud.port per port, or "server": openstack.cloud.server per
-server), BENCH_PEER_VENV, BENCH_PEER_CONVERGE_MAX (1000: above it the peer's no-op runs on the
+BENCH_PEER_ATTACH ("port": openstack.cloud.port per port, "server": openstack.cloud.server per
+server, or "port,server": both, as tools peer-port and peer-server), BENCH_PEER_VENV, BENCH_PEER_CONVERGE_MAX (1000: above it the peer's no-op runs on the
 groups ours converged, its converge is skipped), BENCH_OUT (bench-results/bench-<time>.json),
 OS_CLIENT_CONFIG_FILE.
 """
@@ -62,7 +62,7 @@ CHANGE_MAX = int(os.environ.get("BENCH_CHANGE_MAX", "500"))  # the 5% change run
 PER_GROUP = int(os.environ.get("BENCH_RULES_PER_GROUP", "25"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "0"))
 ATTACH_REPS = int(os.environ.get("BENCH_ATTACH_REPS", "1"))
-PEER_ATTACH = os.environ.get("BENCH_PEER_ATTACH", "port")
+PEER_ATTACH = [w.strip() for w in os.environ.get("BENCH_PEER_ATTACH", "port").split(",") if w.strip()]
 BACKENDS = [b.strip() for b in os.environ.get("BENCH_NEUTRON", "sqlite").split(",") if b.strip()]
 WORKERS = int(os.environ.get("BENCH_NEUTRON_WORKERS", "4"))
 # Above this many rules the peer does not converge (minutes); its no-op runs on the state ours made.
@@ -176,32 +176,36 @@ def attach_assignment(servers, group_names):
 
 
 def attach_playbooks(workdir, servers, group_names, project_id):
+    """{tool: playbook}: ours, and openstack.cloud's way(s) (BENCH_PEER_ATTACH)."""
     wanted = attach_assignment([s.name for s in servers], group_names)
-    ours = write(os.path.join(workdir, "ours-attach.yml"), [{
+    books = {"ours": write(os.path.join(workdir, "ours-attach.yml"), [{
         "hosts": "localhost", "gather_facts": False,
         "tasks": [{"name": "attach", "netsec.openstack.server_security_groups": {"cloud": "bench", "servers": [
-            {"server": name, "security_groups": groups} for name, groups in wanted.items()]}}]}])
-    if PEER_ATTACH == "server":
-        # openstack.cloud.server on an existing server: adds/removes groups through Nova's server actions
-        tasks = [{"name": "server %s" % name, "openstack.cloud.server": {
-            "cloud": "bench", "name": name, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
-            "auto_ip": False, "security_groups": groups}} for name, groups in wanted.items()]
-    else:
-        # openstack.cloud.port on each server's port (Neutron directly): one port_info, then a loop
-        by_device = dict((s.id, wanted[s.name]) for s in servers)
-        tasks = [
-            {"name": "the servers' ports", "openstack.cloud.port_info": {
-                "cloud": "bench", "filters": {"project_id": project_id, "device_owner": "compute:nova"}},
-             "register": "bench_ports"},
-            {"name": "groups of each port", "openstack.cloud.port": {
-                "cloud": "bench", "name": "{{ item.id }}", "network": "{{ item.network_id }}",
-                "security_groups": "{{ bench_groups[item.device_id] }}"},
-             "loop": "{{ bench_ports.ports | selectattr('device_id', 'in', bench_groups) | list }}",
-             "loop_control": {"label": "{{ item.id }}"}}]
-        return ours, write(os.path.join(workdir, "peer-attach.yml"), [{
-            "hosts": "localhost", "gather_facts": False, "vars": {"bench_groups": by_device}, "tasks": tasks}])
-    return ours, write(os.path.join(workdir, "peer-attach.yml"), [{"hosts": "localhost", "gather_facts": False,
-                                                                   "tasks": tasks}])
+            {"server": name, "security_groups": groups} for name, groups in wanted.items()]}}]}])}
+    for way in PEER_ATTACH:
+        if way == "server":
+            # openstack.cloud.server on an existing server: adds/removes groups through Nova's server actions
+            tasks = [{"name": "server %s" % name, "openstack.cloud.server": {
+                "cloud": "bench", "name": name, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
+                "auto_ip": False, "security_groups": groups}} for name, groups in wanted.items()]
+            play = {"hosts": "localhost", "gather_facts": False, "tasks": tasks}
+        elif way == "port":
+            # openstack.cloud.port on each server's port (Neutron directly): one port_info, then a loop
+            tasks = [
+                {"name": "the servers' ports", "openstack.cloud.port_info": {
+                    "cloud": "bench", "filters": {"project_id": project_id, "device_owner": "compute:nova"}},
+                 "register": "bench_ports"},
+                {"name": "groups of each port", "openstack.cloud.port": {
+                    "cloud": "bench", "name": "{{ item.id }}", "network": "{{ item.network_id }}",
+                    "security_groups": "{{ bench_groups[item.device_id] }}"},
+                 "loop": "{{ bench_ports.ports | selectattr('device_id', 'in', bench_groups) | list }}",
+                 "loop_control": {"label": "{{ item.id }}"}}]
+            play = {"hosts": "localhost", "gather_facts": False, "tasks": tasks,
+                    "vars": {"bench_groups": dict((s.id, wanted[s.name]) for s in servers)}}
+        else:
+            raise SystemExit("BENCH_PEER_ATTACH: unknown way %r (port, server)" % way)
+        books["peer-" + way] = write(os.path.join(workdir, "peer-attach-%s.yml" % way), [play])
+    return books
 
 
 class Backend(object):
@@ -240,6 +244,13 @@ class Backend(object):
             subprocess.run([BENCH_NEUTRON, "stop"], check=False)
 
 
+class LocalBackend(object):
+    """The local cloud's Neutron as it is, without a proxy (the profile scripts)."""
+
+    def __init__(self, admin, clouds_file):
+        self.name, self.admin, self.clouds_file, self.proxy, self.workers = "sqlite", admin, clouds_file, None, 1
+
+
 class Bench(object):
     def __init__(self, workdir, project, has_concurrency):
         self.workdir = workdir
@@ -255,7 +266,7 @@ class Bench(object):
                    ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
                    ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0",
                    ANSIBLE_CONFIG=os.path.join(self.workdir, "ansible.cfg"))
-        if tool == "peer":
+        if tool.startswith("peer"):
             env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(PEER_VENV, "lib", "python3.11", "site-packages")
             env["PATH"] = os.path.join(PEER_VENV, "bin") + os.pathsep + env["PATH"]
         else:
@@ -267,7 +278,7 @@ class Bench(object):
         if tool.startswith("floor"):
             return [sys.executable, os.path.join(HERE, "floor.py"), "bench", playbook,
                     str(FLOOR_CONCURRENCY if tool == "floor-c4" else 1)]
-        venv_bin = os.path.join(PEER_VENV, "bin") if tool == "peer" else VENV_BIN
+        venv_bin = os.path.join(PEER_VENV, "bin") if tool.startswith("peer") else VENV_BIN
         return [os.path.join(venv_bin, "ansible-playbook"), "-i", "localhost,", "-c", "local",
                 "-e", "ansible_python_interpreter=%s" % os.path.join(venv_bin, "python"), playbook]
 
@@ -458,16 +469,17 @@ def attachments(bench, run_id, base_cloud, checks):
     log("booting %d fake servers" % SERVERS)
     bench.servers = boot_servers(conn, run_id, SERVERS)
     servers = bench.servers
-    ours_book, peer_book = attach_playbooks(bench.workdir, servers, names, bench.project.id)
+    books = attach_playbooks(bench.workdir, servers, names, bench.project.id)
+    tools = sorted(books)  # ours, peer-port, peer-server
     group_ids = dict((g.name, g.id) for g in admin.network.security_groups(project_id=bench.project.id))
     wanted = attach_assignment([s.name for s in servers], names)
     for rep in range(ATTACH_REPS):
-        for tool in (["ours", "peer"] if rep % 2 == 0 else ["peer", "ours"]):
+        for tool in tools[rep % len(tools):] + tools[:rep % len(tools)]:
             ports = list(admin.network.ports(device_id=[s.id for s in servers]))
             for port in ports:
                 admin.network.update_port(port, security_group_ids=[])
-            book = ours_book if tool == "ours" else peer_book
-            bench.run(tool, "attach", SERVERS, rep, book, peer_way=PEER_ATTACH if tool == "peer" else None)
+            book = books[tool]
+            bench.run(tool, "attach", SERVERS, rep, book)
             # verify with the SDK, not with the module's result
             by_server = dict((s.id, s.name) for s in servers)
             wrong = [p.id for p in admin.network.ports(device_id=list(by_server))
@@ -475,7 +487,7 @@ def attachments(bench, run_id, base_cloud, checks):
             checks.append({"tool": tool, "scenario": "attach", "ports": len(ports), "ports_wrong": len(wrong)})
             if wrong:
                 log("after %s's attach, %d ports do not wear their declared groups" % (tool, len(wrong)))
-            bench.run(tool, "attach-noop", SERVERS, rep, book, peer_way=PEER_ATTACH if tool == "peer" else None)
+            bench.run(tool, "attach-noop", SERVERS, rep, book)
 
 
 # --- summary ------------------------------------------------------------------
@@ -559,6 +571,14 @@ def ratios(samples):
                 "converge_ratios": [round(x, 3) for x in r["conv"]], "noop_speedups": [round(x, 2) for x in r["noop"]],
                 "concurrency_speedups_converge": [round(x, 2) for x in r["speed_conv"]],
             }
+    attach = {}
+    for s in samples:
+        if s["scenario"] in ("attach", "attach-noop") and s["tool"].startswith("peer"):
+            ours = by.get((s.get("backend", "sqlite"), s["scenario"], s["scale"], "ours", s["rep"]))
+            if ours:
+                attach.setdefault("%s/%s" % (s["tool"], s["scenario"]), []).append(s["seconds"] / ours["seconds"])
+    if attach:
+        result["attach"] = dict((k, _median(v, 2)) for k, v in sorted(attach.items()))
     return result
 
 
@@ -580,12 +600,18 @@ def table(summary, rat):
                  "| no-op: peer / ours (target >= 15) | change: peer / ours | concurrency 1 / 4: converge "
                  "| concurrency 1 / 4: change | floor / floor-c4 | ours / (floor-c4 + empty) |")
     lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in rat.values():
+    for key, r in rat.items():
+        if key == "attach":
+            continue
         cells = (r["backend"], r["scale"], r["converge_ours_over_floor_plus_empty"], r["converge_same_neutron_time"],
                  r["noop_speedup_vs_peer"], r["change_speedup_vs_peer"], r["concurrency_speedup_converge"],
                  r["concurrency_speedup_change"], r["floor_concurrency_speedup"],
                  r["converge_ours_over_floor_c4_plus_empty"])
         lines.append("| %s |" % " | ".join("" if c is None else str(c) for c in cells))
+    if "attach" in rat:
+        lines.append("")
+        lines.append("Attachments, openstack.cloud / ours: %s" % ", ".join(
+            "%s %s" % (k, v) for k, v in rat["attach"].items()))
     return "\n".join(lines)
 
 
