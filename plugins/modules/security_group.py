@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - netsec.openstack.attributes
   - netsec.openstack.run_options
   - netsec.openstack.run_options.CONCURRENCY
+  - netsec.openstack.lockout
 options:
   name:
     description: Name of the group, unique in the project.
@@ -112,6 +113,21 @@ security_group:
     tags: [managed-by=netsec.openstack]
     rules:
       - {id: 9a1e..., direction: ingress, ethertype: IPv4, protocol: tcp, port: 22, remote_ip_prefix: 203.0.113.0/24}
+lockouts:
+  description:
+    - Groups that ports wear and that the plan leaves without any ingress rule admitting a port of O(lockout_ports)
+      (see O(lockout_guard)); empty when there are none. The same text is in the run's warnings.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - group: web
+      group_id: 4f1c3c2e-0b7c-4d4b-9a53-3d1c8cbb2f10
+      ports: [22]
+      rules_removed: [9a1e0c8d-5b8e-4c1b-a0b7-1c2d3e4f5a6b]
+      wearers:
+        - {id: 0c3e..., name: "", device_id: 7d2f..., device_owner: "compute:nova", fixed_ips: [10.0.0.5]}
+      message: "LOCKOUT: this plan removes every ingress rule of security group web ..."
 project_id:
   description: The project the run worked in.
   returned: always
@@ -126,6 +142,8 @@ api_requests:
   type: dict
 """
 
+from ansible_collections.netsec.openstack.plugins.module_utils._lockout import ARGUMENT_SPEC as LOCKOUT_ARGUMENT_SPEC
+from ansible_collections.netsec.openstack.plugins.module_utils._lockout import options_of as lockout_options
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
     CONCURRENCY_ARGUMENT_SPEC,
     RUN_ARGUMENT_SPEC,
@@ -148,6 +166,7 @@ ARGUMENT_SPEC = dict(
 )
 ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
 ARGUMENT_SPEC.update(CONCURRENCY_ARGUMENT_SPEC)
+ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 
 
 def run(module):
@@ -155,6 +174,7 @@ def run(module):
     group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules") if params[k] is not None)
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules"))
     options.update(run_options(params))
+    options.update(lockout_options(params))
     return reconcile_one_group(group, options, auth_options(params), module.check_mode, with_diff=module._diff)
 
 

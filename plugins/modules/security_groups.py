@@ -39,6 +39,7 @@ extends_documentation_fragment:
   - netsec.openstack.attributes
   - netsec.openstack.run_options
   - netsec.openstack.run_options.CONCURRENCY
+  - netsec.openstack.lockout
 options:
   project:
     description:
@@ -226,6 +227,16 @@ EXAMPLES = r"""
   check_mode: true
   diff: true
 
+- name: Tighten the bastion group; refuse if that would cut off SSH or RDP from servers wearing it
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    lockout_ports: [22, 3389]
+    lockout_guard: fail
+    groups:
+      - name: bastion
+        rules:
+          - {protocol: tcp, port: 22, remote_ip_prefix: 203.0.113.0/24}
+
 - name: Remove groups this collection created that are no longer declared
   netsec.openstack.security_groups:
     cloud: netsec-admin
@@ -292,6 +303,21 @@ address_groups:
   returned: when O(state=present)
   type: list
   elements: dict
+lockouts:
+  description:
+    - Groups that ports wear and that the plan leaves without any ingress rule admitting a port of O(lockout_ports)
+      (see O(lockout_guard)); empty when there are none. The same text is in the run's warnings.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - group: web
+      group_id: 4f1c3c2e-0b7c-4d4b-9a53-3d1c8cbb2f10
+      ports: [22]
+      rules_removed: [9a1e0c8d-5b8e-4c1b-a0b7-1c2d3e4f5a6b]
+      wearers:
+        - {id: 0c3e..., name: "", device_id: 7d2f..., device_owner: "compute:nova", fixed_ips: [10.0.0.5]}
+      message: "LOCKOUT: this plan removes every ingress rule of security group web ..."
 project_id:
   description: The project the run worked in.
   returned: always
@@ -307,6 +333,8 @@ api_requests:
   sample: {total: 3, writes: 1, by_method: {GET: 2, POST: 1}}
 """
 
+from ansible_collections.netsec.openstack.plugins.module_utils._lockout import ARGUMENT_SPEC as LOCKOUT_ARGUMENT_SPEC
+from ansible_collections.netsec.openstack.plugins.module_utils._lockout import options_of as lockout_options
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
     CONCURRENCY_ARGUMENT_SPEC,
     RUN_ARGUMENT_SPEC,
@@ -327,6 +355,7 @@ ARGUMENT_SPEC = dict(
 )
 ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
 ARGUMENT_SPEC.update(CONCURRENCY_ARGUMENT_SPEC)
+ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 
 
 def run(module):
@@ -334,6 +363,7 @@ def run(module):
     declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
     options.update(run_options(params))
+    options.update(lockout_options(params))
     return reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff)
 
 
