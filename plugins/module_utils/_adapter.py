@@ -46,6 +46,8 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _plan as p
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 RULE_EXISTS_PATTERN = re.compile(r"[Rr]ule id is ([0-9a-fA-F-]{32,36})")
+# Neutron's API lives under /v2.0; an endpoint without it means version discovery failed.
+VERSIONED_NETWORK_ENDPOINT = re.compile(r"/v2(\.0)?/?$")
 BULK_CHUNK = 500
 # Pauses before the 2nd, 3rd and 4th attempt of a request that failed with a
 # transient fault (5xx, connection refused or dropped, timeout).
@@ -863,4 +865,33 @@ def connect(auth_options):
         raise CloudError("connecting to the cloud failed: %s" % _error_text(exc))
     except Exception as exc:  # keystoneauth raises its own exception types
         raise CloudError("connecting to the cloud failed: %s: %s" % (type(exc).__name__, exc))
+    discover_network(connection)
     return connection
+
+
+def discover_network(connection, delays=RETRY_DELAYS, sleep=time.sleep):
+    """Build the network proxy now, and again until its version discovery worked.
+
+    openstacksdk finds Neutron's versioned endpoint with a GET on the
+    endpoint's root.  When that one request fails (a 5xx, a dropped
+    connection, a timeout), it quietly falls back to the unversioned
+    endpoint: every later request of the run then goes to ``/security-groups``
+    instead of ``/v2.0/security-groups`` and gets a 404, which reads as
+    "not found" (or, for a delete, as "already gone").  So the proxy is built
+    before any other call, and rebuilt after a backoff while its endpoint has
+    no version.
+    """
+    endpoint, error = None, None
+    for attempt in range(len(delays) + 1):
+        if attempt:
+            sleep(delays[attempt - 1] * (0.75 + random.random() / 2))
+            del connection.network  # drops the cached proxy; the next access discovers again
+        try:
+            endpoint = connection.network.get_endpoint() or ""
+        except CLOUD_EXCEPTIONS as exc:
+            endpoint, error = None, exc
+            continue
+        if VERSIONED_NETWORK_ENDPOINT.search(endpoint):
+            return endpoint
+    reason = _error_text(error) if error is not None else "its root answered no version (endpoint %s)" % endpoint
+    raise CloudError("discovering the network API (Neutron) version failed %d times: %s" % (len(delays) + 1, reason))

@@ -20,12 +20,13 @@ Fault kinds (``KINDS``):
   ``drop_after``: forward (the change happens), then close without a response.
 - ``timeout``: forward (the change happens), then hold the response for ``hold`` seconds
   (longer than the client's timeout) and close without answering.
-- ``409``: a spurious 409 Conflict, without forwarding.
+- ``409``: a spurious 409 Conflict, without forwarding; ``404``: a spurious 404 Not Found.
 - ``latency``: forward after waiting ``delay`` seconds (the request succeeds).
 
 ``match`` chooses which requests count towards ``at``: None (all), a method
 ("GET", "POST"...), a tuple of methods, or a callable ``(method, path) -> bool``.
-Counting starts when the fault is armed; a fault fires once.
+Counting starts when the fault is armed; a fault fires on the ``at``-th matching
+request and the ``times - 1`` matching requests after it (default: once).
 """
 
 import asyncio
@@ -37,7 +38,7 @@ from aiohttp import web
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "host"}
-KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "409", "latency")
+KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "409", "404", "latency")
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
@@ -57,7 +58,7 @@ def _matcher(match):
 
 
 class Fault(object):
-    def __init__(self, kind, at, match, hold, delay):
+    def __init__(self, kind, at, match, hold, delay, times=1):
         if kind not in KINDS:
             raise ValueError("unknown fault kind %r (one of %s)" % (kind, ", ".join(KINDS)))
         self.kind = "drop_before" if kind == "drop" else kind
@@ -65,18 +66,21 @@ class Fault(object):
         self.match = _matcher(match)
         self.hold = hold
         self.delay = delay
+        self.times = times
         self.seen = 0
-        self.fired = None  # the log entry of the request it hit
+        self.fired = None  # the log entry of the first request it hit
+        self.hits = []  # the log entries of every request it hit
 
     def __repr__(self):
         return "Fault(%s at %d, fired=%s)" % (self.kind, self.at, bool(self.fired))
 
 
 def _error_body(status):
-    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict"}
+    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict", 404: "NotFound"}
     messages = {500: "Request Failed: internal server error while processing your request.",
                 503: "The server is currently unavailable. Please try again at a later time.",
-                409: "Injected conflict: the resource is busy, try again."}
+                409: "Injected conflict: the resource is busy, try again.",
+                404: "Injected: the resource could not be found."}
     return {"NeutronError": {"type": kinds[status], "message": messages[status], "detail": ""}}
 
 
@@ -98,9 +102,9 @@ class FaultProxy(object):
 
     # --- control, from the test process -------------------------------------
 
-    def arm(self, kind, at=1, match=None, hold=None, delay=1.0):
-        """Fail the ``at``-th matching request (1-based, counted from now) with ``kind``."""
-        fault = Fault(str(kind), at, match, self.default_hold if hold is None else hold, delay)
+    def arm(self, kind, at=1, match=None, hold=None, delay=1.0, times=1):
+        """Fail the ``at``-th matching request (1-based, counted from now) with ``kind``, and ``times - 1`` more."""
+        fault = Fault(str(kind), at, match, self.default_hold if hold is None else hold, delay, times)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -178,15 +182,16 @@ class FaultProxy(object):
         with self.lock:
             chosen = None
             for fault in self.faults:
-                if fault.fired is not None or not fault.match(method, path):
+                if len(fault.hits) >= fault.times or not fault.match(method, path):
                     continue
                 fault.seen += 1
-                if fault.seen == fault.at and chosen is None:
+                if fault.seen >= fault.at and chosen is None:
                     chosen = fault
             entry = {"n": len(self.log) + 1, "method": method, "path": path, "fault": chosen.kind if chosen else None,
                      "status": None, "time": time.time()}
             if chosen is not None:
-                chosen.fired = entry
+                chosen.fired = chosen.fired or entry
+                chosen.hits.append(entry)
             self.log.append(entry)
             return chosen, entry, self.latency
 
@@ -212,7 +217,7 @@ class FaultProxy(object):
         if latency:
             await asyncio.sleep(latency)
         kind = fault.kind if fault else None
-        if kind in ("500", "503", "409"):
+        if kind in ("500", "503", "409", "404"):
             entry["status"] = int(kind)
             return web.json_response(_error_body(int(kind)), status=int(kind))
         if kind == "drop_before":
