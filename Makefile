@@ -32,7 +32,7 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench clean
+	changelog-lint bench campaign compat clean
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
@@ -45,6 +45,8 @@ help:
 	@echo "make lint            ansible-lint, production profile"
 	@echo "make build           build + install the tarball, ansible-doc every module/role (tests/gates/build.sh)"
 	@echo "make changelog-lint  antsibull-changelog lint"
+	@echo "make compat          core integration tests with the oldest supported openstacksdk (tests/gates/compat.sh)"
+	@echo "make campaign        full fault campaign, 200 runs (CAMPAIGN_RUNS, CAMPAIGN_SEED; docs/reliability.md)"
 	@echo "make clean           remove .cache and tests/output (keeps .venv)"
 
 $(VENV_STAMP): tests/requirements.txt requirements.txt
@@ -109,6 +111,17 @@ bench: venv cloud
 	bench/setup-peer-venv.sh
 	$(CLOUD_ENV); BENCH_NEUTRON="$${BENCH_NEUTRON-sqlite,mariadb}" BENCH_SERVERS="$${BENCH_SERVERS-50}" \
 		$(BIN)/python bench/run.py
+
+# The full fault campaign (docs/reliability.md): random declaration changes x injected faults.
+# CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.
+CAMPAIGN_RUNS ?= 200
+CAMPAIGN_SEED ?=
+campaign: venv cloud
+	$(CLOUD_ENV); NETSEC_CAMPAIGN_RUNS=$(CAMPAIGN_RUNS) NETSEC_CAMPAIGN_SEED=$(CAMPAIGN_SEED) \
+		pytest tests/integration/test_fault_campaign.py -p no:cacheprovider -q $(PYTEST_ARGS)
+
+compat: venv cloud
+	tests/gates/compat.sh $(PYTEST_ARGS)
 
 clean:
 	rm -rf .cache tests/output

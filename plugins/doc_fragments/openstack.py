@@ -65,10 +65,10 @@ options:
     type: int
 requirements:
   - python >= 3.9
-  - openstacksdk >= 1.0
+  - openstacksdk >= 4.5
   - jsonschema >= 4.0
 notes:
   - "The modules run on the controller (or wherever the task is delegated to); the managed hosts need no OpenStack
     libraries. Use C(hosts: localhost) or C(delegate_to: localhost)."
-  - Tested with openstacksdk 4.22 against Keystone 30 and Neutron 29 (OpenStack 2025.2).
+  - Tested with openstacksdk 4.22.0 and 4.5.0 (the oldest supported) against Keystone 30 and Neutron 29 (OpenStack 2025.2).
 """
