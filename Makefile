@@ -115,7 +115,7 @@ bench: venv cloud
 # The full fault campaign (docs/reliability.md): random declaration changes x injected faults.
 # CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.
 CAMPAIGN_RUNS ?= 200
-CAMPAIGN_SEED ?=
+CAMPAIGN_SEED ?= random
 campaign: venv cloud
 	$(CLOUD_ENV); NETSEC_CAMPAIGN_RUNS=$(CAMPAIGN_RUNS) NETSEC_CAMPAIGN_SEED=$(CAMPAIGN_SEED) \
 		pytest tests/integration/test_fault_campaign.py -p no:cacheprovider -q $(PYTEST_ARGS)

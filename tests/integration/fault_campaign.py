@@ -44,7 +44,7 @@ MODULE = "netsec.openstack.security_groups"
 FAULT_TIMEOUT = 5
 CLEAN_TIMEOUT = 60
 HOLD = FAULT_TIMEOUT + 2
-CAMPAIGN_KINDS = ("500", "503", "500_after", "drop_before", "drop_after", "timeout", "409", "latency")
+CAMPAIGN_KINDS = ("500", "503", "500_after", "503_after", "drop_before", "drop_after", "timeout", "409", "404", "latency")
 OUTPUT_DIR = os.path.join(ROOT, "tests", "output")
 
 PREFIXES_V4 = ["10.0.0.0/8", "192.0.2.0/24", "203.0.113.0/24", "198.51.100.7/32", "172.16.0.0/12", "100.64.0.0/10"]
