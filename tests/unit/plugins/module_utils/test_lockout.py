@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
+from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile as reconciler
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
 
 SSH = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22}
@@ -132,3 +133,68 @@ def test_messages_name_group_port_and_wearers_and_skip_groups_on_no_port():
 ])
 def test_validate_options(ports, mode, expected):
     assert lockout.validate_options(ports, mode) == expected
+
+
+class StubAdapter(object):
+    """Stands in for _adapter.Adapter: records the one read the guard may make."""
+
+    def __init__(self, wearing):
+        self.wearing = wearing
+        self.calls = []
+
+    def ports_wearing(self, group_ids):
+        self.calls.append(sorted(group_ids))
+        return dict((gid, list(self.wearing.get(gid, []))) for gid in group_ids)
+
+
+def guarded_plan(declared_rules):
+    observed = {"project_id": "p1", "groups": [
+        {"id": "g1", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": "p1",
+         "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")]}],
+        "address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {},
+        "address_group_usage": {}}
+    desired = parse_declaration({"groups": [{"name": "web", "rules": declared_rules}]})
+    plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
+    return observed, plan
+
+
+WEARER = {"id": "port-1", "name": "", "device_id": "srv-1", "fixed_ips": ["10.0.0.5"]}
+
+
+@pytest.mark.parametrize("declared", [
+    [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 443}],                 # no change
+    [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 443}, {"protocol": "udp", "port": 53}],  # adds only
+    [{"protocol": "tcp", "port": 22}],                                                     # removes 443 only
+])
+def test_guard_reads_nothing_when_no_access_is_lost(declared):
+    observed, plan = guarded_plan(declared)
+    adapter = StubAdapter({"g1": [WEARER]})
+    assert reconciler.check_lockout(adapter, observed, plan, {}) == []
+    assert adapter.calls == []
+
+
+def test_guard_warns_with_wearers_after_one_read():
+    observed, plan = guarded_plan([{"protocol": "tcp", "port": 443}])
+    adapter = StubAdapter({"g1": [WEARER]})
+    found = reconciler.check_lockout(adapter, observed, plan, {"lockout_guard": "warn"})
+    assert adapter.calls == [["g1"]]
+    assert [(f["group"], f["ports"], f["wearers"]) for f in found] == [("web", [22], [WEARER])]
+    assert "srv-1" in found[0]["message"] and "tcp/22" in found[0]["message"]
+
+
+def test_guard_is_silent_for_a_group_no_port_wears():
+    observed, plan = guarded_plan([{"protocol": "tcp", "port": 443}])
+    adapter = StubAdapter({})
+    assert reconciler.check_lockout(adapter, observed, plan, {"lockout_guard": "fail"}) == []
+    assert adapter.calls == [["g1"]]
+
+
+def test_guard_fail_raises_and_ignore_or_no_ports_skip():
+    observed, plan = guarded_plan([{"protocol": "tcp", "port": 443}])
+    with pytest.raises(planner.PlanError) as info:
+        reconciler.check_lockout(StubAdapter({"g1": [WEARER]}), observed, plan, {"lockout_guard": "fail"})
+    assert "LOCKOUT" in str(info.value) and "lockout_guard=fail" in str(info.value)
+    for options in ({"lockout_guard": "ignore"}, {"lockout_ports": []}, {"lockout_ports": [3389]}):
+        adapter = StubAdapter({"g1": [WEARER]})
+        assert reconciler.check_lockout(adapter, observed, plan, options) == []
+        assert adapter.calls == [], options
