@@ -557,8 +557,8 @@ class Campaign(object):
 
 def figures_table(figures):
     lines = [
-        "seed %s, %d runs (%d through ansible-playbook), %.1f s" % (figures["seed"], figures["runs"], figures["ansible_runs"],
-                                                                     figures["seconds"]),
+        "seed %s, %d runs (%d through ansible-playbook), %.1f s" % (
+            figures["seed"], figures["runs"], figures["ansible_runs"], figures["seconds"]),
         "faults by kind: %s" % ", ".join("%s %d" % (k, v) for k, v in sorted(figures["faults_by_kind"].items())),
         "faults that hit a request: %d; fault point past the run's last request: %d" % (figures["faults_fired"],
                                                                                         figures["faults_not_reached"]),
@@ -576,4 +576,3 @@ def write_figures(figures, name):
     with open(path, "w") as handle:
         json.dump(figures, handle, indent=1, sort_keys=True, default=str)
     return path
-

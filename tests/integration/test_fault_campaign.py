@@ -13,7 +13,12 @@ import uuid
 import pytest
 
 from fault_campaign import Campaign, Sentinels, figures_table, write_figures
-from fault_campaign import fault_proxy, faulty_clouds_file, nova_fault_proxy  # noqa: F401  (fixtures)
+import fault_campaign
+
+# The fault proxies and their clouds.yaml, as fixtures of this module.
+fault_proxy = fault_campaign.fault_proxy
+nova_fault_proxy = fault_campaign.nova_fault_proxy
+faulty_clouds_file = fault_campaign.faulty_clouds_file
 
 
 DEFAULT_SEED = 8

@@ -10,7 +10,7 @@ converges; nothing is created twice, nothing undeclared is deleted.
 import pytest
 
 from fault_campaign import FAULT_TIMEOUT, OWNER, is_clear_failure, mismatches, project_snapshot, run_inprocess, run_playbook
-from fault_campaign import fault_proxy, faulty_clouds_file, nova_fault_proxy  # noqa: F401  (fixtures)
+import fault_campaign
 from fault_proxy import WRITE_METHODS
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
@@ -18,6 +18,11 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile
 
 GROUPS = "/v2.0/security-groups"
 RULES = "/v2.0/security-group-rules"
+
+# The fault proxies and their clouds.yaml, as fixtures of this module.
+fault_proxy = fault_campaign.fault_proxy
+nova_fault_proxy = fault_campaign.nova_fault_proxy
+faulty_clouds_file = fault_campaign.faulty_clouds_file
 
 
 def request_to(method, path, exact=True):
