@@ -226,7 +226,6 @@ CASES = [
 ]
 
 
-
 # The "pure" cases that also run live (each module run costs ~2 s of CPU): at least one of every kind of mistake.
 LIVE = frozenset([
     "cidr-octet", "cidr-host-bits", "cidr-in-list", "family-v6-prefix-on-v4", "family-icmpv6-on-v4",

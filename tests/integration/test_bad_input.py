@@ -29,6 +29,7 @@ from conftest import COLLECTIONS, boot_servers, delete_groups, delete_servers
 
 UPSTREAMS = {"identity": ("127.0.0.1", 5000), "network": ("127.0.0.1", 9696), "compute": ("127.0.0.1", 8774)}
 
+
 class MuxProxy(object):
     """Counts requests per case: ``http://proxy/<case>/<service>/<path>`` -> the service's ``/<path>``."""
 

@@ -55,8 +55,8 @@ def test_narrowing_or_replacing_the_rule_is_not_a_lockout():
     before = [group("g1", "web", SSH)]
     narrower = dict(SSH, remote_ip_prefix="10.0.0.0/8")
     assert lockout.find_lockouts(before, [group("g1", "web", narrower)]) == []
-    assert lockout.find_lockouts(before, [group("g1", "web", dict(SSH, protocol=None, port_range_min=None,
-                                                                   port_range_max=None))]) == []
+    any_protocol = dict(SSH, protocol=None, port_range_min=None, port_range_max=None)
+    assert lockout.find_lockouts(before, [group("g1", "web", any_protocol)]) == []
     assert lockout.find_lockouts(before, [group("g1", "web", dict(SSH, port_range_min=1, port_range_max=1024))]) == []
     # Another ethertype still admits tcp/22: not every rule is lost.
     assert lockout.find_lockouts([group("g1", "web", SSH, dict(SSH, ethertype="IPv6"))],
