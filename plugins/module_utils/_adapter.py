@@ -167,6 +167,7 @@ def _group_dict(group):
         "stateful": True if group.stateful is None else bool(group.stateful),
         "tags": sorted(group.tags or []),
         "project_id": group.project_id,
+        "created_at": group.created_at,
         "rules": [_rule_dict(rule) for rule in group.security_group_rules or []],
     }
 

@@ -183,6 +183,53 @@ def _match_existing(items, desired_items, what, errors, path_of):
     return matched
 
 
+def _namesakes(desired, observed, options):
+    """Declared names that several groups of the scope project carry, at least one with the ownership tag.
+
+    Yields (name, kept group, other tagged copies, untagged copies).  Such
+    copies come from a create whose answer was lost and that landed after
+    the run had made the group again (Neutron takes no tags in the create,
+    so such a copy is born untagged), or from two controllers at once.  The
+    oldest tagged copy (created_at, then id: the one the adapter keeps after
+    its own creates) is the group.  With no tagged copy the name stays
+    ambiguous: not ours to choose.
+    """
+    if options.get("state", "present") != "present":
+        return
+    scope = observed.get("project_id")
+    by_name = _index_by_name(observed.get("groups") or [])
+    for group in desired.groups:
+        found = by_name.get(group.name) or []
+        if len(found) < 2 or group.name == model.DEFAULT_GROUP_NAME:
+            continue
+        tagged = [g for g in found if model.OWNER_TAG in (g.get("tags") or []) and g.get("project_id") == scope]
+        if not tagged:
+            continue
+        keep = min(tagged, key=lambda g: (g.get("created_at") or "", g["id"]))
+        yield (group.name, keep, [g for g in tagged if g["id"] != keep["id"]],
+               [g for g in found if g not in tagged])
+
+
+def owned_duplicates(desired, observed, options):
+    """Extra tagged copies of declared groups, {group id: (name, id of the kept copy)}: deleted like purged
+    groups (their usage checked first)."""
+    extras = {}
+    for name, keep, others, untagged in _namesakes(desired, observed, options):
+        for copy in others:
+            extras[copy["id"]] = (name, keep["id"])
+    return extras
+
+
+def untagged_namesakes(desired, observed, options):
+    """Untagged groups that carry the name of a declared group that has a tagged copy, {group id: (name, id of
+    the tagged copy)}: left alone (not ours), and named in a warning."""
+    shadowed = {}
+    for name, keep, others, untagged in _namesakes(desired, observed, options):
+        for copy in untagged:
+            shadowed[copy["id"]] = (name, keep["id"])
+    return shadowed
+
+
 def deletion_candidates(desired, observed, options):
     """Ids of groups and address groups the plan may delete.
 
@@ -202,6 +249,7 @@ def deletion_candidates(desired, observed, options):
         elif (state == "present" and options.get("purge_groups") and group.get("name") not in declared
               and model.OWNER_TAG in (group.get("tags") or []) and group.get("project_id") == scope):
             groups.append(group["id"])
+    groups.extend(group_id for group_id in owned_duplicates(desired, observed, options) if group_id not in groups)
     # Neutron has no tags on address groups, so ownership can not be recorded
     # on them: only an explicit state=absent deletes one.
     for address_group in observed.get("address_groups") or []:
@@ -224,8 +272,15 @@ def make_plan(desired, observed, options):
     scope = observed.get("project_id")
     ops = dict((action, []) for action in ACTION_ORDER)
 
-    existing_groups = _match_existing(observed.get("groups") or [], desired.groups, "security group", errors,
-                                      lambda g: g.path)
+    duplicates = owned_duplicates(desired, observed, options)
+    namesakes = untagged_namesakes(desired, observed, options)
+    for group_id, (name, kept) in sorted(namesakes.items()):
+        warnings.append("group %s: another group of this name without the ownership tag %s, %s, was left alone; the "
+                        "declaration manages %s, which carries the tag (a create whose answer was lost can leave such "
+                        "a copy: delete %s if it is not someone else's)" % (name, model.OWNER_TAG, group_id, kept, group_id))
+    existing_groups = _match_existing([g for g in observed.get("groups") or []
+                                       if g["id"] not in duplicates and g["id"] not in namesakes],
+                                      desired.groups, "security group", errors, lambda g: g.path)
     existing_address_groups = _match_existing(observed.get("address_groups") or [], desired.address_groups,
                                               "address group", errors, lambda a: a.path)
     group_refs = dict((name, found["id"] if found else placeholder(name)) for name, found in existing_groups.items())
@@ -398,6 +453,9 @@ def make_plan(desired, observed, options):
         to_delete_groups.add(group_id)
         if state == "absent":
             reason = "state is absent"
+        elif group_id in duplicates:
+            reason = ("a second group of the declared name, both carrying %s (a create whose answer was lost, or two "
+                      "runs at once); kept %s, the older one" % (model.OWNER_TAG, duplicates[group_id][1]))
         else:
             reason = "carries %s, not declared (purge_groups)" % model.OWNER_TAG
         ops["delete_group"].append({"action": "delete_group", "group": group["name"], "id": group_id,

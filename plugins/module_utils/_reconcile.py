@@ -32,7 +32,11 @@ def public_plan(plan):
 def render_result_groups(state, desired):
     """Declared groups in the declaration's shape, with ids."""
     names = planner._Names(state)
-    by_name = dict((g["name"], g) for g in state.get("groups") or [])
+    by_name = {}
+    for group in state.get("groups") or []:
+        # A tagged copy is the declared group when an untagged one shares its name (planner.untagged_namesakes).
+        if group["name"] not in by_name or model.OWNER_TAG in (group.get("tags") or []):
+            by_name[group["name"]] = group
     groups = []
     for declared in desired.groups:
         group = by_name.get(declared.name)

@@ -34,6 +34,8 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 from ansible_collections.netsec.openstack.plugins.module_utils import _module as module_utils
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
+from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
 NEUTRON_URL = "http://127.0.0.1:9696"
 NOVA_URL = "http://127.0.0.1:8774/v2.1"
@@ -111,6 +113,8 @@ def run_inprocess(declaration, options, cloud="netsec-admin-faulty", check_mode=
             text = module_utils._done_text(done)
         return Outcome(False, "%s%s" % (exc, text), {"completed": done, "not_completed": pending, "changed": bool(done)},
                        False, "inprocess")
+    except (DeclarationError, PlanError) as exc:  # refused before any change, as the module says it
+        return Outcome(False, "nothing was changed: %s" % exc, {"changed": False}, False, "inprocess")
     except Exception:  # what the module would show as a traceback: never acceptable
         return Outcome(False, traceback.format_exc(), {}, True, "inprocess")
 

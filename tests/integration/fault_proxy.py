@@ -20,6 +20,9 @@ Fault kinds (``KINDS``):
   ``drop_after``: forward (the change happens), then close without a response.
 - ``timeout``: forward (the change happens), then hold the response for ``hold`` seconds
   (longer than the client's timeout) and close without answering.
+- ``late``: hold the request ``hold`` seconds (past the client's timeout) and only then
+  forward it: the client gave up, and the change lands afterwards (a slow, queued server).
+  The log entry's ``status`` becomes ``late-done`` when it has landed.
 - ``409``: a spurious 409 Conflict, without forwarding; ``404``: a spurious 404 Not Found.
 - ``latency``: forward after waiting ``delay`` seconds (the request succeeds).
 
@@ -38,7 +41,8 @@ from aiohttp import web
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "host"}
-KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "409", "404", "latency")
+KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "late", "409", "404",
+         "latency")
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
@@ -225,6 +229,13 @@ class FaultProxy(object):
             self._drop(request)
         if kind == "latency":
             await asyncio.sleep(fault.delay)
+        if kind == "late":
+            entry["status"] = "late"
+            await asyncio.sleep(fault.hold)
+            status, headers, payload = await self._forward(request, body)
+            entry["upstream_status"] = status
+            entry["status"] = "late-done"
+            self._drop(request)
         status, headers, payload = await self._forward(request, body)
         entry["upstream_status"] = status
         if kind in ("500_after", "503_after"):

@@ -7,6 +7,8 @@ a message that says what failed and what had been done; a clean re-run
 converges; nothing is created twice, nothing undeclared is deleted.
 """
 
+import time
+
 import pytest
 
 from fault_campaign import FAULT_TIMEOUT, OWNER, is_clear_failure, mismatches, project_snapshot, run_inprocess, run_playbook
@@ -283,3 +285,44 @@ def test_persistent_503_on_the_nova_server_list(nova_fault_proxy, faulty_clouds_
     finally:
         nova_fault_proxy.reset()
     assert nova_fault_proxy is not None
+
+
+def wait_for_late_requests(proxy, seconds=30):
+    """Until every 'late' request has been forwarded upstream."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if not [entry for entry in proxy.requests() if entry.get("status") == "late"]:
+            return
+        time.sleep(0.2)
+    raise AssertionError("a late request never landed: %s" % proxy.requests())
+
+
+def test_group_create_that_lands_after_the_client_gave_up(faults, admin, names):
+    """F2: the create POST is slow: the client times out, looks, finds nothing, creates again, tags its group
+    and finishes; then the first create lands, as an untagged group of the same name (Neutron takes no tags
+    in the POST).  Every later run failed with "name is ambiguous ... rename or delete the extra ones".
+    Now the tagged copy is the group and the untagged one is left alone, with a warning naming it."""
+    declaration = two_groups(names)
+    project_id = admin.current_project_id
+    faults.arm("late", at=1, match=request_to("POST", GROUPS), hold=FAULT_TIMEOUT + 3)
+    outcome = run_inprocess(declaration, {}, api_timeout=FAULT_TIMEOUT)
+    wait_for_late_requests(faults)
+    faults.disarm()
+    assert not outcome.crashed, outcome.msg
+    assert outcome.ok or is_clear_failure(outcome.msg), outcome.msg
+    copies = list(admin.network.security_groups(name=names("web"), project_id=project_id))
+    assert len(copies) == 2, "the late create did not land: the test proves nothing"
+    (late,) = [g for g in copies if OWNER not in (g.tags or [])]
+    late_rules = sorted(r["id"] for r in late.security_group_rules)
+    rerun = run_inprocess(declaration, {})
+    assert rerun.ok, rerun.msg
+    assert any(late.id in warning and "left alone" in warning for warning in rerun.result["warnings"]), rerun.result["warnings"]
+    (ours,) = [g for g in rerun.result["security_groups"] if g["name"] == names("web")]
+    assert ours["id"] != late.id
+    # Ours is exactly as declared; the untagged copy is untouched.
+    (tagged,) = [g for g in admin.network.security_groups(name=names("web"), project_id=project_id) if OWNER in (g.tags or [])]
+    assert tagged.id == ours["id"] and len(tagged.security_group_rules) == 4
+    assert sorted(r["id"] for r in admin.network.get_security_group(late.id).security_group_rules) == late_rules
+    assert len(list(admin.network.security_groups(name=names("bastion"), project_id=project_id))) == 1
+    again = run_inprocess(declaration, {})
+    assert again.ok and again.result["changed"] is False, again.msg
