@@ -38,6 +38,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -617,7 +618,15 @@ def table(summary, rat):
 
 # --- main ---------------------------------------------------------------------
 
+def _stop(signum, frame):
+    raise SystemExit("bench/run.py: signal %d; cleaning up" % signum)
+
+
 def main():
+    # `cmd &` in a non-interactive shell starts with SIGINT ignored: make INT and TERM end the run
+    # through the cleanup below (servers, groups, project, the bench Neutron if started here).
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"))
     has_concurrency = module_has_concurrency()
     log("security_groups has `concurrency`: %s; backends %s; scales %s; reps %d; servers %d" % (
@@ -669,6 +678,8 @@ def main():
             bench.backend = backend
             try:
                 bench.clean()
+                for group in backend.admin.network.security_groups(project_id=project.id, name="default"):
+                    backend.admin.network.delete_security_group(group.id, ignore_missing=True)
             except Exception as exc:  # noqa: BLE001 - cleanup goes on
                 log("cleaning on %s failed: %r" % (backend.name, exc))
             backend.stop()
