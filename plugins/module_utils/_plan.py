@@ -340,7 +340,8 @@ def make_plan(desired, observed, options):
             for rule in group.rules:
                 key = rule.key
                 if key.remote_kind in (model.REMOTE_GROUP, model.REMOTE_ADDRESS_GROUP):
-                    resolved = resolve(key.remote_kind, key.remote, rule.path)
+                    field = "remote_group" if key.remote_kind == model.REMOTE_GROUP else "remote_address_group"
+                    resolved = resolve(key.remote_kind, key.remote, "%s.%s" % (rule.path, field))
                     if resolved is None:
                         continue
                     key = key._replace(remote=resolved)

@@ -279,7 +279,7 @@ def test_delete_that_would_cascade_into_other_groups_is_refused(runner, admin, n
 @pytest.mark.parametrize("groups,expected", [
     ([{"name": "x", "rules": [{"protocol": "tcp", "port": "22-1"}]}], "groups[0].rules[0].port: range '22-1' is reversed"),
     ([{"name": "x", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}]}], "groups[0].rules[0].remote_ip: unknown field"),
-    ([{"name": "x", "rules": [{"remote_group": "no-such-group-anywhere"}]}], "groups[0].rules[0]: unknown security group"),
+    ([{"name": "x", "rules": [{"remote_group": "no-such-group-anywhere"}]}], "groups[0].rules[0].remote_group: unknown security group"),
 ])
 def test_bad_input_fails_before_any_write(runner, groups, expected):
     result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", groups=groups), expect_failure=True)
@@ -310,7 +310,7 @@ def test_ambiguous_names_fail_listing_the_candidates(runner, admin, names):
     second = admin.network.create_security_group(name=twin)
     result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", groups=[
         {"name": names("user"), "rules": [{"protocol": "tcp", "port": 22, "remote_group": twin}]}]), expect_failure=True)
-    assert "groups[0].rules[0]: security group name %r is ambiguous" % twin in result["msg"]
+    assert "groups[0].rules[0].remote_group: security group name %r is ambiguous" % twin in result["msg"]
     assert first.id in result["msg"] and second.id in result["msg"]
     assert runner.last_requests["writes"] == 0
     result = runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[{"name": twin}]), expect_failure=True)

@@ -170,8 +170,8 @@ def test_ambiguous_and_unknown_names_fail_before_any_change():
     with pytest.raises(planner.PlanError) as info:
         plan_for({"groups": [{"name": "web", "rules": [{"remote_group": "dup"}, {"remote_group": "nope"}]}]}, state)
     message = str(info.value)
-    assert "groups[0].rules[0]: security group name 'dup' is ambiguous" in message and "g1 (project p1)" in message
-    assert "groups[0].rules[1]: unknown security group 'nope'" in message
+    assert "groups[0].rules[0].remote_group: security group name 'dup' is ambiguous" in message and "g1 (project p1)" in message
+    assert "groups[0].rules[1].remote_group: unknown security group 'nope'" in message
     with pytest.raises(planner.PlanError) as info:
         plan_for({"groups": [{"name": "dup"}]}, state)
     assert "groups[0].name: security group name 'dup' is ambiguous" in str(info.value)
