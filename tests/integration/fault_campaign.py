@@ -31,6 +31,7 @@ from fault_proxy import FaultProxy, is_write
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 from ansible_collections.netsec.openstack.plugins.module_utils import _module as module_utils
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
@@ -403,22 +404,27 @@ def _dedupe(declaration):
 
 # --- the campaign ----------------------------------------------------------------------
 
-def estimate_requests(proxy, declaration, options):
-    """(reads, writes) a run of ``declaration`` would send: check mode through the proxy, plus the plan's writes."""
-    proxy.reset()
-    outcome = run_inprocess(declaration, options, check_mode=True)
-    reads = len(proxy.requests())
-    if not outcome.ok:
-        return reads, 0
+def estimate_requests(conn, project_id, declaration, options):
+    """(reads, writes) a run of ``declaration`` would send, from the plan made over ``conn`` (no new login).
+
+    Reads: version discovery and the group list, the templates when a group is created, two usage reads per
+    group the plan may delete; the same again for the verifying re-read.  Writes: the plan's (a new group is
+    a POST and a PUT of its tags; the new rules of a group are one bulk POST).
+    """
+    desired = parse_declaration(declaration)
+    observed = _reconcile.observe_for_plan(adapter.Adapter(conn), project_id, desired, options)
+    plan, warnings = planner.make_plan(desired, observed, options)
+    deletable = len(planner.deletion_candidates(desired, observed, options)[0])
     writes = 0
     rule_batches = set()
-    for op in outcome.result["plan"]:
+    for op in plan:
         if op["action"] == "create_rule":
             rule_batches.add(op.get("group_ref") or op.get("group"))
         elif op["action"] == "create_group":
-            writes += 2  # POST + PUT tags
+            writes += 2
         else:
             writes += 1
+    reads = 2 + (1 if any(op["action"] == "create_group" for op in plan) else 0) + 2 * deletable
     return reads, writes + len(rule_batches)
 
 
@@ -481,7 +487,7 @@ class Campaign(object):
         rng = self.rng
         declaration, changes = self.generator.change(previous)
         clock = [time.time()]
-        reads, writes = estimate_requests(self.proxy, declaration, self.options)
+        reads, writes = estimate_requests(self.admin, self.project.id, declaration, self.options)
         kind = rng.choice(CAMPAIGN_KINDS)
         if writes and rng.random() < 0.5:
             target, at, match = "write", rng.randint(1, writes), is_write
