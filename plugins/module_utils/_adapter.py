@@ -425,6 +425,11 @@ class Adapter(object):
             for network in self._call("listing networks of the servers' ports",
                                       lambda: list(self.conn.network.networks(id=network_ids))):
                 network_names[network.id] = network.name
+            if set(network_ids) - set(network_names):
+                # openstacksdk 4.5 has no 'id' query filter for networks: it filters on
+                # the client and finds nothing (4.22 sends it to Neutron). List them all.
+                for network in self._call("listing networks", lambda: list(self.conn.network.networks())):
+                    network_names[network.id] = network.name
         port_dicts = [_port_dict(p, network_names) for p in ports]
         projects = sorted(set([project_id] + [s["project_id"] for s in found if s["id"] in wanted_ids and s["project_id"]]))
         groups = {}
