@@ -58,7 +58,7 @@ def run_examples(module, runner):
 
 
 def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_project):
-    assert run_examples("security_groups", scratch_cloud_runner) == 4
+    assert run_examples("security_groups", scratch_cloud_runner) == 5
     groups = sorted(g.name for g in admin.network.security_groups(project_id=scratch_project.id) if g.name != "default")
     # The last example deleted web and bastion.
     assert groups == []

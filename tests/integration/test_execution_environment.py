@@ -44,5 +44,5 @@ def test_ansible_builder_introspect_finds_the_collections_requirements():
     # What the builder runs inside the image once the collection is installed: here on this checkout.
     found = yaml.safe_load(builder("introspect", "--sanitize", COLLECTIONS))
     python = [line.split("#")[0].strip() for line in found["python"] if "netsec.openstack" in line]
-    assert python == ["openstacksdk>=1.0", "jsonschema>=4"]
+    assert python == ["openstacksdk>=4.5", "jsonschema>=4"]
     assert any("netsec.openstack" in line for line in found["system"])
