@@ -14,6 +14,8 @@ VENV_STAMP := $(VENV)/.installed
 LOCALCLOUD := $(CURDIR)/tests/cloud/localcloud
 CLOUD ?= netsec-admin
 PYTEST_ARGS ?=
+# Integration test files run on this many pytest-xdist workers (whole files per worker; 1 = serial).
+INTEGRATION_WORKERS ?= 2
 
 # The collection is used straight from the working tree: .cache/collections holds
 # ansible_collections/netsec/openstack -> this checkout (ansible.cfg points there too).
@@ -87,7 +89,7 @@ unit: venv
 
 integration: venv cloud
 	@if $(call has_tests,tests/integration); then \
-		$(CLOUD_ENV); pytest tests/integration $(PYTEST_ARGS); \
+		$(CLOUD_ENV); pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile $(PYTEST_ARGS); \
 	else \
 		echo "integration: no tests under tests/integration yet"; \
 	fi
