@@ -1,6 +1,6 @@
 """The seeded fault campaign (CI runs a short one; ``make campaign`` the full one).
 
-NETSEC_CAMPAIGN_RUNS (default 24) and NETSEC_CAMPAIGN_SEED (default 8, so that
+NETSEC_CAMPAIGN_RUNS (default 30) and NETSEC_CAMPAIGN_SEED (default 8, so that
 CI is repeatable; ``random`` draws one, printed) choose its size and seed; NETSEC_CAMPAIGN_ANSIBLE_EVERY (default 8)
 how often the faulted run is a real ansible-playbook run.  Figures are printed
 and written to tests/output/fault-campaign-<seed>-<runs>.json.
@@ -37,7 +37,7 @@ def sentinels(admin, scratch_project, faulty_clouds_file):
 
 
 def test_fault_campaign(admin, scratch_project, sentinels, fault_proxy, faulty_clouds_file, tmp_path, capsys):
-    runs = _int_env("NETSEC_CAMPAIGN_RUNS", 24)
+    runs = _int_env("NETSEC_CAMPAIGN_RUNS", 30)
     seed = os.environ.get("NETSEC_CAMPAIGN_SEED") or str(DEFAULT_SEED)
     seed = random.SystemRandom().randrange(1, 10 ** 6) if seed == "random" else int(seed)
     every = _int_env("NETSEC_CAMPAIGN_ANSIBLE_EVERY", 8)
