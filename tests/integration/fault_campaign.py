@@ -39,7 +39,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils._plan import Plan
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
 NEUTRON_URL = "http://127.0.0.1:9696"
-NOVA_URL = "http://127.0.0.1:8774/v2.1"
+NOVA_URL = "http://127.0.0.1:8774"
 OWNER = "managed-by=netsec.openstack"
 MODULE = "netsec.openstack.security_groups"
 # A run with a 'timeout' fault armed gives up on a request after FAULT_TIMEOUT seconds (the proxy holds

@@ -13,6 +13,7 @@ import pytest
 
 from fault_campaign import FAULT_TIMEOUT, OWNER, is_clear_failure, mismatches, project_snapshot, run_inprocess, run_playbook
 import fault_campaign
+from conftest import boot_servers, delete_servers
 from fault_proxy import WRITE_METHODS
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
@@ -326,3 +327,26 @@ def test_group_create_that_lands_after_the_client_gave_up(faults, admin, names):
     assert len(list(admin.network.security_groups(name=names("bastion"), project_id=project_id))) == 1
     again = run_inprocess(declaration, {})
     assert again.ok and again.result["changed"] is False, again.msg
+
+
+def test_fault_on_the_port_update_of_an_attachment(faults, nova_fault_proxy, admin, names):
+    """server_security_groups (Nova through its own fault proxy): the port PUT is carried out but its answer
+    is lost; the PUT of the whole list is repeated, and the port wears exactly the declared group."""
+    kind = "drop_after"
+    group = admin.network.create_security_group(name=names("attach"))
+    (server,) = boot_servers(admin, [names("srv")])
+    try:
+        nova_fault_proxy.reset()
+        faults.arm(kind, at=1, match=request_to("PUT", "/v2.0/ports", exact=False))
+        result = _reconcile.reconcile_attachments([{"server": server.id, "security_groups": [group.id]}], {},
+                                                  {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+        faults.disarm()
+        assert faults.fired(), "the fault was not reached"
+        assert result["changed"] is True and any("repeated" in w for w in result["warnings"]), result["warnings"]
+        (port,) = list(admin.network.ports(device_id=server.id))
+        assert port.security_group_ids == [group.id]
+        again = _reconcile.reconcile_attachments([{"server": server.id, "security_groups": [group.id]}], {},
+                                                 {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+        assert again["changed"] is False
+    finally:
+        delete_servers(admin, [server])
