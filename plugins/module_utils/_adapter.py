@@ -592,20 +592,17 @@ class Adapter(object):
     def _create_adopting(self, what, create, find_new):
         """Create once; after a fault that leaves it unknown whether the create happened, look
         (``find_new()``, a read) and adopt what the lost create made instead of creating it twice."""
-        attempt = 0
-        while True:
-            try:
-                return create(), False
-            except CLOUD_EXCEPTIONS as exc:
-                if attempt >= len(RETRY_DELAYS) or not is_transient(exc):
-                    exc.netsec_attempts = attempt + 1
-                    raise
-                self._note_retry(what)(exc, attempt + 1)
-                time.sleep(RETRY_DELAYS[attempt] * (0.75 + random.random() / 2))
-                attempt += 1
+        attempts = []
+
+        def attempt():
+            if attempts:
                 found = self._call("looking for the result of " + what, find_new)
                 if found is not None:
                     return found, True
+            attempts.append(what)
+            return create(), False
+
+        return with_retries(attempt, on_retry=self._note_retry(what))
 
     def _create_address_group(self, op, project_id, warnings):
         body = {"name": op["address_group"], "description": op["description"], "addresses": op["addresses"],
@@ -690,7 +687,7 @@ class Adapter(object):
             same = [g for g in listed if g.name == op["group"] and model.OWNER_TAG in (g.tags or [])]
             if len(same) < 2:
                 continue
-            keep = min(same, key=lambda g: (g.created_at or "", g.id))
+            keep = min(same, key=lambda g: planner.age_key({"created_at": g.created_at, "id": g.id}))
             for extra in same:
                 if extra.id == keep.id or extra.id in self._known_group_ids - set([op["id"]]):
                     continue

@@ -183,6 +183,11 @@ def _match_existing(items, desired_items, what, errors, path_of):
     return matched
 
 
+def age_key(group):
+    """Orders copies of one group oldest first (created_at, then id): every run keeps the same one."""
+    return (group.get("created_at") or "", group["id"])
+
+
 def _namesakes(desired, observed, options):
     """Declared names that several groups of the scope project carry, at least one with the ownership tag.
 
@@ -205,7 +210,7 @@ def _namesakes(desired, observed, options):
         tagged = [g for g in found if model.OWNER_TAG in (g.get("tags") or []) and g.get("project_id") == scope]
         if not tagged:
             continue
-        keep = min(tagged, key=lambda g: (g.get("created_at") or "", g["id"]))
+        keep = min(tagged, key=age_key)
         yield (group.name, keep, [g for g in tagged if g["id"] != keep["id"]],
                [g for g in found if g not in tagged])
 

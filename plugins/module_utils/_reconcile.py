@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _attachments as attachments
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
@@ -93,9 +95,15 @@ def _auth_url(connection):
         return None
 
 
+@contextlib.contextmanager
 def _locked(connection, project_id, options):
-    return run_lock.run_lock(_auth_url(connection), project_id, options.get("lock_timeout") or 600,
-                             enabled=options.get("lock", True))
+    """The run lock of ``_run_lock``; not getting it in time is a CloudError (nothing was changed)."""
+    try:
+        with run_lock.run_lock(_auth_url(connection), project_id, options.get("lock_timeout") or 600,
+                               enabled=options.get("lock", True)):
+            yield
+    except run_lock.LockTimeout as exc:
+        raise cloud.CloudError("%s; nothing was changed" % exc)
 
 
 def _retry_warnings(adapter):
@@ -120,11 +128,8 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     counter.wrap(connection.session)
     adapter = cloud.Adapter(connection, counter)
     project_id = adapter.scope_project(options.get("project"))
-    try:
-        with _locked(connection, project_id, options):
-            result = _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff)
-    except run_lock.LockTimeout as exc:
-        raise cloud.CloudError("%s; nothing was changed" % exc)
+    with _locked(connection, project_id, options):
+        result = _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff)
     result["warnings"] = result["warnings"] + _retry_warnings(adapter)
     result["api_requests"] = counter.as_dict()
     result["api_requests"]["retried"] = len(adapter.retried)
@@ -239,14 +244,11 @@ def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.conn
     counter.wrap(connection.session)
     adapter = cloud.Adapter(connection, counter)
     project_id = adapter.scope_project(options.get("project"))
-    try:
-        with _locked(connection, project_id, options):
-            observed = adapter.observe_attachments(project_id, servers)
-            ops = attachments.plan_attachments(servers, observed)
-            if ops and not check_mode:
-                adapter.execute_attachments(ops)
-    except run_lock.LockTimeout as exc:
-        raise cloud.CloudError("%s; nothing was changed" % exc)
+    with _locked(connection, project_id, options):
+        observed = adapter.observe_attachments(project_id, servers)
+        ops = attachments.plan_attachments(servers, observed)
+        if ops and not check_mode:
+            adapter.execute_attachments(ops)
     before = attachments.server_view(servers, observed, observed["ports"])
     after_ports = attachments.simulate_ports(observed, ops)
     after = attachments.server_view(servers, observed, after_ports)
