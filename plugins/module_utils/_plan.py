@@ -205,8 +205,8 @@ def owned_duplicates(desired, observed, options):
     groups (their usage checked first)."""
     extras = {}
     for name, keep, others, untagged in _namesakes(desired, observed, options):
-        for copy in others:
-            extras[copy["id"]] = (name, keep["id"])
+        for duplicate in others:
+            extras[duplicate["id"]] = (name, keep["id"])
     return extras
 
 
@@ -215,8 +215,8 @@ def untagged_namesakes(desired, observed, options):
     the tagged copy)}: left alone (not ours), and named in a warning."""
     shadowed = {}
     for name, keep, others, untagged in _namesakes(desired, observed, options):
-        for copy in untagged:
-            shadowed[copy["id"]] = (name, keep["id"])
+        for namesake in untagged:
+            shadowed[namesake["id"]] = (name, keep["id"])
     return shadowed
 
 

@@ -24,14 +24,12 @@ Details = Mapping[str, Mapping[str, int]]
 Step = Mapping[str, int]
 
 
-def start_usage(details, resource):
-    # type: (Details, str) -> int
+def start_usage(details: Details, resource: str) -> int:
     entry = details.get(resource) or {}
     return int(entry.get("used") or 0) + int(entry.get("reserved") or 0)
 
 
-def peaks(details, steps):
-    # type: (Details, Iterable[Step]) -> Dict[str, Tuple[int, int]]
+def peaks(details: Details, steps: Iterable[Step]) -> Dict[str, Tuple[int, int]]:
     """{resource: (usage at the start, highest usage reached)} walking ``steps`` in order."""
     usage = dict((resource, start_usage(details, resource)) for resource in RESOURCES)
     result = dict((resource, [usage[resource], usage[resource]]) for resource in RESOURCES)
@@ -44,14 +42,12 @@ def peaks(details, steps):
     return dict((resource, (start, peak)) for resource, (start, peak) in result.items())
 
 
-def needs_quota(steps):
-    # type: (Iterable[Step]) -> bool
+def needs_quota(steps: Iterable[Step]) -> bool:
     """True when a step raises some usage: only then is reading the quota worth a request."""
     return any(delta > 0 for step in steps for delta in step.values())
 
 
-def check(details, steps):
-    # type: (Details, List[Step]) -> Optional[str]
+def check(details: Details, steps: List[Step]) -> Optional[str]:
     """None when the plan fits every quota; else the refusal, naming quota, need and room."""
     problems = []
     for resource, (start, peak) in sorted(peaks(details, steps).items()):

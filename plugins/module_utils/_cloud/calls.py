@@ -162,8 +162,9 @@ def _kind_of(exc, what):
 class Calls(object):
     """Makes the calls of one run: retried where safe, translated, retries noted."""
 
-    def __init__(self):
+    def __init__(self, sleep=time.sleep):
         self.retried = []
+        self.sleep = sleep
         self._lock = threading.Lock()
 
     def note_retry(self, what):
@@ -176,11 +177,11 @@ class Calls(object):
         """``func()``; retried after transient faults when ``retry``; SDK errors become ``_errors`` kinds."""
         try:
             if retry:
-                return with_retries(func, on_retry=self.note_retry(what))
+                return with_retries(func, on_retry=self.note_retry(what), sleep=self.sleep)
             return func()
         except CLOUD_EXCEPTIONS as exc:
             raise translate(exc, what)
 
     def retrying(self, what, func):
         """``func()`` retried after transient faults; ``_errors`` kinds raised by it pass through."""
-        return with_retries(func, on_retry=self.note_retry(what))
+        return with_retries(func, on_retry=self.note_retry(what), sleep=self.sleep)

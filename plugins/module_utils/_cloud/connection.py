@@ -22,7 +22,6 @@ from typing import Any, Dict, List, Mapping, Optional
 
 try:
     import openstack
-    from openstack import exceptions as sdk_exceptions
 
     HAS_OPENSTACKSDK = True
 except ImportError:

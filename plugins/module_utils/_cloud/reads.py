@@ -146,7 +146,7 @@ class Reads(object):
             lambda: list(self.conn.network.security_groups(project_id=project_id)))]
         address_groups = []
         if desired.address_groups or self._uses_address_groups(desired, groups):
-            address_groups = [_address_group_dict(a) for a in self._call(
+            address_groups = [address_group_dict(a) for a in self._call(
                 "listing address groups of project %s" % project_id,
                 lambda: list(self.conn.network.address_groups(project_id=project_id)))]
         observed = {
@@ -343,7 +343,7 @@ class Reads(object):
         query = {} if project_id is None else {"project_id": project_id}
         groups = [group_dict(g) for g in self._call(
             "listing security groups", lambda: list(self.conn.network.security_groups(**query)))]
-        address_groups = [_address_group_dict(a) for a in self._call(
+        address_groups = [address_group_dict(a) for a in self._call(
             "listing address groups", lambda: list(self.conn.network.address_groups(**query)))]
         ports = self._call("listing ports", lambda: list(self.conn.network.ports(**query)))
         networks = dict((n.id, n.name) for n in self._call("listing networks",
