@@ -34,7 +34,7 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench campaign compat clean
+	changelog-lint bench campaign compat clean typecheck
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
@@ -42,6 +42,7 @@ help:
 	@echo "make venv            .venv with tests/requirements.txt; links the collection into .cache/collections"
 	@echo "make cloud           start the local Keystone+Neutron (tests/cloud/); cloud-stop, cloud-status"
 	@echo "make unit            pytest tests/unit"
+	@echo "make typecheck       mypy on the engine's contracts (mypy.ini)"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
 	@echo "make lint            ansible-lint, production profile"
@@ -77,7 +78,7 @@ cloud-status:
 demo: venv cloud
 	$(CLOUD_ENV); ansible-playbook -i playbooks/inventory/localhost.yml playbooks/demo.yml -e cloud=$(CLOUD)
 
-test: venv cloud unit integration sanity lint build changelog-lint
+test: venv cloud unit typecheck integration sanity lint build changelog-lint
 	@echo "make test: all gates passed"
 
 unit: venv
@@ -118,6 +119,11 @@ bench: venv cloud
 # CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.
 CAMPAIGN_RUNS ?= 200
 CAMPAIGN_SEED ?= random
+# Type hints on the engine's contracts (operation table, quota, run options, cloud layer, errors); mypy.ini.
+TYPECHECK_FILES := _operations.py _quota.py _errors.py _executor.py _cloud/connection.py _cloud/calls.py
+typecheck: venv
+	mypy $(addprefix $(COLLECTION_LINK)/plugins/module_utils/,$(TYPECHECK_FILES))
+
 campaign: venv cloud
 	$(CLOUD_ENV); NETSEC_CAMPAIGN_RUNS=$(CAMPAIGN_RUNS) NETSEC_CAMPAIGN_SEED=$(CAMPAIGN_SEED) \
 		pytest tests/integration/test_fault_campaign.py -p no:cacheprovider -q $(PYTEST_ARGS)

@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from typing import Any, Dict, List, Optional
+
 
 class PlanError(ValueError):
     """The declaration can not be planned against this cloud (nothing was changed)."""
@@ -26,11 +28,19 @@ class PlanError(ValueError):
 class CloudError(Exception):
     """A cloud call failed; ``done`` lists the operations completed before it, ``pending`` those not done."""
 
-    def __init__(self, message, done=None, pending=None, status=None):
+    def __init__(self, message: str, done: Optional[List[Dict[str, Any]]] = None,
+                 pending: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
         super(CloudError, self).__init__(message)
         self.done = list(done or [])
         self.pending = list(pending or [])
         self.status = status
+        # Set by the cloud layer's translation: worth another try? after how long? after how many attempts?
+        self.transient = False
+        self.retry_after: Optional[float] = None
+        self.netsec_attempts = 1
+        # Set by a failed replacement: the op as done (old rule lost) or as not done (old rule restored).
+        self.outcome: Optional[Dict[str, Any]] = None
+        self.restored: Optional[Dict[str, Any]] = None
 
 
 class Conflict(CloudError):
@@ -40,7 +50,7 @@ class Conflict(CloudError):
 class DuplicateRule(Conflict):
     """A rule create was refused because the same rule exists (Neutron names its id)."""
 
-    def __init__(self, message, existing_id, status=409):
+    def __init__(self, message: str, existing_id: str, status: int = 409) -> None:
         super(DuplicateRule, self).__init__(message, status=status)
         self.existing_id = existing_id
 

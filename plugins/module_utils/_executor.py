@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
@@ -67,7 +68,7 @@ class Run(object):
     def create_adopting(self, what, create, find_new):
         """Create once; after a transient fault that leaves it unknown whether the create happened,
         look (``find_new()``, a read) and adopt what the lost create made instead of creating it twice."""
-        attempts = []
+        attempts: List[str] = []
 
         def attempt():
             if attempts:
@@ -137,7 +138,7 @@ class Run(object):
 
 def _run_unit(run, unit, stop=None):
     """Run one unit; return ({plan index: executed op}, CloudError or None)."""
-    results = {}
+    results: Dict[int, Dict[str, Any]] = {}
     if stop is not None and stop.is_set():
         return results, None
     try:
@@ -174,7 +175,8 @@ def execute(writes, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_gro
     old rule was restored is marked ``restored_id``).
     """
     run = Run(writes, project_id, known_group_ids)
-    results, failures = {}, []
+    results: Dict[int, Dict[str, Any]] = {}
+    failures: List[errors.CloudError] = []
     for action, units in operations.phases(plan):
         for unit_results, error in _run_phase(run, action, units, concurrency):
             results.update(unit_results)
@@ -193,8 +195,8 @@ def _failure(plan, results, failures):
     """One CloudError for a failed run: each message once, done/pending as the cloud holds them."""
     done = [results[index] for index in sorted(results)]
     pending = []
-    by_rule_id = dict((getattr(f, "restored", {}).get("id"), f.restored) for f in failures if getattr(f, "restored", None))
-    lost = dict((f.outcome.get("id"), f.outcome) for f in failures if getattr(f, "outcome", None))
+    by_rule_id = dict((f.restored.get("id"), f.restored) for f in failures if f.restored)
+    lost = dict((f.outcome.get("id"), f.outcome) for f in failures if f.outcome)
     for index, op in enumerate(plan):
         if index in results:
             continue

@@ -470,7 +470,7 @@ def quota_steps(plan: List[Op]) -> List[Step]:
 def phases(plan: List[Op]) -> List[Tuple[str, List[List[Tuple[int, Op]]]]]:
     """[(action, units)]: consecutive ops of one kind form a phase; a unit is a list of (plan index, op):
     the ops of one group for a ``batch`` kind, one op otherwise."""
-    result = []
+    result: List[Tuple[str, List[List[Tuple[int, Op]]]]] = []
     for index, op in enumerate(plan):
         action = op["action"]
         if not result or result[-1][0] != action:

@@ -18,7 +18,10 @@ import random
 import re
 import threading
 import time
+from typing import Tuple, Type
 
+CLOUD_EXCEPTIONS: Tuple[Type[BaseException], ...]
+TRANSIENT_TRANSPORT: Tuple[Type[BaseException], ...]
 try:
     from keystoneauth1 import exceptions as ksa_exceptions
     from openstack import exceptions as sdk_exceptions
@@ -79,6 +82,8 @@ def retry_after(exc, cap=RETRY_AFTER_CAP):
         value = headers.get("Retry-After")
     except AttributeError:  # pragma: no cover - odd header containers
         return None
+    if value is None:
+        return None
     try:
         return min(max(float(value), 0.0), cap)
     except (TypeError, ValueError):
@@ -100,7 +105,7 @@ def with_retries(func, on_retry=None, delays=RETRY_DELAYS, sleep=time.sleep):
         except RETRYABLE as exc:
             if attempt >= len(delays) or not is_transient(exc):
                 try:
-                    exc.netsec_attempts = attempt + 1
+                    setattr(exc, "netsec_attempts", attempt + 1)
                 except AttributeError:  # pragma: no cover - exceptions without a __dict__
                     pass
                 raise
@@ -118,9 +123,8 @@ def attempts_text(exc):
 
 
 def _neutron_type(exc):
-    response = getattr(exc, "response", None)
     try:
-        return (response.json().get("NeutronError") or {}).get("type") or ""
+        return (getattr(exc, "response").json().get("NeutronError") or {}).get("type") or ""
     except Exception:
         return ""
 

@@ -27,10 +27,7 @@ try:
 except ImportError:
     HAS_OPENSTACKSDK = False
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls
@@ -163,7 +160,7 @@ def connect(auth_options: Mapping[str, Any]) -> Any:
     return connection
 
 
-def discover_network(connection, delays=calls.RETRY_DELAYS, sleep=time.sleep):
+def discover_network(connection: Any, delays: Any = calls.RETRY_DELAYS, sleep: Any = time.sleep) -> str:
     """Build the network proxy now, and again until its version discovery worked.
 
     openstacksdk finds Neutron's versioned endpoint with a GET on the
@@ -216,7 +213,8 @@ class CloudRun(object):
         return ["%d request(s) were repeated after transient faults: %s" % (len(self.retried), "; ".join(self.retried))]
 
 
-def open_run(auth: Mapping[str, Any], options: Mapping[str, Any], connect=connect, scoped=True) -> CloudRun:
+def open_run(auth: Mapping[str, Any], options: Mapping[str, Any], connect: Any = connect,
+             scoped: bool = True) -> CloudRun:
     """connect -> request counter -> reads/writes -> project scope, once for every module."""
     from ansible_collections.netsec.openstack.plugins.module_utils._cloud import reads as reads_module
     from ansible_collections.netsec.openstack.plugins.module_utils._cloud import writes as writes_module
