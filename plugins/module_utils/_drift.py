@@ -176,13 +176,6 @@ def report(groups_result, servers_result=None, declarations=None, live=None, sou
     return result
 
 
-def error_report(message, source=None, declarations=None):
-    """What drift.yml writes when it could not compute a plan."""
-    declarations = declarations if isinstance(declarations, dict) else {}
-    return {"format": REPORT_FORMAT, "drift": None, "status": "error", "source": source,
-            "project": declarations.get("project"), "error": message}
-
-
 # --- Markdown -----------------------------------------------------------------
 
 

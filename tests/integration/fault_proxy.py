@@ -273,4 +273,5 @@ class FaultProxy(object):
                     request.transport.abort()
             raise asyncio.CancelledError()
         entry["status"] = status
+        entry["t_end"] = time.time()
         return web.Response(status=status, headers=headers, body=payload)
