@@ -17,8 +17,6 @@ import itertools
 import json
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 import traceback
@@ -27,7 +25,8 @@ import openstack
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT, _ensure_collection_link, boot_servers, delete_groups, delete_servers
+from conftest import (ROOT, _ensure_collection_link, ansible_playbook, boot_servers, delete_groups, delete_servers,
+                      write_module_playbook)
 from fault_proxy import FaultProxy, is_write
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
@@ -133,23 +132,9 @@ def run_playbook(workdir, clouds_path, declaration, options, cloud="netsec-admin
     number = next(PLAYBOOK_NUMBERS)
     result_file = os.path.join(workdir, "fault-result-%d.json" % number)
     args = dict(cloud=cloud, api_timeout=api_timeout, groups=declaration.get("groups") or [], **options)
-    playbook = [{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [
-            {"name": "module under test", MODULE: args, "register": "result", "ignore_errors": True},
-            {"name": "save the result", "ansible.builtin.copy": {
-                "content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
-        ],
-    }]
     path = os.path.join(workdir, "fault-playbook-%d.yml" % number)
-    with open(path, "w") as handle:
-        yaml.safe_dump(playbook, handle)
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_path, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, path]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=workdir, check=False)
+    write_module_playbook(path, MODULE, args, result_file)
+    completed = ansible_playbook(path, clouds_path, workdir)
     output = completed.stdout + completed.stderr
     if completed.returncode != 0 or not os.path.exists(result_file):
         return Outcome(False, output, {}, True, "ansible")
