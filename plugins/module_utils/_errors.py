@@ -41,6 +41,8 @@ class CloudError(Exception):
         # Set by a failed replacement: the op as done (old rule lost) or as not done (old rule restored).
         self.outcome: Optional[Dict[str, Any]] = None
         self.restored: Optional[Dict[str, Any]] = None
+        # Set by the run: how many requests it repeated after transient faults before it failed.
+        self.retries = 0
 
 
 class Conflict(CloudError):

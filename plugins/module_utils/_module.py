@@ -83,6 +83,7 @@ def run_module(module, runner):
             changed=bool(done),
             completed=done,
             not_completed=pending,
+            retries=getattr(exc, "retries", 0),
         )
     for warning in result.pop("warnings", []):
         module.warn(warning)

@@ -127,8 +127,12 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     if option_errors:
         raise DeclarationError(option_errors)
     cloud_run = open_run(auth, options, connect)
-    with _locked(cloud_run, options):
-        result = _reconcile_locked(cloud_run.adapter, cloud_run.project_id, desired, options, check_mode, with_diff)
+    try:
+        with _locked(cloud_run, options):
+            result = _reconcile_locked(cloud_run.adapter, cloud_run.project_id, desired, options, check_mode, with_diff)
+    except errors.CloudError as exc:
+        exc.retries = len(cloud_run.retried)  # a failed run says how often it repeated requests, too
+        raise
     result["warnings"] = result["warnings"] + cloud_run.retry_warnings()
     result["api_requests"] = cloud_run.api_requests()
     result["retries"] = len(cloud_run.retried)

@@ -171,6 +171,7 @@ def test_throttling_without_end_gives_up_with_a_clear_message(cloud):
     with pytest.raises(errors.CloudError) as failed:
         run(web({"protocol": "tcp", "port": 80}))
     assert "gave up after 4 attempts" in str(failed.value)
+    assert failed.value.retries == 3 and failed.value.pending and not failed.value.done
 
 
 def test_stateful_change_on_a_group_in_use_is_refused_while_planning(cloud):
