@@ -81,6 +81,18 @@ class Kind(object):
     def inverse(self, op: Op) -> Optional[Op]:
         return None
 
+    def groups_whose_ports_matter(self, op: Op) -> List[str]:
+        """Precondition: ids of groups whose ports must be read before this op may run (one read per plan)."""
+        return []
+
+    def refusal(self, op: Op, ports_by_group: Mapping[str, List[Any]]) -> Optional[str]:
+        """Precondition: why this op can not run, given the ports wearing those groups; None when it can."""
+        return None
+
+    def touches(self, op: Op) -> Tuple[List[str], List[str]]:
+        """(group refs, address group refs) this op creates or deletes, for the diff's before/after."""
+        return [], []
+
     def object_name(self, op: Op) -> Optional[str]:
         return op.get("group") or op.get("address_group")
 
@@ -136,6 +148,9 @@ class CreateAddressGroup(Kind):
         run.bind(op["ref"], created["id"])
         return dict(op, id=created["id"], adopted=True) if adopted else dict(op, id=created["id"])
 
+    def touches(self, op):
+        return [], [op["ref"]]
+
     def drift(self, op, words):
         return self.change, {"what": "new address group with %s" % (", ".join(op.get("addresses") or []) or "no addresses")}
 
@@ -186,6 +201,9 @@ class DeleteAddressGroup(Kind):
         run.writes.delete_address_group(op["id"], op["address_group"])
         return dict(op)
 
+    def touches(self, op):
+        return [], [op["id"]]
+
     def drift(self, op, words):
         return self.change, {"what": "address group"}
 
@@ -208,6 +226,9 @@ class CreateGroup(Kind):
 
     def inverse(self, op):
         return {"action": "delete_group", "group": op["group"], "id": op.get("id")}
+
+    def touches(self, op):
+        return [op["ref"]], []
 
     def execute(self, run, op):
         # Neutron 2025.2 refuses tags in a security group's POST ("Attribute 'tags'
@@ -258,6 +279,16 @@ class UpdateGroup(Kind):
         for field, change in op["changes"].items():
             group[field] = change["after"]
 
+    def groups_whose_ports_matter(self, op):
+        return [op["id"]] if "stateful" in (op.get("changes") or {}) else []
+
+    def refusal(self, op, ports_by_group):
+        ports = ports_by_group.get(op["id"]) or []
+        if "stateful" not in (op.get("changes") or {}) or not ports:
+            return None
+        return ("%s: refused: group %s is in use by %d port(s), and Neutron can not change stateful of a group in "
+                "use; detach it first or keep stateful as it is" % (op.get("path") or op["group"], op["group"], len(ports)))
+
     def execute(self, run, op):
         changes = op["changes"]
         attributes = dict((field, changes[field]["after"]) for field in ("description", "stateful") if field in changes)
@@ -289,6 +320,9 @@ class DeleteGroup(Kind):
     def execute(self, run, op):
         run.writes.delete_group(op["id"], op["group"])
         return dict(op)
+
+    def touches(self, op):
+        return [op["id"]], []
 
     def drift(self, op, words):
         return self.change, {"what": "group and its %s rule(s)" % op.get("rules", "?")}

@@ -632,14 +632,9 @@ def relevant_refs(desired, observed, plan):
         if address_group.get("name") in declared_address_groups:
             address_groups.add(address_group["id"])
     for op in plan:
-        if op["action"] == "create_group":
-            groups.add(op["ref"])
-        elif op["action"] == "delete_group":
-            groups.add(op["id"])
-        elif op["action"] == "create_address_group":
-            address_groups.add(op["ref"])
-        elif op["action"] == "delete_address_group":
-            address_groups.add(op["id"])
+        touched_groups, touched_address_groups = operations.kind_of(op).touches(op)
+        groups.update(touched_groups)
+        address_groups.update(touched_address_groups)
     return groups, address_groups
 
 

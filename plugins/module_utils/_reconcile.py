@@ -192,17 +192,14 @@ def check_quota(adapter, project_id, plan):
     return dict((resource, dict(details[resource], peak=peaks[resource][1])) for resource in details)
 
 
-def check_stateful_in_use(adapter, plan):
-    """Neutron refuses to change ``stateful`` of a group that ports wear: refuse while planning (one ports
-    read, only when the plan changes ``stateful``)."""
-    changing = [op for op in plan if op["action"] == "update_group" and "stateful" in (op.get("changes") or {})]
-    if not changing:
+def check_preconditions(adapter, plan):
+    """The operation kinds' preconditions that need the cloud (today: Neutron refuses to change ``stateful``
+    of a group that ports wear): one ports read, only when some op asks for it; refusals raise PlanError."""
+    group_ids = sorted(set(g for op in plan for g in operations.kind_of(op).groups_whose_ports_matter(op)))
+    if not group_ids:
         return
-    wearing = adapter.ports_wearing([op["id"] for op in changing])
-    refused = ["%s: refused: group %s is in use by %d port(s), and Neutron can not change stateful of a group in "
-               "use; detach it first or keep stateful as it is" % (op.get("path") or op["group"], op["group"],
-                                                                   len(wearing[op["id"]]))
-               for op in changing if wearing.get(op["id"])]
+    wearing = adapter.ports_wearing(group_ids)
+    refused = [text for text in (operations.kind_of(op).refusal(op, wearing) for op in plan) if text]
     if refused:
         raise errors.PlanError(refused)
 
@@ -210,7 +207,7 @@ def check_stateful_in_use(adapter, plan):
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
-    check_stateful_in_use(adapter, plan)
+    check_preconditions(adapter, plan)
     quota_used = check_quota(adapter, project_id, plan)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)

@@ -39,9 +39,9 @@ def quota_details(admin, project_id):
 
 def fill_rules_to(admin, project_id, free):
     """Adds rules in a filler group until only ``free`` rules of the quota are left."""
+    filler = admin.network.create_security_group(name="filler", project_id=project_id)  # gets template rules
     details = quota_details(admin, project_id)["security_group_rule"]
     missing = details["limit"] - details["used"] - details["reserved"] - free
-    filler = admin.network.create_security_group(name="filler", project_id=project_id)
     bodies = [{"security_group_id": filler.id, "direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
                "port_range_min": 10000 + n, "port_range_max": 10000 + n, "project_id": project_id}
               for n in range(missing)]
