@@ -14,11 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
+import inspect
 import random
 import re
 import threading
 import time
-from typing import Tuple, Type
+from typing import Any, Callable, Tuple, Type
 
 CLOUD_EXCEPTIONS: Tuple[Type[BaseException], ...]
 TRANSIENT_TRANSPORT: Tuple[Type[BaseException], ...]
@@ -189,3 +191,17 @@ class Calls(object):
     def retrying(self, what, func):
         """``func()`` retried after transient faults; ``_errors`` kinds raised by it pass through."""
         return with_retries(func, on_retry=self.note_retry(what), sleep=self.sleep)
+
+
+def cloud_call(what: str, retry: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorates a method of an object with a ``calls`` (``Calls``): the method's body is the SDK call;
+    ``what`` (formatted with the method's arguments by name) says what it does, in messages and retry notes."""
+    def decorate(method):
+        signature = inspect.signature(method)
+
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            arguments = signature.bind(self, *args, **kwargs).arguments
+            return self.calls.call(what.format(**arguments), lambda: method(self, *args, **kwargs), retry=retry)
+        return wrapper
+    return decorate
