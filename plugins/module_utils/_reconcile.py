@@ -150,7 +150,7 @@ def _verify_read(adapter, project_id, desired, options, done):
         return observe_for_plan(adapter, project_id, desired, options)
     except errors.CloudError as exc:
         raise errors.CloudError("every planned operation was carried out, but reading the result back to verify it "
-                               "failed: %s" % exc, done)
+                                "failed: %s" % exc, done)
 
 
 def check_lockout(adapter, observed, plan, options):
@@ -223,7 +223,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
             residual, residual_warnings = planner.make_plan(desired, final, options)
         except errors.PlanError as exc:
             raise errors.CloudError("every planned operation was carried out, but the result does not plan cleanly: %s"
-                                   % exc, done)
+                                    % exc, done)
         if residual:
             warnings.append("after applying, the cloud still differed from the declaration (%s); applied the "
                             "remaining %d operation(s) too" % (planner.summarize(residual), len(residual)))
@@ -238,8 +238,8 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
             left, left_warnings = planner.make_plan(desired, final, options)
             if left:
                 raise errors.CloudError("the cloud still differs from the declaration after applying the plan twice "
-                                       "(%s); another client may be changing these groups" % planner.summarize(left),
-                                       done + more, left)
+                                        "(%s); another client may be changing these groups" % planner.summarize(left),
+                                        done + more, left)
         state = final
     elif plan:
         state = planner.simulate(observed, plan)

@@ -69,8 +69,8 @@ def test_headline_quota_room_for_3_description_change_and_6_adds_is_refused_befo
     runner.run_task(MODULE, args)
     fill_rules_to(admin, project, free=3)
     (before,) = ssh_rules(admin, project, name)
-    changed = [dict(SSH, description="ssh from the office")] + [{"protocol": "tcp", "port": p}
-                                                               for p in (80, 443, 8080, 8443, 9000, 9090)]
+    added = [{"protocol": "tcp", "port": p} for p in (80, 443, 8080, 8443, 9000, 9090)]
+    changed = [dict(SSH, description="ssh from the office")] + added
     args["groups"][0]["rules"] = changed
     for check in (True, False):
         result = runner.run_task(MODULE, args, check=check, expect_failure=True)

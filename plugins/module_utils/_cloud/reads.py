@@ -87,7 +87,6 @@ def looks_like_id(text):
     return bool(UUID_PATTERN.match(text or ""))
 
 
-
 class Reads(object):
     """The reads of one run."""
 
@@ -130,7 +129,7 @@ class Reads(object):
             pass
         try:
             found = self._call("looking up project %r" % project,
-                                   lambda: self.conn.identity.find_project(project, ignore_missing=True))
+                               lambda: self.conn.identity.find_project(project, ignore_missing=True))
         except errors.Forbidden:
             found = None
         if found is None:
@@ -204,7 +203,7 @@ class Reads(object):
         for address_group_id in sorted(wanted_address_groups):
             try:
                 found = self._call("looking up address group %s" % address_group_id,
-                                       lambda: self.conn.network.get_address_group(address_group_id))
+                                   lambda: self.conn.network.get_address_group(address_group_id))
             except errors.NotFound:
                 continue
             observed["known_address_groups"][found.id] = {"id": found.id, "name": found.name, "project_id": found.project_id}
@@ -225,7 +224,7 @@ class Reads(object):
                 used_in_default_sg=bool(t.used_in_default_sg),
                 used_in_non_default_sg=bool(t.used_in_non_default_sg),
             ) for t in self._call("reading the default security group rule templates",
-                                      lambda: list(self.conn.network.default_security_group_rules()))]
+                                  lambda: list(self.conn.network.default_security_group_rules()))]
         except (errors.Forbidden, errors.NotFound):
             return None  # a cloud without the templates API, or not allowed to read it
 
@@ -363,4 +362,3 @@ class Reads(object):
             "ports": [port_dict(p, networks) for p in ports],
             "servers": servers,
         }
-
