@@ -453,13 +453,18 @@ class ReplaceRule(Kind):
         try:
             restored = CreateRule.create_one(run, back, run.rule_body(back["body"], back["group_ref"]))
         except errors.CloudError as exc:
-            error = errors.CloudError("replacing rule %s of group %s failed: %s; restoring the old rule %s failed too: "
+            error = errors.CloudError("replacing rule %s of group %s: %s; restoring the old rule %s failed too: "
                                       "%s; the group has lost that rule until a run succeeds"
                                       % (words_of_rule(op["rule"]), op["group"], failure, op["id"], exc))
             error.outcome = dict(op, outcome="old rule deleted, new rule not created, restore failed")
             return error
-        error = errors.CloudError("replacing rule %s of group %s failed: %s; the old rule was restored as it was "
-                                  "(now %s)" % (words_of_rule(op["rule"]), op["group"], failure, restored["id"]))
+        if restored.get("adopted"):  # the failed create had landed after all (a late answer)
+            error = errors.CloudError("replacing rule %s of group %s: %s; restoring the old rule found the rule "
+                                      "there already (%s), so the group holds it" % (
+                                          words_of_rule(op["rule"]), op["group"], failure, restored["id"]))
+        else:
+            error = errors.CloudError("replacing rule %s of group %s: %s; the old rule was restored as it was "
+                                      "(now %s)" % (words_of_rule(op["rule"]), op["group"], failure, restored["id"]))
         error.restored = dict(op, restored_id=restored["id"])
         return error
 

@@ -21,6 +21,7 @@ are retried by the layer, sleeping through ``Calls.sleep`` (recorded, not slept)
 import copy
 import itertools
 import types
+import uuid
 
 from openstack import exceptions as sdk_exceptions
 
@@ -61,7 +62,9 @@ class FakeCloud(object):
     # --- set-up -----------------------------------------------------------------
 
     def _id(self, prefix):
-        return "%s-%d" % (prefix, next(self.ids))
+        """A UUID, as Neutron's (the layer finds the existing rule's id in a 409 by its shape)."""
+        number = next(self.ids)
+        return str(uuid.UUID(int=(hash(prefix) % 4096) << 64 | number))
 
     def add_group(self, name, rules=(), tags=(model.OWNER_TAG,), stateful=True, description=""):
         group_id = self._id("sg")

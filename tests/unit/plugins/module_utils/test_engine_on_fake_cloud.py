@@ -22,6 +22,7 @@ OPTIONS = {"state": "present", "purge_rules": True, "purge_groups": False, "lock
            "lockout_guard": "ignore"}
 SSH = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22,
        "remote_ip_prefix": "10.0.0.0/8", "description": "ssh"}
+LANDED = "0b5a4f5e-7a2e-4d4c-9f8f-2a1b3c4d5e6f"
 EGRESS = [{"direction": "egress", "ethertype": "IPv4"}, {"direction": "egress", "ethertype": "IPv6"}]
 
 
@@ -221,3 +222,30 @@ def test_check_mode_writes_nothing_and_shows_the_same_plan(cloud):
     assert planned["plan"] == applied["plan"]
     assert sorted(r["description"] for r in ssh_rules(cloud, group_id)) == ["new"]
     assert model.OWNER_TAG in cloud.groups[group_id]["tags"]
+
+
+def test_a_failed_delete_of_a_replacement_changes_nothing(cloud):
+    group_id = cloud.add_group("web", rules=[SSH] + EGRESS)
+    changed = web()
+    changed["groups"][0]["rules"][0]["description"] = "new"
+    cloud.fail("delete_rule", 400, message="refused")
+    with pytest.raises(errors.CloudError) as failed:
+        run(changed)
+    (kept,) = ssh_rules(cloud, group_id)
+    assert kept["description"] == "ssh" and failed.value.done == []
+    (pending,) = failed.value.pending
+    assert pending["action"] == "replace_rule" and "restored_id" not in pending
+    assert str(failed.value).count("refused") == 1
+
+
+def test_a_late_landing_create_of_a_replacement_is_kept_not_duplicated(cloud):
+    group_id = cloud.add_group("web", rules=[SSH] + EGRESS)
+    changed = web()
+    changed["groups"][0]["rules"][0]["description"] = "new"
+    # The create is carried out but its answer is a 500 (500_after): the repeat meets "rule exists" and adopts it.
+    cloud.fail("create_rule", 500, times=1, when=lambda body: cloud.groups[group_id]["rules"].append(
+        dict(cloud._check_new_rule(body), id=LANDED, project_id="p1")) is None)
+    result = run(changed)
+    assert [op["action"] for op in result["plan"]] == ["replace_rule"]
+    assert [(r["id"], r["description"]) for r in ssh_rules(cloud, group_id)] == [(LANDED, "new")]
+    assert result["retries"] == 1
