@@ -13,25 +13,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import traceback
-
-try:
-    import openstack  # noqa: F401 (only whether it imports)
-
-    HAS_OPENSTACKSDK = True
-    OPENSTACKSDK_IMPORT_ERROR = None
-except ImportError:
-    HAS_OPENSTACKSDK = False
-    OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
-
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls
-from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import (  # noqa: F401 (re-exported)
-    RequestCounter, connect, discover_network)
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import (
+    HAS_OPENSTACKSDK, OPENSTACKSDK_IMPORT_ERROR, RequestCounter, connect, discover_network)
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.reads import Reads
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.writes import Writes
-from ansible_collections.netsec.openstack.plugins.module_utils._errors import CloudError  # noqa: F401 (re-exported)
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import CloudError
 
+__all__ = ["Adapter", "CloudError", "DEFAULT_CONCURRENCY", "HAS_OPENSTACKSDK", "OPENSTACKSDK_IMPORT_ERROR",
+           "RequestCounter", "connect", "discover_network"]
 DEFAULT_CONCURRENCY = executor.DEFAULT_CONCURRENCY
 
 

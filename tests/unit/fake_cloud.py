@@ -46,9 +46,9 @@ def http_error(status, message, retry_after=None, neutron_type=None):
 
 
 class FakeCloud(object):
-    def __init__(self, project_id=PROJECT, templates=TEMPLATES):
+    def __init__(self, project_id=PROJECT, templates=None):
         self.project_id = project_id
-        self.templates = copy.deepcopy(templates)
+        self.templates = copy.deepcopy(TEMPLATES if templates is None else templates)
         self.groups = {}
         self.address_groups = {}
         self.ports = []

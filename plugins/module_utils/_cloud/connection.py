@@ -17,6 +17,7 @@ import random
 import re
 import threading
 import time
+import traceback
 from dataclasses import dataclass, fields
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -24,8 +25,10 @@ try:
     import openstack
 
     HAS_OPENSTACKSDK = True
+    OPENSTACKSDK_IMPORT_ERROR = None
 except ImportError:
     HAS_OPENSTACKSDK = False
+    OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
 
 from urllib.parse import urlsplit
 

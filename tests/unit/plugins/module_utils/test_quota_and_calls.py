@@ -73,7 +73,7 @@ def http(status, message, headers=None, neutron_type=""):
 ])
 def test_translation_names_the_kind_and_says_once_what_failed(exc, kind):
     error = calls.translate(exc, "creating rule x in group web")
-    assert type(error) is kind
+    assert error.__class__ is kind
     assert str(error).startswith("creating rule x in group web failed: ") and str(error).count("failed") == 1
     if kind is errors.DuplicateRule:
         assert error.existing_id == "0b5a4f5e-7a2e-4d4c-9f8f-2a1b3c4d5e6f"
