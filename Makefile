@@ -42,7 +42,9 @@ help:
 	@echo "make venv            .venv with tests/requirements.txt; links the collection into .cache/collections"
 	@echo "make cloud           start the local Keystone+Neutron (tests/cloud/); cloud-stop, cloud-status"
 	@echo "                     NEUTRON_RELEASE=2024.1 (2023.1, 2025.1, ...): that Neutron release instead of the newest"
-	@echo "make releases        compatibility suites on each Neutron release, a table (RELEASES, SUITES; docs/neutron-releases.md)"
+	@echo "make releases        compatibility suites on each Neutron release, a table (RELEASES, SUITES; docs/neutron-releases.md);"
+	@echo "                     it switches the local cloud's Neutron in turn (and back at the end)"
+	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
@@ -142,5 +144,12 @@ releases: venv
 	$(BIN)/python tests/cloud/run-releases --releases "$(RELEASES)" --suites "$(SUITES)" --pytest $(BIN)/pytest \
 		$(RELEASE_FLAGS) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
-releases-ci: venv
-	$(MAKE) releases RELEASES=2024.1 SUITES=core
+# CI's subset: the core suite on 2024.1, on a second cloud (ports 5100/9796, its own cache dir, no compute)
+# that borrows the local cloud's installed venv for Keystone: the local cloud is never switched or stopped.
+LOCAL_CLOUD_DIR := $(or $(NETSEC_CLOUD_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-openstack)
+RELEASES_CI_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-releases-ci
+releases-ci: venv cloud
+	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=5100 NETSEC_NEUTRON_PORT=9796 \
+		NETSEC_CLOUD_BASE_VENV=$(LOCAL_CLOUD_DIR)/venv NETSEC_CLOUD_COMPUTE=0; \
+	rc=0; $(MAKE) releases RELEASES=2024.1 SUITES=core || rc=$$?; \
+	$(LOCALCLOUD) stop --no-compute; exit $$rc
