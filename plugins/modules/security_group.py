@@ -152,6 +152,19 @@ EXAMPLES = r"""
     rules:
       - {protocol: tcp, port_range_min: 80, port_range_max: 80, remote_ip_prefix: 0.0.0.0/0}
       - {protocol: icmp, port_range_min: -1, port_range_max: -1, ether_type: IPv4}
+      - {protocol: udp, port_range_min: -1, port_range_max: -1}
+
+- name: Only the description; the rules (no rules option) are left as they are
+  netsec.openstack.security_group:
+    cloud: netsec-admin
+    name: legacy
+    description: Owned by the platform team
+
+- name: No rules at all
+  netsec.openstack.security_group:
+    cloud: netsec-admin
+    name: quarantine
+    rules: []
 
 - name: Remove it
   netsec.openstack.security_group:

@@ -256,6 +256,30 @@ EXAMPLES = r"""
         rules:
           - {protocol: tcp, port: 22, remote_ip_prefix: 203.0.113.0/24}
 
+- name: Manage only the description of a group; its rules (no rules key) are left as they are
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: legacy
+        description: Owned by the platform team
+
+- name: A group with no rules at all (an empty list, not an omitted key)
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: quarantine
+        rules: []
+
+- name: Descriptions - omitted keeps whatever the matching rule has, "" means empty
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: web
+        rules:
+          - {protocol: tcp, port: 443}
+          - {protocol: tcp, port: "8000:8100", description: ""}
+          - {protocol: icmp, ethertype: IPv6, icmp_type: 128}
+
 - name: Remove groups this collection created that are no longer declared
   netsec.openstack.security_groups:
     cloud: netsec-admin
