@@ -141,7 +141,10 @@ def _schema_error_message(error):
         expected = error.validator_value
         if isinstance(expected, list):
             expected = " or ".join(t for t in expected if t != "null")
-        return ["%s: expected %s, got %s %r" % (where, expected, _type_name(error.instance), error.instance)]
+        hint = ""
+        if error.instance is None and path and path[-1] == "rules":
+            hint = " (leave the key out to leave the group's rules alone, or write [] for no rules)"
+        return ["%s: expected %s, got %s %r%s" % (where, expected, _type_name(error.instance), error.instance, hint)]
     if error.validator == "pattern" and path and path[-1] == "port":
         return ["%s: %r is not a port; expected a number or a range 'min-max' (or 'min:max')" % (where, error.instance)]
     if error.validator == "pattern" and path and path[-1] in ("ethertype", "ether_type"):

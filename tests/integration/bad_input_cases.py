@@ -183,6 +183,8 @@ CASES = [
     ("group-tag-empty", SGS, group(tags=[""]), "groups[0].tags[0]", ["expected"], "pure"),
     ("group-tag-too-long", SGS, group(tags=["t" * 256]), "groups[0].tags[0]", ["at most 255"], "pure"),
     ("rules-string", SGS, group(rules="tcp/22"), "groups[0].rules", ["expected array, got string"], "pure"),
+    ("rules-null", SGS, group(rules=None), "groups[0].rules", ["expected array, got null", "leave the key out", "[]"],
+     "pure"),
     ("rules-mapping", SGS, group(rules={"protocol": "tcp"}), "groups[0].rules", ["expected array, got mapping"], "pure"),
     ("rule-string", SGS, group(rules=["tcp/22"]), "groups[0].rules[0]", ["expected object, got string"], "pure"),
     ("rule-null", SGS, group(rules=[None]), "groups[0].rules[0]", ["expected object, got null"], "pure"),
