@@ -284,7 +284,7 @@ class Adapter(object):
     @staticmethod
     def _uses_address_groups(desired, groups):
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP:
                     return True
         declared = set(g.name for g in desired.groups)
@@ -308,7 +308,7 @@ class Adapter(object):
                 if rule.get("remote_address_group_id") and rule["remote_address_group_id"] not in local_address_groups:
                     wanted_address_groups.add(rule["remote_address_group_id"])
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 ref = rule.key.remote
                 if rule.key.remote_kind == model.REMOTE_GROUP and looks_like_id(ref) and ref not in local:
                     wanted.add(ref)
