@@ -464,7 +464,9 @@ class Adapter(object):
             "ports": port_dicts,
             "groups": [{"id": g.id, "name": g.name, "project_id": g.project_id,
                         "stateful": True if g.stateful is None else bool(g.stateful),
-                        "shared": bool(getattr(g, "is_shared", False))} for g in groups.values()],
+                        "shared": bool(getattr(g, "is_shared", False)),
+                        # The lockout guard of server_security_groups (Neutron lists groups with their rules).
+                        "rules": [_rule_dict(rule) for rule in g.security_group_rules or []]} for g in groups.values()],
         }
 
     def observe_inventory(self, project_id=None, with_servers=True):
