@@ -227,7 +227,7 @@ diff:
   type: list
   elements: dict
 diff_data:
-  description: Machine-readable: the group before and after (without ids), computed from the plan.
+  description: "Machine-readable: the group before and after (without ids), computed from the plan."
   returned: in diff mode
   type: dict
 api_requests:

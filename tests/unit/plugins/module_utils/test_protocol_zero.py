@@ -26,7 +26,7 @@ def test_audit_finds_the_server_wide_open_live_and_declared():
                    access.model_from_declarations(ZERO_WORLD)):
         findings = [f for f in auditing.audit(model_) if f["check"] == "world-any-protocol"]
         assert sorted(f["id"] for f in findings) == ["world-any-protocol:open:ingress/IPv4/0(any)/all/any",
-                                                      "world-any-protocol:open:ingress/IPv6/0(any)/all/any"]
+                                                     "world-any-protocol:open:ingress/IPv6/0(any)/all/any"]
         assert all("protocol 0 (any)" in f["message"] and f["severity"] == "high" for f in findings)
         assert all(f["rule"]["protocol"] == 0 and f["rule"]["protocol_note"] == "protocol 0 (any)" for f in findings)
 
@@ -57,5 +57,5 @@ def test_access_changes_say_protocol_0_opens_everything():
 
 def test_graph_labels_protocol_0_as_any():
     built = graph.build({"groups": [{"name": "open", "rules": [{"protocol": 0}, {"protocol": "hopopt"}]}]})
-    (labels,) = built.edges.values()
+    (labels,) = list(built.edges.values())
     assert graph._edge_label(labels) == ["protocol 0 (any)"]
