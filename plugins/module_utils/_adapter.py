@@ -39,7 +39,7 @@ class Adapter(Reads):
         return self.calls.retried
 
     def execute(self, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_group_ids=()):
-        return executor.execute(self.writes, plan, project_id, concurrency, known_group_ids)
+        return executor.execute(self.writes, plan, project_id, concurrency, known_group_ids, features=self.features)
 
     def execute_attachments(self, ops):
         """Set each port's groups (a PUT of the whole list: safe to repeat)."""

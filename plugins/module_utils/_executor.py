@@ -30,14 +30,18 @@ DEFAULT_CONCURRENCY = 4
 class Run(object):
     """The context the operation kinds execute in."""
 
-    def __init__(self, writes, project_id, known_group_ids=()):
+    def __init__(self, writes, project_id, known_group_ids=(), features=None):
         self.writes = writes
         self.project_id = project_id
+        self.features = features  # () -> the cloud's features (``_features``); None: assume the newest Neutron
         self.known_group_ids = set(known_group_ids)
         self.warnings = []
         self._refs = {}
         self._template_rules = {}
         self._lock = threading.Lock()
+
+    def has_feature(self, name):
+        return self.features is None or name in self.features()
 
     def warn(self, message):
         with self._lock:
@@ -163,7 +167,7 @@ def _run_phase(run, action, units, concurrency):
     return outcomes
 
 
-def execute(writes, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_group_ids=()):
+def execute(writes, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_group_ids=(), features=None):
     """Run a plan; return (executed ops, warnings).
 
     ``known_group_ids`` are the groups read before planning: a group of a
@@ -174,7 +178,7 @@ def execute(writes, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_gro
     with its ``outcome``), ``pending`` what was not (a replacement whose
     old rule was restored is marked ``restored_id``).
     """
-    run = Run(writes, project_id, known_group_ids)
+    run = Run(writes, project_id, known_group_ids, features)
     results: Dict[int, Dict[str, Any]] = {}
     failures: List[errors.CloudError] = []
     for action, units in operations.phases(plan):

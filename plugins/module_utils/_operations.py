@@ -235,8 +235,8 @@ class CreateGroup(Kind):
         # not allowed"), so the group is tagged right after; until then a re-run
         # would adopt it by name, as it adopts any declared group.
         body = {"name": op["group"], "description": op["description"], "project_id": run.project_id}
-        if "stateful" in op:
-            body["stateful"] = op["stateful"]
+        if "stateful" in op and (op["stateful"] is False or run.has_feature("stateful")):
+            body["stateful"] = op["stateful"]  # without the extension every group is stateful
 
         def find_new():
             for found in run.writes.groups_named(run.project_id, [op["group"]]):

@@ -423,7 +423,7 @@ def _match_rules(plan, group, wanted, current):
     for key, rule in wanted.items():
         present = by_key.pop(key, [])
         if not present:
-            creates.append((key, rule.description or "", rule.path, "declared at %s; not present" % rule.path))
+            creates.append((key, rule.description, rule.path, "declared at %s; not present" % rule.path))
             continue
         same = [p for p in present if rule.description is None or p[0] == rule.description]
         keep = same[0] if same else present[0]

@@ -20,10 +20,10 @@ import contextlib
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
+from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
 from ansible_collections.netsec.openstack.plugins.module_utils import _operations as operations
 from ansible_collections.netsec.openstack.plugins.module_utils import _quota as quota
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import connection as cloud_connection
-from ansible_collections.netsec.openstack.plugins.module_utils import _attachments as attachments
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
@@ -204,9 +204,19 @@ def check_preconditions(adapter, plan):
         raise errors.PlanError(refused)
 
 
+def check_features(adapter, desired, plan=()):
+    """Refuse what this cloud's Neutron can not do, before any write; its extensions are read only if needed."""
+    uses = features.declaration_uses(desired) + features.plan_uses(desired, plan)
+    missing = features.missing(uses, adapter.features()) if uses else []
+    if missing:
+        raise errors.PlanError(missing)
+
+
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
+    check_features(adapter, desired)
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
+    check_features(adapter, desired, plan)
     check_preconditions(adapter, plan)
     quota_used = check_quota(adapter, project_id, plan)
     lockouts = check_lockout(adapter, observed, plan, options)
@@ -268,31 +278,3 @@ def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect,
     result.pop("address_groups")
     result["security_group"] = groups[0] if groups else None
     return result
-
-
-def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.connect):
-    """Make servers wear the declared groups.  Returns the module result."""
-    attachments.validate_servers(servers)
-    option_errors = cloud_connection.below_minimum(options)
-    if option_errors:
-        raise DeclarationError(option_errors)
-    cloud_run = open_run(auth, options, connect)
-    adapter, project_id = cloud_run.adapter, cloud_run.project_id
-    with _locked(cloud_run, options):
-        observed = adapter.observe_attachments(project_id, servers)
-        ops = attachments.plan_attachments(servers, observed)
-        if ops and not check_mode:
-            adapter.execute_attachments(ops)
-    before = attachments.server_view(servers, observed, observed["ports"])
-    after_ports = attachments.simulate_ports(observed, ops)
-    after = attachments.server_view(servers, observed, after_ports)
-    return {
-        "changed": bool(ops),
-        "plan": ops,
-        "servers": after,
-        "diff": {"before": {"servers": before}, "after": {"servers": after}},
-        "project_id": project_id,
-        "api_requests": cloud_run.api_requests(),
-        "retries": len(cloud_run.retried),
-        "warnings": cloud_run.retry_warnings(),
-    }

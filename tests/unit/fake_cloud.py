@@ -26,6 +26,7 @@ import uuid
 from openstack import exceptions as sdk_exceptions
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
+from ansible_collections.netsec.openstack.plugins.module_utils import _features
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import CloudRun, RequestCounter, RunOptions
@@ -217,6 +218,10 @@ class FakeCloud(object):
                 "known_address_groups": {}, "templates": self.default_rule_templates() if need_templates else None,
                 "usage": {}, "address_group_usage": {}}
 
+    def features(self):
+        """The newest Neutron: every optional extension."""
+        return frozenset(feature.name for feature in _features.FEATURES)
+
     def default_rule_templates(self):
         return copy.deepcopy(self.templates)
 
@@ -240,7 +245,7 @@ class FakeCloud(object):
                                         "reserved": 0}}
 
     def execute(self, plan, project_id, concurrency=1, known_group_ids=()):
-        return executor.execute(self, plan, project_id, concurrency, known_group_ids)
+        return executor.execute(self, plan, project_id, concurrency, known_group_ids, features=self.features)
 
     def cloud_run(self, options):
         run = CloudRun(None, RequestCounter(), self, self, self.project_id, RunOptions.from_options(options))

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - reported by the modules
     sdk_exceptions = None
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
+from ansible_collections.netsec.openstack.plugins.module_utils import _features as features_module
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
 
@@ -93,6 +94,7 @@ class Reads(object):
     def __init__(self, connection, calls=None):
         self.conn = connection
         self.calls = calls or calls_module.Calls()
+        self._features = None
 
     def _call(self, what, func):
         return self.calls.call(what, func)
@@ -166,7 +168,7 @@ class Reads(object):
     @staticmethod
     def _uses_address_groups(desired, groups):
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP:
                     return True
         declared = set(g.name for g in desired.groups)
@@ -190,7 +192,7 @@ class Reads(object):
                 if rule.get("remote_address_group_id") and rule["remote_address_group_id"] not in local_address_groups:
                     wanted_address_groups.add(rule["remote_address_group_id"])
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 ref = rule.key.remote
                 if rule.key.remote_kind == model.REMOTE_GROUP and looks_like_id(ref) and ref not in local:
                     wanted.add(ref)
@@ -208,8 +210,17 @@ class Reads(object):
                 continue
             observed["known_address_groups"][found.id] = {"id": found.id, "name": found.name, "project_id": found.project_id}
 
+    def features(self):
+        """What this cloud's Neutron can do (``_features``): one GET /v2.0/extensions, read once per run, when asked."""
+        if self._features is None:
+            listed = self._call("reading the network API's extension list", lambda: list(self.conn.network.extensions()))
+            self._features = features_module.features_from_extensions(listed)
+        return self._features
+
     def default_rule_templates(self):
-        """The cloud's default security group rule templates, or None if unreadable."""
+        """The cloud's default security group rule templates, or None if unreadable or absent (before 2023.2)."""
+        if "default_rules" not in self.features():
+            return None
         try:
             return [dict(
                 direction=t.direction,
@@ -330,7 +341,9 @@ class Reads(object):
             "ports": port_dicts,
             "groups": [{"id": g.id, "name": g.name, "project_id": g.project_id,
                         "stateful": True if g.stateful is None else bool(g.stateful),
-                        "shared": bool(getattr(g, "is_shared", False))} for g in groups.values()],
+                        "shared": bool(getattr(g, "is_shared", False)),
+                        # The lockout guard of server_security_groups (Neutron lists groups with their rules).
+                        "rules": [rule_dict(rule) for rule in g.security_group_rules or []]} for g in groups.values()],
         }
 
     def observe_inventory(self, project_id=None, with_servers=True):
