@@ -175,7 +175,7 @@ def check_lockout(adapter, observed, plan, options):
     return [dict(finding, message=message, wearers=wearing[finding["group_id"]]) for finding, message in messages]
 
 
-def check_quota(adapter, project_id, plan):
+def check_quota(adapter, project_id, plan, warnings):
     """The quota pre-check: reads the project's quota details only when the plan raises some usage;
     returns {resource: {limit, used, reserved, peak}} (None: not read or not readable).  A plan that can
     not fit raises PlanError, before any write."""
@@ -184,6 +184,8 @@ def check_quota(adapter, project_id, plan):
         return None
     details = adapter.quota_details(project_id)
     if not details:
+        warnings.append("the project's quota details could not be read (no quota_details API, or not allowed); "
+                        "the plan was not checked against the quota before writing")
         return None
     refusal = quota.check(details, steps)
     if refusal:
@@ -218,7 +220,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     plan, warnings = planner.make_plan(desired, observed, options)
     check_features(adapter, desired, plan)
     check_preconditions(adapter, plan)
-    quota_used = check_quota(adapter, project_id, plan)
+    quota_used = check_quota(adapter, project_id, plan, warnings)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)
     result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,

@@ -152,6 +152,7 @@ def test_over_quota_on_a_bulk_create_is_not_retried_one_by_one(cloud, monkeypatc
     with pytest.raises(errors.CloudError) as failed:
         run(web({"protocol": "tcp", "port": 80}, {"protocol": "tcp", "port": 443}))
     assert isinstance(failed.value, errors.CloudError) and "Quota exceeded" in str(failed.value)
+    assert str(failed.value).count("Quota exceeded") == 1 and len(failed.value.pending) == 2
     assert [m for m, _d in writes(cloud)] == []
 
 
@@ -249,3 +250,11 @@ def test_a_late_landing_create_of_a_replacement_is_kept_not_duplicated(cloud):
     assert [op["action"] for op in result["plan"]] == ["replace_rule"]
     assert [(r["id"], r["description"]) for r in ssh_rules(cloud, group_id)] == [(LANDED, "new")]
     assert result["retries"] == 1
+
+
+def test_an_unreadable_quota_is_said_in_a_warning(cloud, monkeypatch):
+    cloud.add_group("web", rules=[SSH] + EGRESS)
+    monkeypatch.setattr(cloud, "quota_details", lambda project_id: None)
+    result = run(web({"protocol": "tcp", "port": 80}))
+    assert result["quota"] is None
+    assert any("quota details could not be read" in warning for warning in result["warnings"])
