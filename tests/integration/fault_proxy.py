@@ -407,7 +407,5 @@ class FaultProxy(object):
             raise asyncio.CancelledError()
         entry["status"] = status
         entry["t_end"] = time.time()
-
-
         payload = self.extensions.rewrite(request.path_qs, status, payload)
         return web.Response(status=status, headers=headers, body=payload)
