@@ -41,8 +41,7 @@ def rule_lists(options, trail=()):
     for name, option in (options or {}).items():
         if name == "rules":
             yield trail + (name,)
-        for found in rule_lists(option.get("suboptions"), trail + (name,)):
-            yield found
+        yield from rule_lists(option.get("suboptions"), trail + (name,))
 
 
 def test_every_module_documenting_rules_is_checked():
