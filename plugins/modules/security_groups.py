@@ -366,7 +366,15 @@ project_id:
   returned: always
   type: str
 diff:
-  description: The touched groups before and after (without ids), computed from the plan.
+  description:
+    - One item per group (and address group) that changes, for Ansible's unified diff - C(before_header) and
+      C(after_header) name the group, C(before) and C(after) list its fields and one canonical line per rule
+      (C(ingress tcp 22 from 0.0.0.0/0 "ssh")), sorted. Computed from the plan, so check mode shows the same diff.
+  returned: in diff mode
+  type: list
+  elements: dict
+diff_data:
+  description: "Machine-readable: the touched groups before and after (without ids), computed from the plan."
   returned: in diff mode
   type: dict
 api_requests:
@@ -376,6 +384,7 @@ api_requests:
   sample: {total: 3, writes: 1, by_method: {GET: 2, POST: 1}}
 """
 
+from ansible_collections.netsec.openstack.plugins.module_utils._diff_view import readable as readable_diff
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import ARGUMENT_SPEC as LOCKOUT_ARGUMENT_SPEC
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import options_of as lockout_options
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
@@ -407,7 +416,7 @@ def run(module):
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
     options.update(run_options(params))
     options.update(lockout_options(params))
-    return reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff)
+    return readable_diff(reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff))
 
 
 def main():
