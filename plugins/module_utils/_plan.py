@@ -383,10 +383,13 @@ def make_plan(desired, observed, options):
                 if group.stateful is not None and bool(group.stateful) != bool(found.get("stateful", True)):
                     changes["stateful"] = {"before": bool(found.get("stateful", True)), "after": group.stateful}
                 before_tags = sorted(found.get("tags") or [])
+                # The project's default group is Neutron's, never adopted (an export re-applied is 0 writes).
+                owner = set() if group.name == model.DEFAULT_GROUP_NAME and model.OWNER_TAG not in before_tags \
+                    else set([model.OWNER_TAG])
                 if group.tags is not None:
-                    after_tags = sorted(set(group.tags) | set([model.OWNER_TAG]))
+                    after_tags = sorted(set(group.tags) | owner)
                 else:
-                    after_tags = sorted(set(before_tags) | set([model.OWNER_TAG]))
+                    after_tags = sorted(set(before_tags) | owner)
                 if after_tags != before_tags:
                     changes["tags"] = {"before": before_tags, "after": after_tags}
                 if changes:
