@@ -384,7 +384,7 @@ def find_server_lockouts(observed, ops, lockout_ports):
         rules_before, _unknown = _server_rules(before, group_by_id)
         rules_after, unknown = _server_rules(after, group_by_id)
         lost = lockout.find_lockouts([{"id": server_id, "name": server_name, "rules": rules_before}],
-                             [{"id": server_id, "name": server_name, "rules": rules_after}], lockout_ports)
+                                     [{"id": server_id, "name": server_name, "rules": rules_after}], lockout_ports)
         if not lost:
             continue
         ports_text = ", ".join("tcp/%d" % port for port in lost[0]["ports"])

@@ -309,7 +309,7 @@ def test_every_hint_is_a_declaration_or_a_named_waiver():
         {"name": "x", "rules": [{"protocol": "udp", "port": 53, "ethertype": "IPv6", "remote_ip_prefix": "::/0"}]}],
         servers=[{"server": "a", "security_groups": ["g"]}])
     assert set(f["check"] for f in found) >= set(["world-admin-port", "asymmetric-family", "shadowed-rule",
-                                                   "stateless-no-reply", "unused-group"])
+                                                  "stateless-no-reply", "unused-group"])
     for finding in found:
         hint = finding["hint"]
         proposed = hint.split(", or waive")[0]

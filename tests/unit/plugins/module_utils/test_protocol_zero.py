@@ -26,7 +26,7 @@ def test_audit_finds_the_server_wide_open_live_and_declared():
                    access.model_from_declarations(ZERO_WORLD)):
         findings = [f for f in auditing.audit(model_) if f["check"] == "world-any-protocol"]
         assert sorted(f["id"] for f in findings) == ["world-any-protocol:open:ingress/IPv4/0(any)/all/any",
-                                                      "world-any-protocol:open:ingress/IPv6/0(any)/all/any"]
+                                                     "world-any-protocol:open:ingress/IPv6/0(any)/all/any"]
         assert all("protocol 0 (any)" in f["message"] and f["severity"] == "high" for f in findings)
         assert all(f["rule"]["protocol"] == 0 and f["rule"]["protocol_note"] == "protocol 0 (any)" for f in findings)
 
