@@ -335,7 +335,9 @@ def _server_rules(server_ports, group_by_id):
             if group is None or group.get("rules") is None:
                 unknown.append(group["name"] if group else group_id)
                 continue
-            rules.extend(group["rules"])
+            # Protocol 0 is any protocol to Neutron's drivers (so it admits tcp/22 too).
+            rules.extend(dict(rule, protocol=None) if str(rule.get("protocol")).lower() in ("0", "hopopt") else rule
+                         for rule in group["rules"])
     return rules, sorted(set(unknown))
 
 
