@@ -33,7 +33,7 @@ from collections import namedtuple
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._attachments import validate_servers
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DECLARATIONS_FILE_KEYS, DeclarationError
 
 SOURCE_CIDR = "cidr"
 SOURCE_GROUP = "remote_group"
@@ -48,7 +48,7 @@ POINT_AXIS = (0, 0)
 PROTOCOL_ZERO = ("0", "hopopt")
 PROTOCOL_ZERO_TEXT = "protocol 0 (any)"
 # Top-level keys of a declarations file; only groups and address_groups feed the rule engine.
-DECLARATION_FILE_KEYS = ("project", "address_groups", "groups", "servers")
+DECLARATION_FILE_KEYS = DECLARATIONS_FILE_KEYS
 
 # A rule's source (for egress: its destination).  ``networks`` is a tuple of
 # ip_network of the rule's family, or None while unknown (a remote group
@@ -140,7 +140,7 @@ def model_from_declarations(declarations):
     groups = []
     for group in desired.groups:
         rules = []
-        for desired_rule in group.rules:
+        for desired_rule in group.rules or ():  # None: rules not declared (issue 13)
             key, zero = analysis_key(desired_rule.key)
             raw = _raw_rule(core, desired_rule.path)
             rules.append(PolicyRule(
@@ -148,7 +148,7 @@ def model_from_declarations(declarations):
                 group_id=None,
                 key=key,
                 ref={"path": desired_rule.path},
-                description=desired_rule.description,
+                description=desired_rule.description or "",
                 source=_offline_source(key, address_groups),
                 waivers=tuple(raw.get("audit_waive") or ()),
                 protocol_zero=zero,

@@ -125,7 +125,7 @@ def build(declarations, egress=True, servers=True):
         graph.node("group", group.name, lines)
     for group in sorted(desired.groups, key=lambda g: g.name):
         group_id = graph.node("group", group.name)
-        for rule in sorted(group.rules, key=lambda r: model.sort_key_of_rule_key(r.key)):
+        for rule in sorted(group.rules or (), key=lambda r: model.sort_key_of_rule_key(r.key)):
             key = rule.key
             if key.direction == "egress" and not egress:
                 continue

@@ -15,6 +15,7 @@ __metaclass__ = type
 import contextlib
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
+from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
@@ -171,9 +172,19 @@ def check_lockout(adapter, observed, plan, options):
     return [dict(finding, message=message, wearers=wearing[finding["group_id"]]) for finding, message in messages]
 
 
+def check_features(adapter, desired, plan=()):
+    """Refuse what this cloud's Neutron can not do, before any write; its extensions are read only if needed."""
+    uses = features.declaration_uses(desired) + features.plan_uses(desired, plan)
+    errors = features.missing(uses, adapter.features()) if uses else []
+    if errors:
+        raise planner.PlanError(errors)
+
+
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
+    check_features(adapter, desired)
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
+    check_features(adapter, desired, plan)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)
     result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,

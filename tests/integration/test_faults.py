@@ -17,7 +17,6 @@ from conftest import boot_servers, delete_servers
 from fault_proxy import WRITE_METHODS
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
-from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile_attachments
 
 GROUPS = "/v2.0/security-groups"

@@ -57,5 +57,5 @@ def test_access_changes_say_protocol_0_opens_everything():
 
 def test_graph_labels_protocol_0_as_any():
     built = graph.build({"groups": [{"name": "open", "rules": [{"protocol": 0}, {"protocol": "hopopt"}]}]})
-    (labels,) = built.edges.values()
+    (labels,) = list(built.edges.values())
     assert graph._edge_label(labels) == ["protocol 0 (any)"]
