@@ -305,7 +305,7 @@ def server_view(servers, observed, ports):
         union = []
         shown = []
         for port in server_ports:
-            names = [group_names.get(g, g) for g in sorted(port.get("security_group_ids") or [])]
+            names = sorted(group_names.get(g, g) for g in port.get("security_group_ids") or [])
             for name in names:
                 if name not in union:
                     union.append(name)
