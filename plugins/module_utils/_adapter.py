@@ -284,7 +284,7 @@ class Adapter(object):
     @staticmethod
     def _uses_address_groups(desired, groups):
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP:
                     return True
         declared = set(g.name for g in desired.groups)
@@ -308,7 +308,7 @@ class Adapter(object):
                 if rule.get("remote_address_group_id") and rule["remote_address_group_id"] not in local_address_groups:
                     wanted_address_groups.add(rule["remote_address_group_id"])
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 ref = rule.key.remote
                 if rule.key.remote_kind == model.REMOTE_GROUP and looks_like_id(ref) and ref not in local:
                     wanted.add(ref)
@@ -464,7 +464,9 @@ class Adapter(object):
             "ports": port_dicts,
             "groups": [{"id": g.id, "name": g.name, "project_id": g.project_id,
                         "stateful": True if g.stateful is None else bool(g.stateful),
-                        "shared": bool(getattr(g, "is_shared", False))} for g in groups.values()],
+                        "shared": bool(getattr(g, "is_shared", False)),
+                        # The lockout guard of server_security_groups (Neutron lists groups with their rules).
+                        "rules": [_rule_dict(rule) for rule in g.security_group_rules or []]} for g in groups.values()],
         }
 
     def observe_inventory(self, project_id=None, with_servers=True):
