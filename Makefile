@@ -138,7 +138,7 @@ clean:
 # release in turn, then a table release x suite (tests/output/releases/table.md). Not part of `make test`,
 # which runs the core subset on 2024.1 (releases-ci). RELEASE_FLAGS=--no-compute for a cloud on other ports.
 RELEASES ?= 2023.1 2024.1 2025.1 newest
-SUITES ?= core attachments gitops bad-input peers older
+SUITES ?= core groups attachments gitops bad-input peers older
 RELEASE_FLAGS ?=
 releases: venv
 	$(BIN)/python tests/cloud/run-releases --releases "$(RELEASES)" --suites "$(SUITES)" --pytest $(BIN)/pytest \
