@@ -80,7 +80,8 @@ def test_a_plain_no_op_costs_two_requests_and_no_discovery(runner, names, scratc
 
 
 def test_a_no_op_that_uses_optional_features_reads_the_list_once(runner, names, scratch_project):
-    declaration = {"project": scratch_project.id, 
+    declaration = {
+        "project": scratch_project.id,
         "address_groups": [{"name": names("clients"), "addresses": ["10.0.1.0/24"]}],
         "groups": [{"name": names("db"), "stateful": False, "tags": ["tier=db"], "rules": [
             {"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],
