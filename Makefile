@@ -144,7 +144,7 @@ clean:
 # release in turn, then a table release x suite (tests/output/releases/table.md). Not part of `make test`,
 # which runs the core subset on 2024.1 (releases-ci). RELEASE_FLAGS=--no-compute for a cloud on other ports.
 RELEASES ?= 2023.1 2024.1 2025.1 newest
-SUITES ?= core attachments gitops bad-input peers older
+SUITES ?= core groups attachments gitops bad-input peers older
 RELEASE_FLAGS ?=
 releases: venv
 	$(BIN)/python tests/cloud/run-releases --releases "$(RELEASES)" --suites "$(SUITES)" --pytest $(BIN)/pytest \
@@ -154,8 +154,10 @@ releases: venv
 # that borrows the local cloud's installed venv for Keystone: the local cloud is never switched or stopped.
 LOCAL_CLOUD_DIR := $(or $(NETSEC_CLOUD_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-openstack)
 RELEASES_CI_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-releases-ci
+RELEASES_CI_PORTS ?= 5100 9796
 releases-ci: venv cloud
-	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=5100 NETSEC_NEUTRON_PORT=9796 \
+	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=$(word 1,$(RELEASES_CI_PORTS)) \
+		NETSEC_NEUTRON_PORT=$(word 2,$(RELEASES_CI_PORTS)) \
 		NETSEC_CLOUD_BASE_VENV=$(LOCAL_CLOUD_DIR)/venv NETSEC_CLOUD_COMPUTE=0; \
 	rc=0; $(MAKE) releases RELEASES=2024.1 SUITES=core || rc=$$?; \
 	$(LOCALCLOUD) stop --no-compute; exit $$rc
