@@ -171,3 +171,20 @@ def test_examples_run_and_leave_neutron_defaults(runner, admin, templates_restor
         (("egress", "IPv6", "None", "None", "None", "None", "None"), True, True),
         (("ingress", "IPv4", "None", "None", "None", "group", "PARENT"), True, False),
         (("ingress", "IPv6", "None", "None", "None", "group", "PARENT"), True, False)])
+
+
+def test_playbook_new_groups_egress_only_without_ipv6(runner, admin, scratch_project, templates_restored, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import COLLECTIONS
+
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+               os.path.join(ROOT, "playbooks", "default_rules.yml"), "-e", "cloud=netsec-admin", "-e", "ipv6=false"]
+    env = dict(runner.env(), ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert identities(admin) == [
+        (("egress", "IPv4", "None", "None", "None", "None", "None"), True, True),
+        (("ingress", "IPv4", "None", "None", "None", "group", "PARENT"), True, False)]
+    assert rules_of_new_group(admin, scratch_project) == [("egress", "IPv4", None, None, None)]
