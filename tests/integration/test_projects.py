@@ -160,3 +160,17 @@ def test_check_mode_plans_a_new_group_and_its_attachment(admin, clouds_file, pro
         assert sorted(port.security_group_ids) == sorted([groups["default"].id, groups["newweb"].id])
     finally:
         drop_project(admin, project, [server])
+
+
+def test_two_files_for_one_project_are_refused_before_any_change(admin, clouds_file, proxy, tmp_path, two_projects):
+    first, second = two_projects
+    tree = tmp_path / "tree"
+    write(tree, "a.yml", {"project": first.name, "groups": [{"name": "one", "rules": []}]})
+    write(tree, "b.yml", {"project": first.name, "groups": [{"name": "two", "rules": []}]})
+    write(tree, "c.yml", {"project": second.name, "groups": [{"name": "three", "rules": []}]})
+    status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin",
+                                           "-e", "declarations=tree")
+    assert status != 0 and "2 of 3 declarations file(s) failed: a.yml, b.yml" in output, output
+    assert "is also declared in b.yml" in output
+    assert sorted(groups_of(admin, first.id)) == ["default"]
+    assert "three" in groups_of(admin, second.id)
