@@ -157,6 +157,12 @@ class Scale(object):
             self.base = yaml.safe_load(handle)["clouds"][ADMIN_CLOUD]
         self.samples = []
         self.projects = []
+        self.out = os.environ.get("SCALE_OUT") or os.path.join(HERE, "results", "scale-%s.json" % time.strftime("%Y%m%d-%H%M%S"))
+
+    def save(self):
+        """Results so far (written after every sample: a run cut short keeps what it measured)."""
+        write(self.out, {"environment": dict((k, v) for k, v in os.environ.items() if k.startswith("SCALE_")),
+                         "samples": self.samples})
 
     def project(self, quota_groups, quota_rules):
         project = self.admin.identity.create_project(name="netsec-scale-%s" % uuid.uuid4().hex[:8], domain_id="default")
@@ -198,8 +204,10 @@ class Scale(object):
                       requests=counts["total"], writes=counts["writes"], neutron_s=counts["upstream_busy_s"],
                       peak_mib=peak, load1=round(os.getloadavg()[0], 2), **extra)
         self.samples.append(sample)
-        log("%-6s %-9s %8.2fs requests=%-5d writes=%-5d peak=%6.1f MiB" % (
-            tool, operation, seconds, counts["total"], counts["writes"], peak))
+        self.save()
+        log("%-6s %-9s %8.2fs (neutron %.2fs) requests=%-5d writes=%-5d peak=%6.1f MiB load=%.1f" % (
+            tool, operation, seconds, counts["upstream_busy_s"], counts["total"], counts["writes"], peak,
+            sample["load1"]))
         return sample
 
     def playbook(self, name, tasks):
@@ -235,7 +243,6 @@ def one_project(scale):
     clouds = scale.clouds_file("one", project)
     decl, changed = one_project_declaration(), one_project_declaration(salt=1)
     decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
-    changed_json = write(os.path.join(scale.workdir, "changed.json"), changed)
     ours = {
         "converge": scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {
             "cloud": "bench", "groups": decl["groups"]}}]),
@@ -245,29 +252,28 @@ def one_project(scale):
             "cloud": "bench", "name": "s-big", "state": "absent"}}]),
     }
     extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
-    for tool in ("ours", "floor"):
-        scale.clean(project)
-        floor = [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)]
-        if tool == "ours":
-            scale.run(tool, "converge", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
-        else:
-            scale.run(tool, "converge", floor, clouds, "floor.py", **extra)
-        held = scale.rules_in(project)
-        log("rules in the project after converge: %d (declared %d, plus default's)" % (held, total))
-        if tool == "ours":
-            scale.run(tool, "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
-        else:
-            scale.run(tool, "noop", [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench", "noop", project.id],
-                      clouds, "scale_floor.py", **extra)
-        big = [g for g in scale.admin.network.security_groups(project_id=project.id) if g.name == "s-big"][0]
-        if tool == "ours":
-            scale.run(tool, "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
-            scale.run(tool, "delete", scale.ansible(ours["delete"]), clouds, "AnsiballZ_", **extra)
-        else:
-            scale.run(tool, "replace", [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench", "replace", big.id,
-                                        changed_json, "s-big", str(CONCURRENCY)], clouds, "scale_floor.py", **extra)
-            scale.run(tool, "delete", [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench", "delete", big.id],
-                      clouds, "scale_floor.py", **extra)
+    floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
+
+    def big_group():
+        return [g for g in scale.admin.network.security_groups(project_id=project.id) if g.name == "s-big"][0]
+
+    # Each operation by both tools back to back on the same state (the machine's load changes by the minute):
+    # ours replaces the big group's rules old -> new, the floor new -> old (the same work).
+    scale.clean(project)
+    scale.run("ours", "converge", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
+    log("rules in the project after converge: %d (declared %d, plus default's)" % (scale.rules_in(project), total))
+    scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
+    scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
+    scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
+    scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)],
+              clouds, "scale_floor.py", **extra)
+    scale.run("floor", "delete", floor_ops + ["delete", big_group().id], clouds, "scale_floor.py", **extra)
+    scale.run("ours", "recreate", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
+    scale.run("ours", "delete", scale.ansible(ours["delete"]), clouds, "AnsiballZ_", **extra)
+    scale.clean(project)
+    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)],
+              clouds, "floor.py", **extra)
+    log("rules in the project after the floor's converge: %d" % scale.rules_in(project))
     scale.clean(project)
 
 
@@ -325,11 +331,18 @@ def table(samples):
     return "\n".join(lines)
 
 
+def _stop(signum, frame):
+    raise SystemExit("bench/scale.py: signal %d; cleaning up" % signum)
+
+
 def main():
+    import signal
     import tempfile
 
-    workdir = tempfile.mkdtemp(prefix="netsec-scale-")
-    scale = Scale(workdir)
+    # INT and TERM (also when started in the background) end the run through the cleanup: projects, quotas, groups.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    scale = Scale(tempfile.mkdtemp(prefix="netsec-scale-"))
     try:
         if "one" in PARTS:
             one_project(scale)
@@ -337,11 +350,9 @@ def main():
             many_projects(scale)
     finally:
         scale.drop()
-    out = os.environ.get("SCALE_OUT") or os.path.join(HERE, "results", "scale-%s.json" % time.strftime("%Y%m%d-%H%M%S"))
-    write(out, {"started": workdir, "environment": dict((k, v) for k, v in os.environ.items() if k.startswith("SCALE_")),
-                "samples": scale.samples})
-    print(table(scale.samples))
-    log("results in %s" % out)
+        scale.save()
+        print(table(scale.samples))
+        log("results in %s" % scale.out)
 
 
 if __name__ == "__main__":

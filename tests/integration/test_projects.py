@@ -79,19 +79,21 @@ def test_one_invalid_file_does_not_stop_the_others(admin, clouds_file, proxy, tm
     tree = tmp_path / "tree"
     write(tree, "a.yml", {"project": first.name, "groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]})
     write(tree, "b.yml", {"project": second.name, "groups": [{"name": "bad", "rules": [{"protocol": "icmp", "port": 22}]}]})
-    write(tree, "c.yml", {"project": second.name, "groups": [{"name": "ok", "rules": []}]})
+    # A file that names a project that does not exist fails on its own too.
+    write(tree, "c.yml", {"project": "netsec-no-such-project-%s" % uuid.uuid4().hex[:6], "groups": []})
     status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin",
                                            "-e", "declarations=tree")
     assert status != 0
-    assert "1 of 3 declarations file(s) failed: b.yml" in output and "groups[0].rules[0].port" in output, output
-    assert "web" in groups_of(admin, first.id) and "ok" in groups_of(admin, second.id)
-    assert "bad" not in groups_of(admin, second.id)
+    assert "2 of 3 declarations file(s) failed: b.yml, c.yml" in output and "groups[0].rules[0].port" in output, output
+    assert "not found" in output
+    assert "web" in groups_of(admin, first.id)
+    assert sorted(groups_of(admin, second.id)) == ["default"]
 
     status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin-counted",
                                           "-e", "declarations=tree")
     assert status != 0 and counts["writes"] == 0
     report = json.loads((tmp_path / "drift-report" / "drift.json").read_text())
-    assert report["status"] == "error" and report["summary"] == {"files": 3, "clean": 2, "drift": 0, "error": 1,
+    assert report["status"] == "error" and report["summary"] == {"files": 3, "clean": 1, "drift": 0, "error": 2,
                                                                  "changes": 0}
 
 
