@@ -317,17 +317,18 @@ def table(samples):
     for s in samples:
         if s["tool"] == "single":
             continue
-        lines.append("| %s | %s | %s | %.2f | %s | %s | %s |" % (s.get("part"), s["tool"], s["operation"], s["seconds"],
-                                                             s.get("requests"), s.get("writes", ""), s.get("peak_mib", "")))
+        cells = (s.get("part"), s["tool"], s["operation"], s["seconds"], s.get("requests"), s.get("writes", ""),
+                 s.get("peak_mib", ""))
+        lines.append("| %s | %s | %s | %.2f | %s | %s | %s |" % cells)
     by = dict(((s["tool"], s["operation"]), s) for s in samples)
     for operation in ("converge", "noop", "replace", "delete"):
         if ("ours", operation) in by and ("floor", operation) in by:
-            lines.append("ratio ours/floor %s: %.2f" % (operation, by[("ours", operation)]["seconds"]
-                                                        / max(by[("floor", operation)]["seconds"], 0.001)))
+            ratio = by[("ours", operation)]["seconds"] / max(by[("floor", operation)]["seconds"], 0.001)
+            lines.append("ratio ours/floor %s: %.2f" % (operation, ratio))
     for operation in ("converge", "noop"):
         if ("multi", operation) in by and ("singles", operation) in by:
-            lines.append("multi / sum of singles %s: %.2f" % (operation, by[("multi", operation)]["seconds"]
-                                                               / by[("singles", operation)]["seconds"]))
+            ratio = by[("multi", operation)]["seconds"] / by[("singles", operation)]["seconds"]
+            lines.append("multi / sum of singles %s: %.2f" % (operation, ratio))
     return "\n".join(lines)
 
 

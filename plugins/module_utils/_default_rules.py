@@ -54,9 +54,8 @@ def _flag_errors(rule, path):
                 errors.append("%s.%s: expected a boolean, got %r" % (path, field, rule[field]))
         elif field.startswith("used_in"):
             hint = difflib.get_close_matches(field, FLAGS, n=1, cutoff=0.5)
-            errors.append("%s.%s: unknown field %r%s" % (path, field, field,
-                                                       " (did you mean %r?)" % hint[0] if hint else
-                                                       "; expected one of: %s" % ", ".join(FLAGS)))
+            suggestion = " (did you mean %r?)" % hint[0] if hint else "; expected one of: %s" % ", ".join(FLAGS)
+            errors.append("%s.%s: unknown field %r%s" % (path, field, field, suggestion))
     if not errors and rule.get("used_in_default_sg") is False and rule.get("used_in_non_default_sg") is False:
         errors.append("%s: used_in_default_sg and used_in_non_default_sg are both false: the template would apply to "
                       "no group; remove it or set one of them" % path)
@@ -132,8 +131,7 @@ def observed_template(item):
 
 
 def _same(observed, desired):
-    if (observed.used_in_default_sg, observed.used_in_non_default_sg) != (desired.used_in_default_sg,
-                                                                         desired.used_in_non_default_sg):
+    if any(getattr(observed, flag) != getattr(desired, flag) for flag in FLAGS):
         return False
     return desired.description is None or (desired.description or "") == observed.description
 

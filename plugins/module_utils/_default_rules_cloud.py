@@ -102,8 +102,8 @@ def create_template(connection, body):
 def delete_template(connection, template_id):
     """Delete one template; one that is already gone counts as deleted."""
     try:
-        cloud.with_retries(lambda: connection.network.delete_default_security_group_rule(template_id,
-                                                                                           ignore_missing=True))
+        cloud.with_retries(lambda: connection.network.delete_default_security_group_rule(
+            template_id, ignore_missing=True))
     except FORBIDDEN as exc:
         raise cloud.CloudError("deleting the default security group rule template %s was refused (%s): it needs the "
                                "admin role" % (template_id, cloud._error_text(exc)))
