@@ -56,6 +56,85 @@ options:
     type: list
     elements: dict
     required: true
+    suboptions:
+      direction:
+        description: Direction of traffic the rule admits.
+        type: str
+        choices: [ingress, egress]
+        default: ingress
+      ethertype:
+        description:
+          - V(IPv4) or V(IPv6). When omitted, inferred from the rule's C(remote_ip_prefix), IPv6 for IPv6-only
+            protocols, else V(IPv4) as Neutron does.
+        type: str
+        aliases: [ether_type]
+      protocol:
+        description:
+          - A protocol name (V(tcp), V(udp), V(icmp), V(ipv6-icmp), V(icmpv6), V(sctp), V(gre), ...), a number 0-255,
+            or V(any). Omitted means any protocol.
+          - On IPv6, V(icmp) and V(1) mean V(ipv6-icmp), as Neutron stores them.
+        type: str
+      port:
+        description:
+          - A port (V(22)) or an inclusive range (V(8000-8100), or V(8000:8100) as the openstack CLI writes it) for
+            tcp, udp, sctp, dccp and udplite. Omitted means all ports; V(1-65535) means the same.
+        type: str
+      port_range_min:
+        description:
+          - First port (openstack.cloud's spelling, so rule lists written for it work unchanged). V(-1) together with
+            C(port_range_max=-1) means all ports, stored as Neutron stores all ports (V(-1) on one side only is
+            refused).
+          - For ICMP, the ICMP type (V(-1) for any).
+        type: int
+      port_range_max:
+        description:
+          - Last port (V(-1) with C(port_range_min=-1) means all ports). For ICMP, the ICMP code (V(-1) for any).
+        type: int
+      icmp_type:
+        description:
+          - ICMP type, for icmp and ipv6-icmp. Checked against the rule's family (IANA's ICMP and ICMPv6 type tables)
+            - echo is V(8) on IPv4 but V(128) on IPv6, and a type of the other family is refused with the equivalent
+            as hint.
+        type: int
+      icmp_code:
+        description: ICMP code, for icmp and ipv6-icmp; needs C(icmp_type).
+        type: int
+      remote_ip_prefix:
+        description:
+          - Source (ingress) or destination (egress) CIDR or address, or a list of them (one rule per prefix).
+            V(0.0.0.0/0), V(::/0) and omitted all mean anywhere.
+        type: raw
+      remote_group:
+        description:
+          - A security group (name or id) whose member ports the rule admits. Names resolve to groups of this
+            declaration first, then to groups of the project.
+        type: str
+      remote_address_group:
+        description: An address group (name or id).
+        type: str
+      description:
+        description:
+          - The rule's description. Not part of its identity. When omitted, the description is not managed - a rule
+            that matches in every other field is kept whatever its description (a new rule gets none).
+          - When given (V("") included), it must be exactly that; rules are immutable in Neutron, so a changed
+            description replaces the rule.
+        type: str
+      audit_waive:
+        description:
+          - Ids of audit findings accepted for this rule (see M(netsec.openstack.security_groups_audit)). Not sent to
+            the cloud and not part of the rule.
+          - V(icmp-family) accepts an ICMP type of the other family (refused otherwise); an export writes it for such
+            rules found in the cloud, so that applying the export changes nothing.
+        type: list
+        elements: str
+      used_in_default_sg:
+        description: Copy this rule into each new project's C(default) group.
+        type: bool
+        default: true
+      used_in_non_default_sg:
+        description: Copy this rule into every other new group.
+        type: bool
+        default: true
   purge_rules:
     description:
       - Delete templates that are not declared. V(false) only creates and replaces declared ones.
