@@ -34,7 +34,7 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench campaign compat clean releases releases-ci typecheck
+	changelog-lint bench bench-scale campaign compat clean releases releases-ci typecheck
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
@@ -120,6 +120,12 @@ bench: venv cloud
 	bench/setup-peer-venv.sh
 	$(CLOUD_ENV); BENCH_NEUTRON="$${BENCH_NEUTRON-sqlite,mariadb}" BENCH_SERVERS="$${BENCH_SERVERS-50}" \
 		$(BIN)/python bench/run.py
+	if [ "$${BENCH_SCALE-1}" != 0 ]; then $(MAKE) bench-scale; fi
+
+# The scale case (issue 17, bench/scale.py): 100 groups x 50 rules + a 1,000-rule group in one project vs the SDK
+# floor, and 20 projects through the multi-project playbooks. SCALE_GROUPS, SCALE_RULES, SCALE_BIG, SCALE_PROJECTS...
+bench-scale: venv cloud
+	$(CLOUD_ENV); $(BIN)/python bench/scale.py
 
 # The full fault campaign (docs/reliability.md): random declaration changes x injected faults.
 # CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.
