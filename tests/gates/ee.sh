@@ -74,7 +74,8 @@ podman "${podman_global[@]}" build "${podman_args[@]}" -f "$work/def/context/Con
 echo "ee: running playbooks/demo.yml in $tag against the local cloud"
 clouds="$("$GATES_ROOT/tests/cloud/localcloud" env | sed -n "s/.*OS_CLIENT_CONFIG_FILE=['\"]\{0,1\}\([^'\" ]*\).*/\1/p")"
 [ -f "$clouds" ] || { echo "ee: no clouds.yaml from tests/cloud/localcloud env (make cloud)" >&2; exit 1; }
-podman "${podman_global[@]}" run --rm "${podman_args[@]}" \
+# As root in the container: the clouds.yaml (credentials) stays readable by its owner only.
+podman "${podman_global[@]}" run --rm "${podman_args[@]}" --user root \
     -v "$clouds:/runner/clouds.yaml:ro,Z" -e OS_CLIENT_CONFIG_FILE=/runner/clouds.yaml \
     "$tag" bash -c 'set -e; cd /tmp; ansible-galaxy collection list netsec.openstack
         demo="$(find /usr/share/ansible/collections ~/.ansible/collections -path "*/netsec/openstack/playbooks/demo.yml" \
