@@ -17,6 +17,7 @@ from collections import namedtuple
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
     DeclarationError,
     parse_port,
@@ -24,8 +25,11 @@ from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
 )
 
 DesiredRule = namedtuple("DesiredRule", ["key", "description", "path"])
-DesiredGroup = namedtuple("DesiredGroup", ["name", "description", "stateful", "tags", "rules", "path"])
-DesiredAddressGroup = namedtuple("DesiredAddressGroup", ["name", "description", "addresses", "path"])
+DesiredGroup = namedtuple("DesiredGroup", ["name", "description", "stateful", "tags", "rules", "path", "shared_with"])
+DesiredAddressGroup = namedtuple("DesiredAddressGroup", ["name", "description", "addresses", "path", "shared_with"])
+# shared_with: None = sharing not managed; otherwise the declared projects, sorted (_sharing).
+DesiredGroup.__new__.__defaults__ = (None,)
+DesiredAddressGroup.__new__.__defaults__ = (None,)
 Desired = namedtuple("Desired", ["groups", "address_groups"])
 
 
@@ -52,7 +56,7 @@ def _remotes_of(rule, ethertype):
         if value is None:
             continue
         if kind != model.REMOTE_CIDR:
-            return [(kind, value, ethertype)]
+            return [(kind, sharing.reference(value), ethertype)]
         prefixes = value if isinstance(value, list) else [value]
         return [(kind, prefix, ethertype or model.ethertype_of(model.canonical_network(prefix))) for prefix in prefixes]
     return [(None, None, ethertype)]
@@ -104,6 +108,11 @@ def _group_rules(group, index, errors):
     return rules
 
 
+def _shared_with(item):
+    shared = item.get("shared_with")
+    return None if shared is None else sorted(set(shared))
+
+
 def parse_declaration(declaration):
     """Validate, then build Desired.  Raises DeclarationError."""
     if not isinstance(declaration, dict):
@@ -126,6 +135,7 @@ def parse_declaration(declaration):
                 tags=None if tags is None else sorted(set(tags)),
                 rules=None if rules is None else list(rules.values()),
                 path="groups[%d]" % index,
+                shared_with=_shared_with(group),
             )
         )
     address_groups = []
@@ -136,6 +146,7 @@ def parse_declaration(declaration):
                 description=address_group.get("description"),
                 addresses=None if address_group.get("addresses") is None else model.canonical_addresses(address_group["addresses"]),
                 path="address_groups[%d]" % index,
+                shared_with=_shared_with(address_group),
             )
         )
     if errors:

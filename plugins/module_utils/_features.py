@@ -79,11 +79,15 @@ def declaration_uses(desired):
     uses = []
     for address_group in desired.address_groups:
         uses.append((address_group.path, "address_groups"))
+        if address_group.shared_with is not None:
+            uses.append((address_group.path + ".shared_with", "rbac_address_groups"))
     for group in desired.groups:
         if group.stateful is False:
             uses.append((group.path + ".stateful", "stateful"))
         if group.tags:
             uses.append((group.path + ".tags", "tags"))
+        if group.shared_with is not None:
+            uses.append((group.path + ".shared_with", "rbac_security_groups"))
         for rule in group.rules or []:
             if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP:
                 path = rule.path + ".remote_address_group"

@@ -93,11 +93,18 @@ RULE_FIELDS = (
                    "Source (ingress) or destination (egress) CIDR or address, or a list of them (one rule per prefix). "
                    "V(0.0.0.0/0), V(::/0) and omitted all mean anywhere."],
                "type": "raw"}),
-    _field("remote_group", {"type": "string", "minLength": 1}, "remote", remote_kind="group", export=7, doc={
-        "description": [
-            "A security group (name or id) whose member ports the rule admits. Names resolve to groups of this "
-            "declaration first, then to groups of the project."],
-        "type": "str"}),
+    _field("remote_group", {"type": ["string", "object"], "minLength": 1, "additionalProperties": False,
+                            "required": ["name", "project"],
+                            "properties": {"name": {"type": "string", "minLength": 1},
+                                           "project": {"type": "string", "minLength": 1}}},
+           "remote", remote_kind="group", export=7, doc={
+               "description": [
+                   "A security group (name or id) whose member ports the rule admits. Names resolve to groups of this "
+                   "declaration first, then to groups of the project.",
+                   "A group of another project that is shared with this one (see C(shared_with)) is named by a "
+                   "mapping with the keys C(name) (the group's name) and C(project) (the project's name or id); the "
+                   "name resolves within that project."],
+               "type": "raw"}),
     _field("remote_address_group", {"type": "string", "minLength": 1}, "remote", remote_kind="address_group",
            export=8, doc={"description": "An address group (name or id).", "type": "str"}),
     _field("description", {"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH}, "description", export=9, doc={

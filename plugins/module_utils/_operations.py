@@ -50,6 +50,8 @@ STAGES = (
     ("create_rule", "create_rule"),
     ("delete_rule.overlapping", "delete_rule"),
     ("update_group", "update_group"),
+    ("share", "share"),
+    ("unshare", "unshare"),
     ("delete_group", "delete_group"),
     ("delete_address_group", "delete_address_group"),
 )
@@ -475,6 +477,68 @@ class ReplaceRule(Kind):
                                 rule.get("description") or ""), "rule": rule}
 
 
+# --- sharing (RBAC policies access_as_shared, see _sharing) ---------------------------
+
+
+def _shared_label(op):
+    target = op.get("target_project")
+    if target == "*":
+        return "every project (*)"
+    return "project %s" % (op.get("project") if op.get("project") not in (None, target) else target)
+
+
+class Share(Kind):
+    """One RBAC policy: the group or address group is shared with one project (or every project, ``*``)."""
+
+    name = "share"
+    change = "create"
+
+    def simulate(self, state, op, sim):
+        sim.counter += 1
+        state.setdefault("rbac", []).append({"id": "simulated-%d" % sim.counter, "object_type": op["object_type"],
+                                             "object_id": op["object_ref"], "target_project_id": op["target_project"]})
+
+    def inverse(self, op):
+        return dict(op, action="unshare", object_id=op["object_ref"], id=op.get("id"))
+
+    def execute(self, run, op):
+        name = self.object_name(op)
+        object_id = run.resolve(op["object_ref"])
+        try:
+            created = run.writes.create_rbac_policy(op["object_type"], object_id, op["target_project"], name,
+                                                    run.project_id)
+        except (errors.OverQuota, errors.InUse):
+            raise
+        except errors.Conflict:  # it exists already: a concurrent run, or a lost answer repeated
+            run.warn("%s %s: already shared with %s; kept that policy" % (op["object_type"], name, _shared_label(op)))
+            return dict(op, object_id=object_id, adopted=True)
+        return dict(op, object_id=object_id, id=created["id"])
+
+    def drift(self, op, words):
+        return self.change, {"what": "shared with %s" % _shared_label(op), "target_project": op["target_project"]}
+
+
+class Unshare(Kind):
+    """Delete one RBAC policy of a declared group or address group (its project left ``shared_with``)."""
+
+    name = "unshare"
+    change = "delete"
+
+    def simulate(self, state, op, sim):
+        state["rbac"] = [p for p in state.get("rbac") or [] if p["id"] != op["id"]]
+
+    def inverse(self, op):
+        return dict(op, action="share", object_ref=op["object_id"])
+
+    def execute(self, run, op):
+        run.writes.delete_rbac_policy(op["id"], "%s %s" % (op["object_type"], self.object_name(op)))
+        return dict(op)
+
+    def drift(self, op, words):
+        return self.change, {"what": "no longer shared with %s" % _shared_label(op),
+                             "target_project": op["target_project"]}
+
+
 def words_of_rule(rule):
     """A declaration-shaped rule in one line, for messages."""
     if not isinstance(rule, dict):
@@ -490,7 +554,7 @@ def words_of_rule(rule):
 
 KINDS = dict((kind.name, kind) for kind in (
     CreateAddressGroup(), UpdateAddressGroup(), DeleteAddressGroup(), CreateGroup(), UpdateGroup(), DeleteGroup(),
-    CreateRule(), DeleteRule(), ReplaceRule()))
+    CreateRule(), DeleteRule(), ReplaceRule(), Share(), Unshare()))
 STAGE_NAMES = tuple(stage for stage, _kind in STAGES)
 
 

@@ -34,6 +34,7 @@ import copy
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _operations as operations
+from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._errors import PlanError  # noqa: F401 (re-exported)
 
 NEW_PREFIX = "new:"
@@ -131,6 +132,8 @@ def _resolver(desired, observed, errors, group_refs, address_group_refs):
     address_group_ids = set(a["id"] for a in observed.get("address_groups") or []) | set(observed.get("known_address_groups") or {})
 
     def resolve(kind, text, path):
+        if isinstance(text, sharing.ForeignGroup):  # {name, project}: a group another project shares with this one
+            return sharing.resolve_foreign(observed, text, path, errors)
         if kind == model.REMOTE_GROUP:
             declared, by_name, ids, what = group_refs, groups_by_name, group_ids, "security group"
         else:
@@ -308,12 +311,21 @@ def make_plan(desired, observed, options):
                                 address_group_refs[address_group.name])
         for group in desired.groups:
             _plan_group(plan, group, existing_groups[group.name], group_refs[group.name], resolve)
+        _plan_sharing(plan, existing_groups, group_refs, existing_address_groups, address_group_refs)
     _plan_deletions(plan, duplicates)
     _check_references(plan)
     _check_deletions(observed, plan.deleted_groups, plan.deleted_address_groups, plan.deleted_rule_ids, plan.names,
                      plan.errors)
     plan.raise_errors()
     return plan.ordered(), plan.warnings
+
+
+def _plan_sharing(plan, existing_groups, group_refs, existing_address_groups, address_group_refs):
+    for group in plan.desired.groups:
+        sharing.plan_item(plan, sharing.SECURITY_GROUP, group, existing_groups[group.name], group_refs[group.name])
+    for address_group in plan.desired.address_groups:
+        sharing.plan_item(plan, sharing.ADDRESS_GROUP, address_group, existing_address_groups[address_group.name],
+                          address_group_refs[address_group.name])
 
 
 def _plan_address_group(plan, address_group, found, ref):

@@ -28,6 +28,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _lockout a
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
+from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
@@ -206,6 +207,18 @@ def check_preconditions(adapter, plan):
         raise errors.PlanError(refused)
 
 
+def check_unshares(adapter, project_id, observed, plan, options):
+    """Refuse to take a project's access away while its rules reference the group (``_sharing``); one read per
+    kind of object, only when the plan unshares something, not with force_unshare."""
+    group_ids, address_group_ids = sharing.objects_losing_access(plan)
+    if options.get(sharing.FORCE_OPTION) or not (group_ids or address_group_ids):
+        return
+    refusals = sharing.unshare_refusals(plan, observed, adapter.rules_referencing(group_ids, address_group_ids),
+                                        project_id)
+    if refusals:
+        raise errors.PlanError(refusals)
+
+
 def check_features(adapter, desired, plan=()):
     """Refuse what this cloud's Neutron can not do, before any write; its extensions are read only if needed."""
     uses = features.declaration_uses(desired) + features.plan_uses(desired, plan)
@@ -220,6 +233,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     plan, warnings = planner.make_plan(desired, observed, options)
     check_features(adapter, desired, plan)
     check_preconditions(adapter, plan)
+    check_unshares(adapter, project_id, observed, plan, options)
     quota_used = check_quota(adapter, project_id, plan, warnings)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)

@@ -33,6 +33,9 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 PORT_FIELDS = fields.PORT_FIELDS + ("port",)
 RULE_SCHEMA = fields.rule_schema()
 
+# Projects (names or ids, or "*" for every project) a group or address group is shared with (_sharing).
+SHARED_WITH_SCHEMA = {"type": "array", "uniqueItems": True, "items": {"type": "string", "minLength": 1, "maxLength": 255}}
+
 GROUP_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -43,6 +46,7 @@ GROUP_SCHEMA = {
         "stateful": {"type": "boolean"},
         "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 255}},
         "rules": {"type": "array", "items": RULE_SCHEMA},
+        "shared_with": SHARED_WITH_SCHEMA,
     },
 }
 
@@ -54,6 +58,7 @@ ADDRESS_GROUP_SCHEMA = {
         "name": {"type": "string", "minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
         "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
         "addresses": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "shared_with": SHARED_WITH_SCHEMA,
     },
 }
 

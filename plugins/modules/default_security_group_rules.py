@@ -108,7 +108,10 @@ options:
         description:
           - A security group (name or id) whose member ports the rule admits. Names resolve to groups of this
             declaration first, then to groups of the project.
-        type: str
+          - A group of another project that is shared with this one (see C(shared_with)) is named by a mapping with
+            the keys C(name) (the group's name) and C(project) (the project's name or id); the name resolves within
+            that project.
+        type: raw
       remote_address_group:
         description: An address group (name or id).
         type: str

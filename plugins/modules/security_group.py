@@ -100,7 +100,10 @@ options:
         description:
           - A security group (name or id) whose member ports the rule admits. Names resolve to groups of this
             declaration first, then to groups of the project.
-        type: str
+          - A group of another project that is shared with this one (see C(shared_with)) is named by a mapping with
+            the keys C(name) (the group's name) and C(project) (the project's name or id); the name resolves within
+            that project.
+        type: raw
       remote_address_group:
         description: An address group (name or id).
         type: str
@@ -119,6 +122,16 @@ options:
             rules found in the cloud, so that applying the export changes nothing.
         type: list
         elements: str
+  shared_with:
+    description:
+      - Projects (names or ids) the group is shared with through Neutron RBAC policies, exactly; V(*) means every
+        project, V([]) nobody. Left as it is when omitted. See M(netsec.openstack.security_groups).
+    type: list
+    elements: str
+  force_unshare:
+    description: Remove projects from O(shared_with) even while their rules reference the group.
+    type: bool
+    default: false
   project:
     description: Name or id of the project; defaults to the project of the credentials.
     type: str
@@ -264,6 +277,8 @@ ARGUMENT_SPEC = dict(
     stateful=dict(type="bool"),
     tags=dict(type="list", elements="str"),
     rules=dict(type="list", elements="dict"),
+    shared_with=dict(type="list", elements="str"),
+    force_unshare=dict(type="bool", default=False),
     project=dict(type="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge_rules=dict(type="bool", default=True),
@@ -275,8 +290,9 @@ ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 
 def run(module):
     params = module.params
-    group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules") if params[k] is not None)
-    options = dict((k, params[k]) for k in ("project", "state", "purge_rules"))
+    group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules", "shared_with")
+                 if params[k] is not None)
+    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "force_unshare"))
     options.update(run_options(params))
     options.update(lockout_options(params))
     return readable_diff(reconcile_one_group(group, options, auth_options(params), module.check_mode, with_diff=module._diff))

@@ -87,6 +87,12 @@ options:
         groups are deleted only when declared with O(state=absent).
     type: bool
     default: false
+  force_unshare:
+    description:
+      - Remove projects from O(groups[].shared_with) or O(address_groups[].shared_with) even while rules of those
+        projects still reference the group (the rules stay, but the project loses access to what they name).
+    type: bool
+    default: false
   address_groups:
     description:
       - Address groups to manage. Rules reference them by name (or id) with O(groups[].rules[].remote_address_group).
@@ -105,6 +111,15 @@ options:
         description:
           - IP addresses and CIDRs. Hosts without a mask become C(/32) or C(/128). When omitted, the addresses of an
             existing address group are left as they are.
+        type: list
+        elements: str
+      shared_with:
+        description:
+          - Projects (names or ids) this address group is shared with through Neutron RBAC policies
+            (C(access_as_shared)), exactly; V(*) shares it with every project. V([]) shares it with nobody.
+          - When omitted, the address group's sharing is left as it is (not managed).
+          - Removing a project is refused while rules of that project reference the address group, unless
+            O(force_unshare=true). Needs the API extension C(rbac-address-group).
         type: list
         elements: str
   groups:
@@ -129,6 +144,18 @@ options:
       tags:
         description:
           - The group's tags, exactly (the ownership tag is always kept). Left as they are when omitted.
+        type: list
+        elements: str
+      shared_with:
+        description:
+          - Projects (names or ids) this group is shared with through Neutron RBAC policies (C(access_as_shared)),
+            exactly - a policy is created for each project missing and deleted for each project no longer listed.
+            V(*) shares the group with every project. V([]) shares it with nobody.
+          - When omitted, the group's sharing is left as it is (not managed).
+          - Removing a project is refused, before any write, while rules of that project reference the group (as
+            far as the credentials see them; an admin sees all), unless O(force_unshare=true).
+          - Needs the API extension C(rbac-security-groups); project names are looked up in Keystone (give ids
+            when the credentials can not).
         type: list
         elements: str
       rules:
@@ -192,7 +219,10 @@ options:
             description:
               - A security group (name or id) whose member ports the rule admits. Names resolve to groups of this
                 declaration first, then to groups of the project.
-            type: str
+              - A group of another project that is shared with this one (see C(shared_with)) is named by a mapping
+                with the keys C(name) (the group's name) and C(project) (the project's name or id); the name resolves
+                within that project.
+            type: raw
           remote_address_group:
             description: An address group (name or id).
             type: str
@@ -442,6 +472,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge_rules=dict(type="bool", default=True),
     purge_groups=dict(type="bool", default=False),
+    force_unshare=dict(type="bool", default=False),
     address_groups=dict(type="list", elements="dict", default=[]),
     groups=dict(type="list", elements="dict", default=[]),
 )
@@ -453,7 +484,7 @@ ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 def run(module):
     params = module.params
     declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
-    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
+    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups", "force_unshare"))
     options.update(run_options(params))
     options.update(lockout_options(params))
     return readable_diff(reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff))

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - reported by the modules
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils import _features as features_module
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -161,6 +162,8 @@ class Reads(object):
             "address_group_usage": {},
         }
         self._observe_foreign(observed, desired)
+        if sharing.uses_sharing(desired) or sharing.foreign_refs(desired):
+            self.observe_sharing(observed, desired)
         if need_templates:
             observed["templates"] = self.default_rule_templates()
         return observed
@@ -209,6 +212,57 @@ class Reads(object):
             except errors.NotFound:
                 continue
             observed["known_address_groups"][found.id] = {"id": found.id, "name": found.name, "project_id": found.project_id}
+
+    def observe_sharing(self, observed, desired):
+        """The scope project's sharing policies (one list call) and the declared projects' ids (``_sharing``)."""
+        project_id = observed["project_id"]
+        object_ids = sharing.shared_object_ids(desired, observed)
+        observed["rbac"] = []
+        if object_ids:  # whoever created them (an admin's policy belongs to the admin's project)
+            policies = self._call("listing the sharing (RBAC) policies of the declared groups of project %s"
+                                  % project_id, lambda: list(self.conn.network.rbac_policies(
+                                      object_id=object_ids, action=sharing.ACTION)))
+            observed["rbac"] = [{"id": p.id, "object_type": p.object_type, "object_id": p.object_id,
+                                 "target_project_id": p.target_project_id} for p in policies
+                                if p.object_type in (sharing.SECURITY_GROUP, sharing.ADDRESS_GROUP)
+                                and p.object_id in object_ids]
+        observed["projects"] = dict((entry, self.project_id_of(entry)) for entry in sharing.project_entries(desired))
+        observed["foreign_groups"] = {}
+        wanted = {}
+        for ref in sharing.foreign_refs(desired):
+            if observed["projects"].get(ref.project):
+                wanted.setdefault(observed["projects"][ref.project], set()).add(ref.name)
+        for other, names in sorted(wanted.items()):
+            found = self._call("listing security groups %s of project %s" % (", ".join(sorted(names)), other),
+                               lambda: list(self.conn.network.security_groups(project_id=other, name=sorted(names))))
+            listed = [{"id": g.id, "name": g.name, "project_id": g.project_id} for g in found
+                      if g.project_id == other and g.name in names]
+            observed["foreign_groups"][other] = listed
+            observed["known_groups"].update((g["id"], g) for g in listed)
+
+    def project_id_of(self, entry):
+        """A project's id from its name or id; an id is taken as it is when the credentials can not look it up."""
+        try:
+            found = self._call("looking up project %r" % entry,
+                               lambda: self.conn.identity.find_project(entry, ignore_missing=True))
+        except errors.Forbidden:
+            found = None
+        if found is not None:
+            return found.id
+        return entry if looks_like_id(entry) else None
+
+    def rules_referencing(self, group_ids, address_group_ids):
+        """{(object type, id): [rules that reference it]}, as far as the credentials see (one list call per kind)."""
+        found = {}
+        for object_type, field, ids in ((sharing.SECURITY_GROUP, "remote_group_id", group_ids),
+                                        (sharing.ADDRESS_GROUP, "remote_address_group_id", address_group_ids)):
+            if not ids:
+                continue
+            rules = self._call("listing rules that reference %s(s) %s" % (object_type, ", ".join(ids)),
+                               lambda: list(self.conn.network.security_group_rules(**{field: list(ids)})))
+            for rule in rules:
+                found.setdefault((object_type, getattr(rule, field)), []).append(rule_dict(rule))
+        return found
 
     def features(self):
         """What this cloud's Neutron can do (``_features``): one GET /v2.0/extensions, read once per run, when asked."""
