@@ -26,6 +26,7 @@ import fnmatch
 import json
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._attachments import SERVER_SCHEMA
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
@@ -236,7 +237,8 @@ def export_project(inventory, project_id, names=None, tags=None, include_servers
                             "names groups uniquely; left out (rules of other groups refer to it by id)"
                             % (group.get("name"), group["id"], group.get("name"), project_id))
             continue
-        exported_groups.append(_export_group(group, group_name_of, address_group_name_of))
+        exported_groups.append(sharing.with_shared_with(_export_group(group, group_name_of, address_group_name_of),
+                                                        inventory, "security_group", group["id"]))
 
     if filtered:
         wanted = _referenced_address_groups(selected) & local_address_group_ids
@@ -249,7 +251,8 @@ def export_project(inventory, project_id, names=None, tags=None, include_servers
             warnings.append("address group %s (%s): its name is not unique in project %s; left out (rules refer to it "
                             "by id)" % (address_group.get("name"), address_group["id"], project_id))
             continue
-        exported_address_groups.append(_export_address_group(address_group))
+        exported_address_groups.append(sharing.with_shared_with(_export_address_group(address_group), inventory,
+                                                                "address_group", address_group["id"]))
 
     mapping = {}
     if project:

@@ -26,12 +26,12 @@ def export(options, auth, connect=cloud.connect):
     tags = options.get("tags") or None
     include_servers = options.get("include_servers", True)
     if options.get("all_projects"):
-        inventory = adapter.observe_inventory(None, with_servers=include_servers)
+        inventory = adapter.observe_inventory(None, with_servers=include_servers, with_sharing=True)
         project_ids = declarations_file.projects_in(inventory)
         scope_id = None
     else:
         scope_id = run.project_id
-        inventory = adapter.observe_inventory(scope_id, with_servers=include_servers)
+        inventory = adapter.observe_inventory(scope_id, with_servers=include_servers, with_sharing=True)
         project_ids = [scope_id]
     projects = []
     for project_id in project_ids:

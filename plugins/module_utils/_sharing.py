@@ -50,6 +50,14 @@ def shared_object_ids(desired, observed):
     return sorted(ids)
 
 
+def with_shared_with(exported, inventory, object_type, object_id):
+    """An exported group or address group with ``shared_with`` (project ids, sorted) when it is shared."""
+    targets = sorted(policies_of(inventory, object_type, object_id))
+    if targets:
+        exported["shared_with"] = targets
+    return exported
+
+
 def project_entries(desired):
     """The declared project names and ids to look up (``*`` needs no lookup), of ``shared_with`` and of rules'
     references to groups of other projects."""

@@ -70,13 +70,21 @@ def test_share_reference_refuse_force_everyone(admin, runner, projects):
     assert not result["changed"] and shared_targets(admin, group.id) == [user.id]
 
     # the other project's rule references the shared group (the user project sees it)
-    app = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080, "remote_group": group.id}]}
+    app = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080,
+                                     "remote_group": {"name": "bastion", "project": owner.name}}]}
+    result = runner.run_task(MODULE, declare(user, [app]), check=True)
+    assert runner.last_requests["writes"] == 0 and result["changed"]
     runner.run_task(MODULE, declare(user, [app]))
     app_group = group_named(admin, user, "app")
     assert [r.remote_group_id for r in admin.network.security_group_rules(security_group_id=app_group.id)
             if r.direction == "ingress"] == [group.id]
     runner.run_task(MODULE, declare(user, [app]))
     assert runner.last_requests["writes"] == 0
+    # a name the other project does not have is an error naming the field path
+    missing = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080,
+                                         "remote_group": {"name": "nope", "project": owner.name}}]}
+    result = runner.run_task(MODULE, declare(user, [missing]), expect_failure=True)
+    assert "groups[0].rules[0].remote_group" in result["msg"] and "'nope'" in result["msg"], result["msg"]
 
     # unsharing while the user project's rule references it: refused before any write
     result = runner.run_task(MODULE, declare(owner, [bastion([])]), expect_failure=True)
@@ -122,3 +130,17 @@ def test_address_group_sharing(admin, runner, projects):
     assert runner.last_requests["writes"] == 0
     runner.run_task(MODULE, declare(owner, address_groups=[dict(address_group, shared_with=[])]))
     assert shared_targets(admin, found[0].id, "address_group") == []
+
+
+def test_export_writes_shared_with_back_and_round_trips(admin, runner, projects):
+    owner, user, _other = projects
+    address_group = {"name": "monitoring", "addresses": ["192.0.2.10/32"], "shared_with": ["*"]}
+    runner.run_task(MODULE, declare(owner, [bastion([user.name])], [address_group]))
+    exported = runner.run_task("netsec.openstack.security_groups_info",
+                               {"cloud": "netsec-admin-counted", "project": owner.id, "include_servers": False})
+    declarations = exported["declarations"]
+    by_name = dict((g["name"], g) for g in declarations["groups"])
+    assert by_name["bastion"]["shared_with"] == [user.id]
+    assert [a.get("shared_with") for a in declarations["address_groups"]] == [["*"]]
+    result = runner.run_task(MODULE, declare(owner, declarations["groups"], declarations["address_groups"]))
+    assert runner.last_requests["writes"] == 0 and not result["changed"], result["plan"]

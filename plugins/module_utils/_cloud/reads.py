@@ -400,7 +400,7 @@ class Reads(object):
                         "rules": [rule_dict(rule) for rule in g.security_group_rules or []]} for g in groups.values()],
         }
 
-    def observe_inventory(self, project_id=None, with_servers=True):
+    def observe_inventory(self, project_id=None, with_servers=True, with_sharing=False):
         """The live state of a scope as plain dicts, in a constant number of list calls.
 
         ``project_id`` None means every project the credentials can see (all of them for an
@@ -422,10 +422,24 @@ class Reads(object):
             except errors.Forbidden:
                 listed = self._call("listing servers", lambda: list(self.conn.compute.servers(details=True)))
                 servers = [{"id": s.id, "name": s.name, "project_id": s.project_id} for s in listed]
-        return {
+        inventory = {
             "project_id": project_id,
             "groups": groups,
             "address_groups": address_groups,
             "ports": [port_dict(p, networks) for p in ports],
             "servers": servers,
         }
+        if with_sharing:  # the export writes shared_with back (one list call)
+            inventory["rbac"] = self.sharing_policies(set(g["id"] for g in groups) | set(a["id"] for a in address_groups))
+        return inventory
+
+    def sharing_policies(self, object_ids):
+        """The access_as_shared policies of these groups and address groups (one list call); None if unreadable."""
+        try:
+            policies = self._call("listing sharing (RBAC) policies",
+                                  lambda: list(self.conn.network.rbac_policies(action=sharing.ACTION)))
+        except (errors.Forbidden, errors.NotFound):
+            return None
+        return [{"id": p.id, "object_type": p.object_type, "object_id": p.object_id,
+                 "target_project_id": p.target_project_id} for p in policies
+                if p.object_type in (sharing.SECURITY_GROUP, sharing.ADDRESS_GROUP) and p.object_id in object_ids]

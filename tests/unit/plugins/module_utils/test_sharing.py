@@ -119,3 +119,30 @@ def test_shared_with_needs_the_rbac_extensions():
     assert any("groups[0].shared_with" in m and "rbac-security-groups" in m for m in missing)
     assert any("address_groups[0].shared_with" in m and "rbac-address-group" in m for m in missing)
     assert features.missing(features.declaration_uses(parse_declaration({"groups": [{"name": "g"}]})), frozenset()) == []
+
+
+def test_export_writes_shared_with_only_for_shared_objects():
+    inventory = {"rbac": [policy("r1", "g1", "b" * 32), policy("r2", "g1", "*"), policy("r3", "a1", "*", "address_group")]}
+    assert sharing.with_shared_with({"name": "x"}, inventory, "security_group", "g1")["shared_with"] == ["*", "b" * 32]
+    assert "shared_with" not in sharing.with_shared_with({"name": "y"}, inventory, "security_group", "g2")
+    assert sharing.with_shared_with({"name": "a"}, inventory, "address_group", "a1")["shared_with"] == ["*"]
+    assert sharing.shared_object_ids(parse_declaration({"groups": [{"name": "bastion", "shared_with": []},
+                                                                   {"name": "other"}]}),
+                                     observed([group("g1", "bastion"), group("g2", "other")])) == ["g1"]
+
+
+def test_a_rule_names_a_group_of_another_project():
+    declaration = {"groups": [{"name": "app", "rules": [
+        {"protocol": "tcp", "port": 22, "remote_group": {"name": "bastion", "project": "alpha"}}]}]}
+    state = observed([group("g2", "app", rules=[])], projects=dict(PROJECTS),
+                     foreign_groups={"a" * 32: [{"id": "fg", "name": "bastion", "project_id": "a" * 32}]},
+                     known_groups={"fg": {"id": "fg", "name": "bastion", "project_id": "a" * 32}})
+    plan = planner.make_plan(parse_declaration(declaration), state, {"state": "present"})[0]
+    assert [(op["action"], op["body"].get("remote_group_id")) for op in plan] == [("create_rule", "fg")]
+    assert planner.make_plan(parse_declaration(declaration), planner.simulate(state, plan), {"state": "present"})[0] == []
+    state["foreign_groups"]["a" * 32].append({"id": "fg2", "name": "bastion", "project_id": "a" * 32})
+    with pytest.raises(planner.PlanError) as caught:
+        planner.make_plan(parse_declaration(declaration), state, {"state": "present"})
+    assert "groups[0].rules[0].remote_group: security group name 'bastion' is ambiguous in project alpha" in str(caught.value)
+    with pytest.raises(DeclarationError):
+        parse_declaration({"groups": [{"name": "app", "rules": [{"remote_group": {"name": "bastion"}}]}]})
