@@ -64,6 +64,8 @@ def _flag_errors(rule, path):
 
 def _remote_errors(rule, path):
     remote = rule.get("remote_group")
+    if isinstance(remote, dict):
+        return ["%s.remote_group: a template names a group by id (or PARENT), not as {name, project}" % path]
     if isinstance(remote, str) and remote != PARENT and not _looks_like_id(remote):
         return ["%s.remote_group: %r is not a template's remote group; use PARENT (the new group itself) or a group id"
                 % (path, remote)]

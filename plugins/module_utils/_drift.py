@@ -81,7 +81,7 @@ def _group_changes(plan):
                 op, "update", what=op["action"])
         else:
             change, extra = kind.drift(op, words)
-            identity, entry = (kind.object_type, kind.object_name(op)), _change(op, change, **extra)
+            identity, entry = (kind.object_type_of(op), kind.object_name(op)), _change(op, change, **extra)
         if identity not in objects:
             objects[identity] = []
             order.append(identity)

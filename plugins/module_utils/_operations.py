@@ -98,6 +98,10 @@ class Kind(object):
     def object_name(self, op: Op) -> Optional[str]:
         return op.get("group") or op.get("address_group")
 
+    def object_type_of(self, op: Op) -> str:
+        """The type of the object this op changes (drift groups entries by it)."""
+        return op.get("object_type") or self.object_type
+
     def drift(self, op: Op, words: Any) -> Tuple[str, Dict[str, Any]]:
         """(change, extra fields of the drift entry: at least ``what``)."""
         return self.change, {"what": op["action"]}

@@ -162,8 +162,8 @@ def unshare_refusals(plan_ops, observed, referencing_rules, owner_project):
         op = next(o for o in plan_ops if o.get("action") == "unshare" and o["object_id"] == object_id)
         what = "group" if object_type == SECURITY_GROUP else "address group"
         name = op.get("group") or op.get("address_group")
-        listed = "; ".join("rule %s of group %s (project %s)" % (r.get("id"), r.get("security_group_id"),
-                                                                  r.get("project_id")) for r in losing[:20])
+        listed = "; ".join("rule %s of group %s (project %s)" % (r.get("id"), r.get("security_group_id"), r.get("project_id"))
+                           for r in losing[:20])
         refusals.append("%s: refused: unsharing %s %s (%s) from project(s) %s, whose rules still reference it: %s; "
                         "remove those rules first, or set %s=true" % (
                             op.get("path"), what, name, object_id,

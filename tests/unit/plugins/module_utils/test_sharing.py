@@ -78,8 +78,9 @@ def test_schema_refuses_a_non_list_and_duplicates():
 def test_unshare_is_refused_while_the_project_s_rules_reference_the_group():
     state = shared_state([policy("r1", "g1", "b" * 32)])
     plan = plan_for([], state)
-    referencing = {("security_group", "g1"): [{"id": "x1", "security_group_id": "app", "project_id": "b" * 32},
-                                               {"id": "x2", "security_group_id": "g9", "project_id": "p1"}]}
+    referencing = {("security_group", "g1"): [
+        {"id": "x1", "security_group_id": "app", "project_id": "b" * 32},
+        {"id": "x2", "security_group_id": "g9", "project_id": "p1"}]}
     refusals = sharing.unshare_refusals(plan, state, referencing, "p1")
     assert len(refusals) == 1 and "b" * 32 in refusals[0] and "x1" in refusals[0] and "force_unshare" in refusals[0]
     assert "x2" not in refusals[0]  # the owner's own rule does not count
@@ -94,8 +95,9 @@ def test_unshare_is_refused_while_the_project_s_rules_reference_the_group():
 def test_removing_everyone_blocks_on_any_other_project_s_rule():
     state = shared_state([policy("r1", "g1", "*")])
     plan = plan_for(["alpha"], state)
-    referencing = {("security_group", "g1"): [{"id": "x1", "security_group_id": "s", "project_id": "c" * 32},
-                                               {"id": "x2", "security_group_id": "s", "project_id": "a" * 32}]}
+    referencing = {("security_group", "g1"): [
+        {"id": "x1", "security_group_id": "s", "project_id": "c" * 32},
+        {"id": "x2", "security_group_id": "s", "project_id": "a" * 32}]}
     refusals = sharing.unshare_refusals(plan, state, referencing, "p1")
     assert len(refusals) == 1 and "c" * 32 in refusals[0] and "x2" not in refusals[0]
 
@@ -146,3 +148,18 @@ def test_a_rule_names_a_group_of_another_project():
     assert "groups[0].rules[0].remote_group: security group name 'bastion' is ambiguous in project alpha" in str(caught.value)
     with pytest.raises(DeclarationError):
         parse_declaration({"groups": [{"name": "app", "rules": [{"remote_group": {"name": "bastion"}}]}]})
+
+
+def test_drift_files_an_address_group_share_under_the_address_group():
+    share = {"action": "share", "object_type": "address_group", "address_group": "monitoring", "object_ref": "a1",
+             "target_project": "*"}
+    objects, order = drift._group_changes([share])
+    assert order == [("address_group", "monitoring")]
+    assert objects[order[0]][0]["what"] == "shared with every project (*)"
+
+
+def test_default_rule_templates_refuse_a_group_of_another_project():
+    from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules as default_rules
+    with pytest.raises(Exception) as caught:
+        default_rules.parse_templates([{"remote_group": {"name": "bastion", "project": "alpha"}}])
+    assert "remote_group" in str(caught.value) and "not as {name, project}" in str(caught.value)
