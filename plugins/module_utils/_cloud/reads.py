@@ -252,7 +252,8 @@ class Reads(object):
         return entry if looks_like_id(entry) else None
 
     def rules_referencing(self, group_ids, address_group_ids):
-        """{(object type, id): [rules that reference it]}, as far as the credentials see (one list call per kind)."""
+        """{(object type, id): [rules that reference it, with the project of the group holding each]}, as far as the
+        credentials see (one list call per kind, one for the holding groups)."""
         found = {}
         for object_type, field, ids in ((sharing.SECURITY_GROUP, "remote_group_id", group_ids),
                                         (sharing.ADDRESS_GROUP, "remote_address_group_id", address_group_ids)):
@@ -262,6 +263,15 @@ class Reads(object):
                                lambda: list(self.conn.network.security_group_rules(**{field: list(ids)})))
             for rule in rules:
                 found.setdefault((object_type, getattr(rule, field)), []).append(rule_dict(rule))
+        # A rule counts for the project of the group that holds it (a rule an admin made is the admin's).
+        holders = sorted(set(r["security_group_id"] for rules in found.values() for r in rules))
+        if holders:
+            projects = dict((g.id, g.project_id) for g in self._call(
+                "looking up the groups of the referencing rules",
+                lambda: list(self.conn.network.security_groups(id=holders))))
+            for rules in found.values():
+                for rule in rules:
+                    rule["project_id"] = projects.get(rule["security_group_id"], rule["project_id"])
         return found
 
     def features(self):
