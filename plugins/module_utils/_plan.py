@@ -399,7 +399,10 @@ def _plan_group_update(plan, group, found):
     if group.stateful is not None and bool(group.stateful) != bool(found.get("stateful", True)):
         changes["stateful"] = {"before": bool(found.get("stateful", True)), "after": group.stateful}
     before_tags = sorted(found.get("tags") or [])
-    after_tags = sorted(set(before_tags if group.tags is None else group.tags) | set([model.OWNER_TAG]))
+    # The project's default group is Neutron's, never adopted (an export re-applied is 0 writes).
+    adopted = group.name != model.DEFAULT_GROUP_NAME or model.OWNER_TAG in before_tags
+    owner = set([model.OWNER_TAG]) if adopted else set()
+    after_tags = sorted(set(before_tags if group.tags is None else group.tags) | owner)
     if after_tags != before_tags:
         changes["tags"] = {"before": before_tags, "after": after_tags}
     if not changes:

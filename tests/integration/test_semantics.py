@@ -124,13 +124,14 @@ def test_peer_security_group_rule_role(runner, admin, names):
         assert len(rules_of(admin, group)) == count + (1 if adds else 0), rule
         if not adds:
             assert runner.last_requests["writes"] == 0, (rule, runner.last_requests)
+    # 0.0.0.0/0 is "anywhere", sent (and stored) as no prefix; all ports as no range.
     assert shapes(admin, group) == sorted([
-        ("egress", "IPv4", "tcp", 30000, 30001, "0.0.0.0/0"),
-        ("ingress", "IPv4", "icmp", None, None, "0.0.0.0/0"),
-        ("ingress", "IPv4", "tcp", None, None, "0.0.0.0/0"),
-        ("ingress", "IPv4", "tcp", 80, 80, "0.0.0.0/0"),
-        ("ingress", "IPv4", "tcp", 8000, 9000, "0.0.0.0/0"),
-        ("ingress", "IPv4", "udp", None, None, "0.0.0.0/0"),
+        ("egress", "IPv4", "tcp", 30000, 30001, None),
+        ("ingress", "IPv4", "icmp", None, None, None),
+        ("ingress", "IPv4", "tcp", None, None, None),
+        ("ingress", "IPv4", "tcp", 80, 80, None),
+        ("ingress", "IPv4", "tcp", 8000, 9000, None),
+        ("ingress", "IPv4", "udp", None, None, None),
     ], key=lambda shape: [str(v) for v in shape])
     # Their deletes: the whole list written in their spellings plans nothing; dropping rules deletes them.
     every = [rule for rule, _adds in steps]
