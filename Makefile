@@ -34,14 +34,18 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench campaign compat clean
+	changelog-lint bench campaign compat clean releases releases-ci
 .PHONY: matrix matrix-ci certify docs ee
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
-	@echo "make test            every gate, in order: venv cloud unit integration sanity lint build changelog-lint matrix-ci docs"
+	@echo "make test            every gate, in order: venv cloud unit integration releases-ci sanity lint build changelog-lint matrix-ci docs"
 	@echo "make venv            .venv with tests/requirements.txt; links the collection into .cache/collections"
 	@echo "make cloud           start the local Keystone+Neutron (tests/cloud/); cloud-stop, cloud-status"
+	@echo "                     NEUTRON_RELEASE=2024.1 (2023.1, 2025.1, ...): that Neutron release instead of the newest"
+	@echo "make releases        compatibility suites on each Neutron release, a table (RELEASES, SUITES; docs/neutron-releases.md);"
+	@echo "                     it switches the local cloud's Neutron in turn (and back at the end)"
+	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
@@ -71,8 +75,10 @@ venv: $(VENV_STAMP) $(COLLECTION_LINK)
 	@# the link must point at this checkout, even if an older one was copied along
 	@[ "$$(readlink $(COLLECTION_LINK))" = "$(CURDIR)" ] || ln -sfn $(CURDIR) $(COLLECTION_LINK)
 
+# NEUTRON_RELEASE (or NETSEC_NEUTRON_RELEASE): the Neutron release to run; empty = the newest (tests/cloud/README.md).
+NEUTRON_RELEASE ?= $(NETSEC_NEUTRON_RELEASE)
 cloud:
-	$(LOCALCLOUD) start
+	NETSEC_NEUTRON_RELEASE="$(NEUTRON_RELEASE)" $(LOCALCLOUD) start
 
 cloud-stop:
 	$(LOCALCLOUD) stop
@@ -83,7 +89,7 @@ cloud-status:
 demo: venv cloud
 	$(CLOUD_ENV); ansible-playbook -i playbooks/inventory/localhost.yml playbooks/demo.yml -e cloud=$(CLOUD)
 
-test: venv cloud unit integration sanity lint build changelog-lint matrix-ci docs
+test: venv cloud unit integration releases-ci sanity lint build changelog-lint matrix-ci docs
 	@echo "make test: all gates passed"
 
 unit: venv
@@ -133,6 +139,26 @@ compat: venv cloud
 
 clean:
 	rm -rf .cache tests/output
+
+# Older Neutron releases (issue 15, docs/neutron-releases.md): the compatibility suites against each
+# release in turn, then a table release x suite (tests/output/releases/table.md). Not part of `make test`,
+# which runs the core subset on 2024.1 (releases-ci). RELEASE_FLAGS=--no-compute for a cloud on other ports.
+RELEASES ?= 2023.1 2024.1 2025.1 newest
+SUITES ?= core attachments gitops bad-input peers older
+RELEASE_FLAGS ?=
+releases: venv
+	$(BIN)/python tests/cloud/run-releases --releases "$(RELEASES)" --suites "$(SUITES)" --pytest $(BIN)/pytest \
+		$(RELEASE_FLAGS) $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
+
+# CI's subset: the core suite on 2024.1, on a second cloud (ports 5100/9796, its own cache dir, no compute)
+# that borrows the local cloud's installed venv for Keystone: the local cloud is never switched or stopped.
+LOCAL_CLOUD_DIR := $(or $(NETSEC_CLOUD_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-openstack)
+RELEASES_CI_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-releases-ci
+releases-ci: venv cloud
+	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=5100 NETSEC_NEUTRON_PORT=9796 \
+		NETSEC_CLOUD_BASE_VENV=$(LOCAL_CLOUD_DIR)/venv NETSEC_CLOUD_COMPUTE=0; \
+	rc=0; $(MAKE) releases RELEASES=2024.1 SUITES=core || rc=$$?; \
+	$(LOCALCLOUD) stop --no-compute; exit $$rc
 
 # The ansible-core matrix (tests/gates/matrix.sh): one cached venv per version in .cache/matrix/,
 # a version x gate table at the end (also tests/output/matrix/table.txt). MATRIX_VERSIONS,

@@ -33,7 +33,7 @@ from collections import namedtuple
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._attachments import validate_servers
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DECLARATIONS_FILE_KEYS, DeclarationError
 
 SOURCE_CIDR = "cidr"
 SOURCE_GROUP = "remote_group"
@@ -43,8 +43,12 @@ WORLD = dict((family, ipaddress.ip_network(prefix)) for family, prefix in model.
 PORT_AXIS = (1, 65535)
 ICMP_AXIS = (0, 65535)
 POINT_AXIS = (0, 0)
+# Protocol 0, as Neutron stores it ("0") or as the rule model names the number (hopopt): Neutron's firewall
+# drivers (iptables, OVS, OVN) match every protocol for it, so every analysis treats it as any protocol.
+PROTOCOL_ZERO = ("0", "hopopt")
+PROTOCOL_ZERO_TEXT = "protocol 0 (any)"
 # Top-level keys of a declarations file; only groups and address_groups feed the rule engine.
-DECLARATION_FILE_KEYS = ("project", "address_groups", "groups", "servers")
+DECLARATION_FILE_KEYS = DECLARATIONS_FILE_KEYS
 
 # A rule's source (for egress: its destination).  ``networks`` is a tuple of
 # ip_network of the rule's family, or None while unknown (a remote group
@@ -53,7 +57,10 @@ Source = namedtuple("Source", ["kind", "name", "networks"])
 # One rule of one group.  ``key`` is the canonical RuleKey whose remote is
 # the display name (group and address group names, not ids); ``ref`` is
 # {"id": rule id} (live) or {"path": declaration path} (offline).
-PolicyRule = namedtuple("PolicyRule", ["group", "group_id", "key", "ref", "description", "source", "waivers"])
+# ``protocol_zero``: the rule has protocol 0 (``analysis_key``); its key says any protocol.
+PolicyRule = namedtuple("PolicyRule", ["group", "group_id", "key", "ref", "description", "source", "waivers",
+                                       "protocol_zero"])
+PolicyRule.__new__.__defaults__ = (False,)
 PolicyGroup = namedtuple("PolicyGroup", ["name", "id", "project_id", "stateful", "tags", "rules", "path"])
 # groups: [PolicyGroup]; servers: {server name: [group names]} (offline, from the
 # file's servers list) or None; ports: live port dicts or None; live: bool.
@@ -84,6 +91,13 @@ def _collapse(networks):
 def _family_networks(networks, ethertype):
     version = 6 if ethertype == "IPv6" else 4
     return tuple(n for n in networks if n.version == version)
+
+
+def analysis_key(key):
+    """(key as analysed, protocol_zero): a protocol-0 rule admits every protocol, so it is analysed as any."""
+    if key.protocol in PROTOCOL_ZERO:
+        return key._replace(protocol=None, port_min=None, port_max=None), True
+    return key, False
 
 
 def split_declarations(declarations):
@@ -126,17 +140,18 @@ def model_from_declarations(declarations):
     groups = []
     for group in desired.groups:
         rules = []
-        for desired_rule in group.rules:
-            key = desired_rule.key
+        for desired_rule in group.rules or ():  # None: rules not declared (issue 13)
+            key, zero = analysis_key(desired_rule.key)
             raw = _raw_rule(core, desired_rule.path)
             rules.append(PolicyRule(
                 group=group.name,
                 group_id=None,
                 key=key,
                 ref={"path": desired_rule.path},
-                description=desired_rule.description,
+                description=desired_rule.description or "",
                 source=_offline_source(key, address_groups),
                 waivers=tuple(raw.get("audit_waive") or ()),
+                protocol_zero=zero,
             ))
         groups.append(PolicyGroup(group.name, None, None, True if group.stateful is None else group.stateful,
                                   tuple(group.tags or ()), tuple(rules), group.path))
@@ -180,7 +195,7 @@ def model_from_inventory(inventory):
     for group in inventory.get("groups") or []:
         rules = []
         for rule in group.get("rules") or []:
-            key = model.key_from_neutron(rule)
+            key, zero = analysis_key(model.key_from_neutron(rule))
             if key.remote_kind == model.REMOTE_GROUP:
                 if key.remote in group_names:
                     source = Source(SOURCE_GROUP, group_names[key.remote],
@@ -199,7 +214,7 @@ def model_from_inventory(inventory):
             else:
                 source = _offline_source(key, {})
             rules.append(PolicyRule(group["name"], group["id"], key, {"id": rule.get("id")}, rule.get("description") or "",
-                                    source, ()))
+                                    source, (), zero))
         groups.append(PolicyGroup(group["name"], group["id"], group.get("project_id"), group.get("stateful", True),
                                   tuple(group.get("tags") or ()), tuple(rules), None))
     address_group_networks = dict((a["name"], tuple(_network(x) for x in a.get("addresses") or []))
@@ -289,11 +304,20 @@ def remote_text(key):
     return "address-group=%s" % key.remote
 
 
-def rule_text(key):
-    """A canonical one-line form: ingress/IPv4/tcp/22/any, egress/IPv6/any/all/group=web."""
+def rule_text(key, protocol_zero=False):
+    """A canonical one-line form: ingress/IPv4/tcp/22/any, egress/IPv6/any/all/group=web.
+
+    A protocol-0 rule (analysed as any protocol) reads ingress/IPv4/0(any)/all/any.
+    """
     low, high = axis_of(key)
     ports = axis_text(key.protocol, low, high).replace(" ", "")
-    return "%s/%s/%s/%s/%s" % (key.direction, key.ethertype, key.protocol or "any", ports, remote_text(key))
+    protocol = "0(any)" if protocol_zero else key.protocol or "any"
+    return "%s/%s/%s/%s/%s" % (key.direction, key.ethertype, protocol, ports, remote_text(key))
+
+
+def text_of(rule):
+    """``rule_text`` of a PolicyRule."""
+    return rule_text(rule.key, rule.protocol_zero)
 
 
 def source_label(source):
@@ -307,9 +331,12 @@ def source_label(source):
 def render_rule(rule):
     """A rule in the declaration's shape, with its group and where it comes from."""
     shown = model.key_to_declaration(rule.key, rule.description)
+    if rule.protocol_zero:
+        shown["protocol"] = 0
+        shown["protocol_note"] = PROTOCOL_ZERO_TEXT
     shown["group"] = rule.group
     shown.update(rule.ref)
-    shown["text"] = rule_text(rule.key)
+    shown["text"] = text_of(rule)
     return shown
 
 
@@ -394,7 +421,7 @@ def _policy_entry(direction, ethertype, protocol, low, high, covering):
         if identity not in sources:
             sources[identity] = {"kind": rule.source.kind, "source": rule.source.name,
                                  "addresses": _addresses(rule.source.networks), "rules": []}
-        shown = {"group": rule.group, "rule": rule_text(rule.key)}
+        shown = {"group": rule.group, "rule": text_of(rule)}
         shown.update(rule.ref)
         if shown not in sources[identity]["rules"]:
             sources[identity]["rules"].append(shown)
@@ -739,7 +766,7 @@ def _change_entry(target, change, direction, ethertype, protocol, low, high, net
         message = "this change %s egress %s from %s to %s" % (verb, what, target, ", ".join(sources))
     shown_rules = []
     for rule in contributing:
-        shown = {"group": rule.group, "rule": rule_text(rule.key)}
+        shown = {"group": rule.group, "rule": text_of(rule)}
         shown.update(rule.ref)
         if shown not in shown_rules:
             shown_rules.append(shown)

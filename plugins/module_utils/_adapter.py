@@ -41,6 +41,7 @@ except ImportError:
     CLOUD_EXCEPTIONS = (Exception,)
     TRANSIENT_TRANSPORT = ()
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 
@@ -210,6 +211,7 @@ class Adapter(object):
         self._lock = threading.Lock()
         self._refs = {}
         self._template_rules = {}
+        self._features = None
 
     def _note_retry(self, what):
         def note(exc, attempt):
@@ -282,7 +284,7 @@ class Adapter(object):
     @staticmethod
     def _uses_address_groups(desired, groups):
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP:
                     return True
         declared = set(g.name for g in desired.groups)
@@ -306,7 +308,7 @@ class Adapter(object):
                 if rule.get("remote_address_group_id") and rule["remote_address_group_id"] not in local_address_groups:
                     wanted_address_groups.add(rule["remote_address_group_id"])
         for group in desired.groups:
-            for rule in group.rules:
+            for rule in group.rules or ():  # None: rules not declared (issue 13)
                 ref = rule.key.remote
                 if rule.key.remote_kind == model.REMOTE_GROUP and looks_like_id(ref) and ref not in local:
                     wanted.add(ref)
@@ -326,8 +328,17 @@ class Adapter(object):
                 raise CloudError("looking up address group %s failed: %s" % (address_group_id, _error_text(exc)))
             observed["known_address_groups"][found.id] = {"id": found.id, "name": found.name, "project_id": found.project_id}
 
+    def features(self):
+        """What this cloud's Neutron can do (``_features``): one GET /v2.0/extensions, read once per run, when asked."""
+        if self._features is None:
+            listed = self._call("reading the network API's extension list", lambda: list(self.conn.network.extensions()))
+            self._features = features.features_from_extensions(listed)
+        return self._features
+
     def default_rule_templates(self):
-        """The cloud's default security group rule templates, or None if unreadable."""
+        """The cloud's default security group rule templates, or None if unreadable or absent (before 2023.2)."""
+        if "default_rules" not in self.features():
+            return None
         try:
             return [dict(
                 direction=t.direction,
@@ -453,7 +464,9 @@ class Adapter(object):
             "ports": port_dicts,
             "groups": [{"id": g.id, "name": g.name, "project_id": g.project_id,
                         "stateful": True if g.stateful is None else bool(g.stateful),
-                        "shared": bool(getattr(g, "is_shared", False))} for g in groups.values()],
+                        "shared": bool(getattr(g, "is_shared", False)),
+                        # The lockout guard of server_security_groups (Neutron lists groups with their rules).
+                        "rules": [_rule_dict(rule) for rule in g.security_group_rules or []]} for g in groups.values()],
         }
 
     def observe_inventory(self, project_id=None, with_servers=True):
@@ -639,8 +652,8 @@ class Adapter(object):
         # not allowed"), so the group is tagged right after; until then a re-run
         # would adopt it by name, as it adopts any declared group.
         body = {"name": op["group"], "description": op["description"], "project_id": project_id}
-        if "stateful" in op:
-            body["stateful"] = op["stateful"]
+        if "stateful" in op and (op["stateful"] is False or "stateful" in self.features()):
+            body["stateful"] = op["stateful"]  # without the extension every group is stateful
         what = "creating security group %s" % op["group"]
 
         def create():

@@ -24,6 +24,7 @@ try:
 except ImportError:  # reported by the module shell
     jsonschema = None
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
     DeclarationError,
@@ -109,7 +110,23 @@ def _resolve_server(text, servers, path, errors):
     return None
 
 
-def _resolve_group(text, project_id, groups, path, errors):
+PLANNED_PREFIX = "planned:"
+
+
+def is_planned(group_id):
+    """Whether a group id is the placeholder of a group that the same play creates (planned_groups)."""
+    return str(group_id).startswith(PLANNED_PREFIX)
+
+
+def planned_group(name, project_id):
+    """The placeholder of a planned group: it does not exist yet, its rules and statefulness are unknown."""
+    return {"id": PLANNED_PREFIX + name, "name": name, "project_id": project_id, "planned": True, "rules": None}
+
+
+def _resolve_group(text, project_id, groups, path, errors, planned=None):
+    """The group a name or id means; ``planned`` maps planned_groups names to their placeholders (check mode)
+    or to None (a real run, where they must exist by then)."""
+    planned = planned or {}
     by_id = [g for g in groups if g["id"] == text]
     if by_id:
         return by_id[0]
@@ -119,6 +136,14 @@ def _resolve_group(text, project_id, groups, path, errors):
     if len(in_project) > 1:
         errors.append("%s: security group name %r is ambiguous in project %s: %s; use an id"
                       % (path, text, project_id, ", ".join(g["id"] for g in in_project)))
+        return None
+    if text in planned:
+        # The play creates it in this project, so a shared namesake of another project is not the one meant.
+        if planned[text] is not None:
+            return planned[text]
+        errors.append("%s: security group %r not found in project %s; it is listed in planned_groups, so the task "
+                      "that creates it (netsec.openstack.security_groups, not in check mode) must run before this one"
+                      % (path, text, project_id))
         return None
     shared = [g for g in groups if g["name"] == text and g.get("shared")]
     if len(shared) == 1:
@@ -143,11 +168,19 @@ def _select_ports(selector, ports, path, errors):
     return chosen
 
 
-def plan_attachments(servers, observed, default_mode="exact"):
-    """Return the list of update_port operations.  Raises PlanError."""
+def plan_attachments(servers, observed, default_mode="exact", planned_groups=(), check_mode=False):
+    """Return the list of update_port operations.  Raises PlanError.
+
+    ``planned_groups`` names groups that the same play creates: in check mode a
+    name of them that does not exist yet is a valid target (a placeholder,
+    ``is_planned``); in a real run it must exist by then.
+    """
     errors = []
     ops = []
-    groups = observed.get("groups") or []
+    groups = list(observed.get("groups") or [])
+    planned = {}
+    for name in planned_groups or ():
+        planned[name] = None
     group_by_id = dict((g["id"], g) for g in groups)
     claimed = {}  # port id -> path of the entry that chose it
     ports_by_device = {}
@@ -160,9 +193,14 @@ def plan_attachments(servers, observed, default_mode="exact"):
             continue
         mode = entry.get("mode") or default_mode
         wanted = []
+        server_planned = {}
+        for name in planned:
+            server_planned[name] = planned_group(name, server.get("project_id")) if check_mode else None
         for group_index, text in enumerate(entry.get("security_groups") or []):
             found = _resolve_group(text, server.get("project_id"), groups, "%s.security_groups[%d]" % (path, group_index),
-                                   errors)
+                                   errors, server_planned)
+            if found is not None and is_planned(found["id"]):
+                group_by_id.setdefault(found["id"], found)
             if found is not None and found["id"] not in [g["id"] for g in wanted]:
                 wanted.append(found)
         server_ports = sorted(ports_by_device.get(server["id"], []), key=lambda p: p["id"])
@@ -197,11 +235,13 @@ def plan_attachments(servers, observed, default_mode="exact"):
                     errors.append("%s: security group %s (%s) belongs to project %s, which port %s of project %s can "
                                   "not use" % (path, group["name"], group_id, group.get("project_id"), port["id"],
                                                port.get("project_id")))
-            statefulness = set(bool(group_by_id[g].get("stateful", True)) for g in after if g in group_by_id)
+            # A planned group's statefulness is not known yet: the real run checks it.
+            statefulness = set(bool(group_by_id[g].get("stateful", True)) for g in after
+                               if g in group_by_id and not is_planned(g))
             if len(statefulness) > 1:
                 kinds = ", ".join("%s=%s" % (group_by_id[g]["name"],
                                              "stateful" if group_by_id[g].get("stateful", True) else "stateless")
-                                  for g in after if g in group_by_id)
+                                  for g in after if g in group_by_id and not is_planned(g))
                 errors.append("%s: port %s would mix stateful and stateless groups (%s); Neutron refuses that"
                               % (path, port["id"], kinds))
                 continue
@@ -209,6 +249,12 @@ def plan_attachments(servers, observed, default_mode="exact"):
             def names(ids):
                 return sorted(group_by_id[g]["name"] if g in group_by_id else g for g in ids)
 
+            created = names([g for g in after if is_planned(g) and g not in current])
+            reason = ("%s: the port wears %s, the declaration (mode %s) says %s"
+                      % (path, ", ".join(names(sorted(set(current)))) or "no group", mode,
+                         ", ".join(names(after)) or "no group"))
+            if created:
+                reason += "; %s" % "; ".join("would attach %s (created by this plan)" % name for name in created)
             ops.append({
                 "action": "update_port",
                 "server": server["name"],
@@ -219,10 +265,9 @@ def plan_attachments(servers, observed, default_mode="exact"):
                 "before": names(sorted(set(current))),
                 "after": names(after),
                 "security_group_ids": after,
+                "created_by_plan": created,
                 "path": path,
-                "reason": "%s: the port wears %s, the declaration (mode %s) says %s"
-                          % (path, ", ".join(names(sorted(set(current)))) or "no group", mode,
-                             ", ".join(names(after)) or "no group"),
+                "reason": reason,
             })
     if errors:
         raise PlanError(errors)
@@ -244,6 +289,10 @@ def simulate_ports(observed, ops):
 def server_view(servers, observed, ports):
     """Per server: its ports and the groups each wears (names), and the union."""
     group_names = dict((g["id"], g["name"]) for g in observed.get("groups") or [])
+    for port in ports:
+        for group_id in port.get("security_group_ids") or []:
+            if is_planned(group_id):
+                group_names[group_id] = group_id[len(PLANNED_PREFIX):]
     result = []
     resolved = []
     for entry in servers:
@@ -264,3 +313,89 @@ def server_view(servers, observed, ports):
                           "network": port.get("network_name") or port.get("network_id"), "security_groups": names})
         result.append({"server": server["name"], "id": server["id"], "security_groups": sorted(union), "ports": shown})
     return result
+
+
+# --- the lockout guard ----------------------------------------------------
+
+ALLOW_ALL_INGRESS = ({"direction": "ingress", "ethertype": "IPv4"}, {"direction": "ingress", "ethertype": "IPv6"})
+
+
+def _server_rules(server_ports, group_by_id):
+    """(rules, unknown planned group names) of what a server's ports admit, as one rule list.
+
+    A port with port security disabled admits everything; a planned group's rules are not known yet.
+    """
+    rules, unknown = [], []
+    for port in server_ports:
+        if not port.get("port_security_enabled", True):
+            rules.extend(dict(rule) for rule in ALLOW_ALL_INGRESS)
+            continue
+        for group_id in port.get("security_group_ids") or []:
+            group = group_by_id.get(group_id)
+            if group is None or group.get("rules") is None:
+                unknown.append(group["name"] if group else group_id)
+                continue
+            rules.extend(group["rules"])
+    return rules, sorted(set(unknown))
+
+
+def _wears_nothing(server_ports):
+    return all(port.get("port_security_enabled", True) and not port.get("security_group_ids") for port in server_ports)
+
+
+def _port_text(port, group_by_id):
+    names = [group_by_id[g]["name"] if g in group_by_id else g for g in port.get("security_group_ids") or []]
+    where = ", ".join(list(port.get("fixed_ips") or []) + ([port["network_name"]] if port.get("network_name") else []))
+    return "port %s%s wears %s" % (port["id"], " (%s)" % where if where else "", ", ".join(sorted(names)) or "no group")
+
+
+def find_server_lockouts(observed, ops, lockout_ports):
+    """Servers that the plan cuts off: left with no group at all, or no longer admitting a guarded tcp port.
+
+    A server is judged as a whole (all its ports, changed or not): it is cut off from tcp/P when some
+    port admitted P before the plan and none does after (``_lockout.find_lockouts`` over the union of
+    the rules of the groups its ports wear).  Returns (findings, undecided): each finding
+    {server, server_id, kind (no_group / port), ports, message}; ``undecided`` lists messages for servers
+    whose end state wears planned groups whose rules are not known yet (check mode).
+    """
+    group_by_id = dict((g["id"], g) for g in observed.get("groups") or [])
+    for op in ops:
+        for group_id in op["security_group_ids"]:
+            if is_planned(group_id):
+                group_by_id.setdefault(group_id, planned_group(group_id[len(PLANNED_PREFIX):], None))
+    after_ports = simulate_ports(observed, ops)
+    servers = []
+    for op in ops:
+        if (op["server_id"], op["server"]) not in servers:
+            servers.append((op["server_id"], op["server"]))
+    findings, undecided = [], []
+    for server_id, server_name in servers:
+        before = sorted([p for p in observed.get("ports") or [] if p.get("device_id") == server_id], key=lambda p: p["id"])
+        after = sorted([p for p in after_ports if p.get("device_id") == server_id], key=lambda p: p["id"])
+        label = "server %s (%s)" % (server_name, server_id)
+        now = "; ".join(_port_text(p, group_by_id) for p in after)
+        if _wears_nothing(after) and not _wears_nothing(before):
+            findings.append({"server": server_name, "server_id": server_id, "kind": "no_group", "ports": [],
+                             "message": "LOCKOUT: this change leaves %s with no security group on any port, so Neutron "
+                                        "drops all its traffic, SSH included (after it: %s). Declare the groups it "
+                                        "should wear, or set lockout_guard=warn (or ignore) if this is intended."
+                                        % (label, now)})
+            continue
+        rules_before, _unknown = _server_rules(before, group_by_id)
+        rules_after, unknown = _server_rules(after, group_by_id)
+        lost = lockout.find_lockouts([{"id": server_id, "name": server_name, "rules": rules_before}],
+                                     [{"id": server_id, "name": server_name, "rules": rules_after}], lockout_ports)
+        if not lost:
+            continue
+        ports_text = ", ".join("tcp/%d" % port for port in lost[0]["ports"])
+        if unknown:
+            undecided.append("lockout guard: after this change no existing group of %s admits %s; whether %s (created "
+                             "by this plan) does is judged by the real run, which refuses the change if none does"
+                             % (label, ports_text, ", ".join(unknown)))
+            continue
+        findings.append({"server": server_name, "server_id": server_id, "kind": "port", "ports": lost[0]["ports"],
+                         "message": "LOCKOUT: after this change no security group that %s wears admits %s, and "
+                                    "before it some did (after it: %s). Keep a group admitting it, or set "
+                                    "lockout_guard=warn (or ignore, or change lockout_ports) if this is intended."
+                                    % (label, ports_text, now)})
+    return findings, undecided

@@ -70,6 +70,7 @@ DEFAULT_ADMIN_PORTS = {
 EPHEMERAL_PORTS = (32768, 65535)
 ICMP_ECHO_REPLY = {"icmp": (8, 0), "ipv6-icmp": (128, 129)}
 SYMMETRIC_TAG = "audit:symmetric"
+ZERO_NOTE = "; %s: Neutron's firewall drivers match every protocol for protocol 0, not HOPOPT only" % access.PROTOCOL_ZERO_TEXT
 
 CHECKS = {
     "world-admin-port": ("high", "ingress from anywhere to an administrative or database port"),
@@ -119,7 +120,7 @@ def _is_world(source, ethertype):
 def finding_id(check, group, rule=None):
     if rule is None:
         return "%s:%s" % (check, group)
-    return "%s:%s:%s" % (check, group, access.rule_text(rule.key))
+    return "%s:%s:%s" % (check, group, access.text_of(rule))
 
 
 def _finding(check, group, rule, message, hint, severity=None):
@@ -190,7 +191,8 @@ def check_world(group, admin_ports):
         if key.protocol is None:
             findings.append(_finding(
                 "world-any-protocol", group, rule,
-                "group %s admits every protocol and port from %s (%s)" % (group.name, world, access.rule_text(key)),
+                "group %s admits every protocol and port from %s (%s)%s"
+                % (group.name, world, access.text_of(rule), ZERO_NOTE if rule.protocol_zero else ""),
                 "restrict the rule to the protocols and ports the service needs, or to a remote group or the "
                 "prefixes of your clients"))
             continue
@@ -215,7 +217,7 @@ def check_shadowed(group):
             findings.append(_finding(
                 "shadowed-rule", group, rule,
                 "rule %s of group %s admits nothing that rule %s (%s) does not already admit"
-                % (access.rule_text(rule.key), group.name, access.rule_text(other.key), where),
+                % (access.text_of(rule), group.name, access.text_of(other), where),
                 "delete this rule, or narrow the wider rule if this one states the intent"))
             break
     return findings
@@ -270,7 +272,7 @@ def check_asymmetric(group):
         reason = "the group is tagged %s" % SYMMETRIC_TAG if symmetric else "the rule admits everyone on %s" % key.ethertype
         findings.append(_finding(
             "asymmetric-family", group, rule,
-            "rule %s of group %s has no %s counterpart (%s)" % (access.rule_text(key), group.name, other, reason),
+            "rule %s of group %s has no %s counterpart (%s)" % (access.text_of(rule), group.name, other, reason),
             "add the same rule with ethertype %s (remote_ip_prefix %s for anywhere), or waive the finding if %s is "
             "not meant to be reachable" % (other, model.ANY_PREFIX[other], other)))
     return findings
@@ -311,7 +313,7 @@ def check_foreign(groups, live, project_by_group):
                     detail = "%s, which is not in this project (or not visible to these credentials)" % key.remote
                 findings.append(_finding(
                     "foreign-remote-group", group, rule,
-                    "rule %s of group %s references the %s %s" % (access.rule_text(key), group.name, what, detail),
+                    "rule %s of group %s references the %s %s" % (access.text_of(rule), group.name, what, detail),
                     "membership of another project's %s changes without this project's review; reference a group "
                     "of this project or the prefixes meant" % what))
             elif rule.source.kind == access.SOURCE_GROUP and rule.source.name not in project_by_group.get("declared", ()) \
@@ -319,7 +321,7 @@ def check_foreign(groups, live, project_by_group):
                 findings.append(_finding(
                     "foreign-remote-group", group, rule,
                     "rule %s of group %s references %s %s by id; it is not declared here and may belong to another "
-                    "project" % (access.rule_text(key), group.name, what, key.remote),
+                    "project" % (access.text_of(rule), group.name, what, key.remote),
                     "declare the group in this file and reference it by name, or audit the live cloud to check its "
                     "project", severity="low"))
     return findings
@@ -412,7 +414,7 @@ def check_stateless(groups, companions):
             findings.append(_finding(
                 "stateless-no-reply", group, rule,
                 "group %s is stateless and rule %s has no %s rule for its replies, in the group or the stateless "
-                "groups worn with it" % (group.name, access.rule_text(rule.key), reply),
+                "groups worn with it" % (group.name, access.text_of(rule), reply),
                 "add %s%s, or make the group stateful"
                 % (" and ".join(_reply_hint(rule, need) for need in missing),
                    " (replies go to the clients' ephemeral ports)" if ports else "")))
@@ -476,7 +478,7 @@ def apply_waivers(findings, model_):
     for group in model_.groups:
         tags[group.name] = [t[len(WAIVER_TAG_PREFIX):] for t in group.tags if t.startswith(WAIVER_TAG_PREFIX)]
         for rule in group.rules:
-            rules[(group.name, access.rule_text(rule.key))] = rule.waivers
+            rules[(group.name, access.text_of(rule))] = rule.waivers
     for finding in findings:
         places = []
         if finding["rule"] is not None:

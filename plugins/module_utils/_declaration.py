@@ -15,6 +15,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
     DeclarationError,
@@ -44,24 +45,29 @@ def _ports_of(rule, protocol):
     return rule.get("port_range_min"), rule.get("port_range_max")
 
 
+def _remotes_of(rule, ethertype):
+    """[(remote kind, reference, family)]: one per prefix of a prefix list."""
+    for field, kind in fields.remote_kinds():
+        value = rule.get(field)
+        if value is None:
+            continue
+        if kind != model.REMOTE_CIDR:
+            return [(kind, value, ethertype)]
+        prefixes = value if isinstance(value, list) else [value]
+        return [(kind, prefix, ethertype or model.ethertype_of(model.canonical_network(prefix))) for prefix in prefixes]
+    return [(None, None, ethertype)]
+
+
 def expand_rule(rule, path):
-    """One declared rule -> a list of DesiredRule (one per prefix)."""
+    """One declared rule -> a list of DesiredRule (one per prefix).
+
+    An omitted ``description`` stays None: the description is then not
+    managed (any matches); ``""`` means it must be empty.
+    """
     direction = rule.get("direction") or "ingress"
     ethertype = _declared_ethertype(rule)
-    description = rule.get("description") or ""
-    if rule.get("remote_group") is not None:
-        remotes = [(model.REMOTE_GROUP, rule["remote_group"], ethertype)]
-    elif rule.get("remote_address_group") is not None:
-        remotes = [(model.REMOTE_ADDRESS_GROUP, rule["remote_address_group"], ethertype)]
-    elif rule.get("remote_ip_prefix") is not None:
-        prefixes = rule["remote_ip_prefix"]
-        prefixes = prefixes if isinstance(prefixes, list) else [prefixes]
-        remotes = []
-        for prefix in prefixes:
-            family = model.ethertype_of(model.canonical_network(prefix))
-            remotes.append((model.REMOTE_CIDR, prefix, ethertype or family))
-    else:
-        remotes = [(None, None, ethertype)]
+    description = rule.get("description")
+    remotes = _remotes_of(rule, ethertype)
     result = []
     for kind, remote, family in remotes:
         if family is None:
@@ -73,6 +79,29 @@ def expand_rule(rule, path):
         key = model.rule_key(direction, family, protocol, port_min, port_max, kind, remote)
         result.append(DesiredRule(key, description, path))
     return result
+
+
+def _group_rules(group, index, errors):
+    """{RuleKey: DesiredRule} of a declared group, or None when it declares no ``rules`` key (rules unmanaged).
+
+    The same rule twice is one rule; an omitted description yields to a given one,
+    two different given descriptions are an error.
+    """
+    if group.get("rules") is None:
+        return None
+    rules = {}
+    for rule_index, rule in enumerate(group["rules"]):
+        path = "groups[%d].rules[%d]" % (index, rule_index)
+        for desired in expand_rule(rule, path):
+            previous = rules.get(desired.key)
+            if previous is None or previous.description is None:
+                rules[desired.key] = desired if previous is None or desired.description is not None else previous
+            elif desired.description is not None and previous.description != desired.description:
+                errors.append(
+                    "%s: the same rule as %s with another description (%r vs %r); a rule has one description"
+                    % (path, previous.path, desired.description, previous.description)
+                )
+    return rules
 
 
 def parse_declaration(declaration):
@@ -87,18 +116,7 @@ def parse_declaration(declaration):
     errors = []
     groups = []
     for index, group in enumerate(declaration.get("groups") or []):
-        rules = {}
-        for rule_index, rule in enumerate(group.get("rules") or []):
-            path = "groups[%d].rules[%d]" % (index, rule_index)
-            for desired in expand_rule(rule, path):
-                previous = rules.get(desired.key)
-                if previous is None:
-                    rules[desired.key] = desired
-                elif previous.description != desired.description:
-                    errors.append(
-                        "%s: the same rule as %s with another description (%r vs %r); a rule has one description"
-                        % (path, previous.path, desired.description, previous.description)
-                    )
+        rules = _group_rules(group, index, errors)
         tags = group.get("tags")
         groups.append(
             DesiredGroup(
@@ -106,7 +124,7 @@ def parse_declaration(declaration):
                 description=group.get("description"),
                 stateful=group.get("stateful"),
                 tags=None if tags is None else sorted(set(tags)),
-                rules=list(rules.values()),
+                rules=None if rules is None else list(rules.values()),
                 path="groups[%d]" % index,
             )
         )

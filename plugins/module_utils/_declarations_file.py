@@ -28,11 +28,13 @@ import json
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._attachments import SERVER_SCHEMA
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DECLARATION_SCHEMA
+from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
+from ansible_collections.netsec.openstack.plugins.module_utils import _icmp as icmp
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DECLARATION_SCHEMA, DECLARATIONS_FILE_KEYS
 
 SCHEMA_ID = "https://raw.githubusercontent.com/netsec/openstack/main/schemas/declarations.schema.json"
 SCHEMA_PATH = "schemas/declarations.schema.json"
-FILE_KEYS = ("project", "address_groups", "groups", "servers")
+FILE_KEYS = DECLARATIONS_FILE_KEYS
 
 
 def file_schema():
@@ -70,13 +72,6 @@ def file_schema_text():
     return json.dumps(file_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def unknown_keys(declarations):
-    """Top-level keys of a declarations mapping that the file format does not have."""
-    if not isinstance(declarations, dict):
-        return []
-    return sorted(str(key) for key in declarations if key not in FILE_KEYS)
-
-
 # --- export ---------------------------------------------------------------
 
 
@@ -110,9 +105,9 @@ def compact_rule(key, description, name_of):
         candidate.pop(field, None)
         if [r.key for r in expand_rule(candidate, "export")] == reference:
             rule = candidate
-    order = ("direction", "ethertype", "protocol", "port", "icmp_type", "icmp_code", "remote_ip_prefix",
-             "remote_group", "remote_address_group", "description")
-    return dict((field, rule[field]) for field in order if field in rule)
+    if icmp.key_problem(key):
+        rule["audit_waive"] = [icmp.WAIVER]  # a rule someone made with the other family's ICMP type: kept as it is
+    return dict((field, rule[field]) for field in fields.export_order() if field in rule)
 
 
 def _rule_order(key):

@@ -15,10 +15,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _graph as graph
+from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
 
 REPORT_FORMAT = "netsec.openstack/drift-report/v1"
-OWNER_TAG = "managed-by=netsec.openstack"
+OWNER_TAG = model.OWNER_TAG  # one definition, in _model
 CHANGES = ("create", "delete", "replace", "update")
 # Declared groups that match but do not carry the ownership tag yet: apply only tags them.
 # Listed, not counted as drift (the cloud's access matches the file).

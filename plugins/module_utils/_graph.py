@@ -4,9 +4,9 @@
 """Who may talk to whom: declarations as a Mermaid or Graphviz picture (private).
 
 Pure code, no I/O.  Nodes are the declared groups, the groups and address
-groups their rules reference, and the CIDRs rules admit (one node
-``anywhere`` for 0.0.0.0/0 and ::/0; sources and egress destinations are
-separate nodes).  Edges are allowed traffic: ingress
+groups their rules reference, and the CIDRs rules admit: one node per
+distinct remote (``anywhere`` for 0.0.0.0/0 and ::/0, whether traffic comes
+from it or goes to it).  Edges are allowed traffic: ingress
 from the remote to the group (solid), egress from the group to the remote
 (dashed), labelled with protocol and ports (``tcp/22``, ``udp``,
 ``icmp type 8``, ``any``); rules between the same two nodes share an edge.
@@ -24,15 +24,20 @@ from ansible_collections.netsec.openstack.plugins.module_utils._declaration impo
 FORMATS = ("mermaid", "dot")
 MAX_LISTED = 4
 ANYWHERE = "anywhere"
+# Protocol 0 as Neutron stores it, or as the rule model names it (see _access.PROTOCOL_ZERO).
+PROTOCOL_ZERO = ("0", "hopopt")
 
 
 # --- words for rules ------------------------------------------------------
 
 
 def traffic_label(key):
-    """Protocol and ports of a RuleKey: tcp/22, tcp/8000-8099, udp, icmp type 8, any."""
+    """Protocol and ports of a RuleKey: tcp/22, tcp/8000-8099, udp, icmp type 8, any, protocol 0 (any)."""
     if key.protocol is None:
         return "any"
+    if key.protocol in PROTOCOL_ZERO:
+        # Neutron's drivers match every protocol for protocol 0.
+        return "protocol 0 (any)"
     if key.protocol in model.ICMP_PROTOCOLS:
         if key.port_min is None:
             return key.protocol
@@ -74,8 +79,8 @@ class Graph(object):
         self.edge_order = []
         self.counters = {}
 
-    def node(self, kind, name, lines=None, side=None):
-        identity = (kind, name, side)
+    def node(self, kind, name, lines=None):
+        identity = (kind, name)
         if identity not in self.by_identity:
             prefix = {"group": "g", "external_group": "x", "address_group": "a", "cidr": "c"}[kind]
             self.counters[prefix] = self.counters.get(prefix, 0) + 1
@@ -120,7 +125,7 @@ def build(declarations, egress=True, servers=True):
         graph.node("group", group.name, lines)
     for group in sorted(desired.groups, key=lambda g: g.name):
         group_id = graph.node("group", group.name)
-        for rule in sorted(group.rules, key=lambda r: model.sort_key_of_rule_key(r.key)):
+        for rule in sorted(group.rules or (), key=lambda r: model.sort_key_of_rule_key(r.key)):
             key = rule.key
             if key.direction == "egress" and not egress:
                 continue
@@ -137,9 +142,8 @@ def build(declarations, egress=True, servers=True):
                     lines.extend(shown)
                 remote_id = graph.node("address_group", key.remote, lines)
             else:
-                # CIDRs traffic comes from and CIDRs it goes to are separate nodes, so the picture
-                # reads from left (who may connect) to right (where groups may connect to).
-                remote_id = graph.node("cidr", key.remote or ANYWHERE, side=key.direction)
+                # One node per distinct remote: 0.0.0.0/0 and ::/0 are one "anywhere", for ingress and egress.
+                remote_id = graph.node("cidr", key.remote or ANYWHERE)
             family = None if key.remote_kind == model.REMOTE_CIDR else key.ethertype
             if key.direction == "ingress":
                 graph.edge(remote_id, group_id, "ingress", traffic_label(key), family)
@@ -163,7 +167,7 @@ def _edge_label(labels):
 def _label_order(label):
     protocol, _sep, ports = label.partition("/")
     first = ports.split("-")[0]
-    return (protocol == "any", protocol, int(first) if first.isdigit() else -1, label)
+    return (protocol in ("any", "protocol 0 (any)"), protocol, int(first) if first.isdigit() else -1, label)
 
 
 # --- Mermaid ----------------------------------------------------------------

@@ -5,8 +5,11 @@
 
 Pure code, no I/O.  A plan that removes every ingress rule admitting
 tcp/22 (or another guarded port) from a group that servers wear cuts those
-servers off from SSH.  ``find_lockouts`` compares each group before and
-after the plan; ``lockout_messages`` words the warning (or the error, with
+servers off from SSH.  Two judges of an END state (the plan applied,
+replacements included): ``find_port_lockouts`` per port, over the union of
+the groups it wears before and after (rules or attachments changed: the
+security group modules and server_security_groups alike, a port left with
+no group included); ``find_lockouts`` per group, before and after; ``lockout_messages`` words the warning (or the error, with
 ``lockout_guard=fail``) once the caller has read which ports wear the
 groups found.  The read is needed only when something was found, so the
 common run costs no extra request.
@@ -102,6 +105,86 @@ def find_lockouts(before, after, ports=None):
                       "rules_removed": sorted(removed)})
     found.sort(key=lambda item: (item["group"] or "", item["group_id"]))
     return found
+
+
+# --- the end state of ports (union of the groups each port wears) -----------------
+
+
+def _rules_by_group(groups):
+    return dict((group["id"], group.get("rules") or []) for group in _groups_of(groups))
+
+
+def _port_access(group_ids, rules_by_group, ports):
+    """(guarded ports the groups admit together, ids of groups whose rules are unknown)."""
+    admitted, unknown = set(), []
+    for group_id in group_ids:
+        if group_id not in rules_by_group:
+            unknown.append(group_id)
+            continue
+        admitted |= admitted_ports(rules_by_group[group_id], ports)
+    return admitted, unknown
+
+
+def find_port_lockouts(ports_before, groups_before, ports_after=None, groups_after=None, ports=None):
+    """Ports (of servers) that the END state leaves without a way in on a guarded tcp port, or with no group.
+
+    A port admits tcp/P when any group it wears does (Neutron applies the
+    union).  ``ports_before`` are port dicts (``id``, ``device_id``,
+    ``name``, ``fixed_ips``, ``security_group_ids``) as they are;
+    ``ports_after`` the same ports in the end state, by id (None or a
+    missing port: its groups do not change).  ``groups_before`` /
+    ``groups_after`` are states or lists of groups with their rules
+    (``groups_after`` None: the rules do not change), e.g. the observed state
+    and ``_plan.simulate(observed, plan)`` with every replacement in it, so
+    both callers judge the same thing: the security group modules (rules
+    change) and ``server_security_groups`` (attachments change).  A group
+    whose rules are not given admits nothing and is listed in
+    ``unknown_groups``.
+
+    Returns ``[{"port", "server", "ports": [lost guarded ports], "no_group":
+    bool, "groups_before", "groups_after", "unknown_groups"}]`` sorted by
+    server then port: a port that wore a group and wears none is always
+    reported (no group admits anything); otherwise a port is reported when
+    it admitted a guarded port before and admits it no longer.
+    """
+    ports = sorted(set(DEFAULT_PORTS if ports is None else ports))
+    rules_before = _rules_by_group(groups_before)
+    rules_after = rules_before if groups_after is None else _rules_by_group(groups_after)
+    after_by_id = dict((port["id"], port) for port in ports_after or [])
+    found = []
+    for port in ports_before or []:
+        before_ids = list(port.get("security_group_ids") or [])
+        after_ids = list(after_by_id.get(port["id"], port).get("security_group_ids") or [])
+        had, _unknown = _port_access(before_ids, rules_before, ports)
+        has, unknown = _port_access(after_ids, rules_after, ports)
+        no_group = bool(before_ids) and not after_ids
+        lost = sorted(had - has)
+        if no_group or lost:
+            found.append({"port": port["id"], "server": port.get("device_id"), "ports": lost, "no_group": no_group,
+                          "groups_before": sorted(before_ids), "groups_after": sorted(after_ids),
+                          "unknown_groups": sorted(unknown)})
+    found.sort(key=lambda item: (item["server"] or "", item["port"]))
+    return found
+
+
+def port_lockout_messages(findings, ports_before=None):
+    """One message per finding of ``find_port_lockouts`` (``ports_before`` adds names and addresses)."""
+    by_id = dict((port["id"], port) for port in ports_before or [])
+    messages = []
+    for finding in findings:
+        where = _port_text(by_id.get(finding["port"], {"id": finding["port"], "device_id": finding["server"]}))
+        if finding["no_group"]:
+            what = "wears no security group at all afterwards (it wore %s), so it admits nothing" % (
+                ", ".join(finding["groups_before"]))
+        else:
+            lost = ", ".join("tcp/%d" % port for port in finding["ports"])
+            what = "admitted %s before and no group it wears afterwards (%s) does" % (
+                lost, ", ".join(finding["groups_after"]))
+        if finding["unknown_groups"]:
+            what += " (rules of %s unknown)" % ", ".join(finding["unknown_groups"])
+        messages.append((finding, "LOCKOUT: port %s %s. Keep a group admitting it, or set lockout_guard=ignore (or "
+                                  "lockout_ports) if this is intended." % (where, what)))
+    return messages
 
 
 def _port_text(port):

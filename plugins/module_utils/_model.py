@@ -20,10 +20,13 @@ __metaclass__ = type
 import ipaddress
 from collections import namedtuple
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
+
+# The tag on groups this collection created or adopted (the one definition; others import it).
 OWNER_TAG = "managed-by=netsec.openstack"
 DEFAULT_GROUP_NAME = "default"
 NAME_MAX_LENGTH = 255
-DESCRIPTION_MAX_LENGTH = 255
+DESCRIPTION_MAX_LENGTH = fields.DESCRIPTION_MAX_LENGTH
 
 # neutron_lib.constants.IP_PROTOCOL_MAP: the names Neutron accepts.
 PROTOCOL_NUMBERS = {
@@ -115,11 +118,6 @@ def canonical_protocol(value, ethertype):
     return name
 
 
-def protocol_family_conflict(protocol, ethertype):
-    """True when Neutron would refuse this protocol for this ethertype."""
-    return ethertype == "IPv4" and protocol in IPV6_ONLY_PROTOCOLS
-
-
 def canonical_network(value):
     """Return an ipaddress network for a CIDR or address, masked.
 
@@ -159,14 +157,14 @@ def canonical_remote_prefix(value, ethertype):
 def canonical_ports(protocol, port_min, port_max):
     """Canonical (min, max) for the protocol.
 
-    Transport ports 1-65535 mean "all ports" and become (None, None); a lone
-    min means that single port.  ICMP keeps (type, code).  Other protocols
-    carry no ports.
+    Transport ports 1-65535 mean "all ports" and become (None, None), as
+    does openstack.cloud's -1/-1; a lone min means that single port.  ICMP
+    keeps (type, code).  Other protocols carry no ports.
     """
     port_min = None if port_min is None else int(port_min)
     port_max = None if port_max is None else int(port_max)
     if protocol in PORT_PROTOCOLS:
-        if port_min is None and port_max is None:
+        if port_min in (None, -1) and port_max in (None, -1):
             return None, None
         if port_min is None:
             port_min = port_max
@@ -292,12 +290,10 @@ def key_to_declaration(key, description="", name_of=None):
             rule["icmp_code"] = key.port_max
     elif key.port_min is not None:
         rule["port"] = format_port_range(key.port_min, key.port_max)
-    if key.remote_kind == REMOTE_CIDR:
-        rule["remote_ip_prefix"] = key.remote
-    elif key.remote_kind == REMOTE_GROUP:
-        rule["remote_group"] = name_of(key.remote) if name_of else key.remote
-    elif key.remote_kind == REMOTE_ADDRESS_GROUP:
-        rule["remote_address_group"] = name_of(key.remote) if name_of else key.remote
+    for field, kind in fields.remote_kinds():
+        if key.remote_kind == kind:
+            named = kind != REMOTE_CIDR and name_of is not None
+            rule[field] = name_of(key.remote) if named else key.remote
     if description:
         rule["description"] = description
     return rule

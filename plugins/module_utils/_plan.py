@@ -342,7 +342,7 @@ def make_plan(desired, observed, options):
             found = existing_groups[group.name]
             ref = group_refs[group.name]
             wanted = {}
-            for rule in group.rules:
+            for rule in group.rules or []:  # issue 13: rules None = not declared
                 key = rule.key
                 if key.remote_kind in (model.REMOTE_GROUP, model.REMOTE_ADDRESS_GROUP):
                     field = "remote_group" if key.remote_kind == model.REMOTE_GROUP else "remote_address_group"
@@ -399,6 +399,10 @@ def make_plan(desired, observed, options):
                     ops["update_group"].append({"action": "update_group", "group": group.name, "id": found["id"],
                                                 "changes": changes, "path": group.path, "reason": "; ".join(reasons)})
 
+            # issue 13 (safety): a group declared without a ``rules`` key (group.rules is None) keeps its
+            # rules as they are, whatever purge_rules says: nothing to create, replace or delete.
+            if group.rules is None:
+                continue
             # Match rules: identity first, then description.
             by_key = {}
             for key, description, rule_id in current:
@@ -409,7 +413,8 @@ def make_plan(desired, observed, options):
                 if not present:
                     creates.append((key, rule.description, rule.path, "declared at %s; not present" % rule.path))
                     continue
-                same = [p for p in present if p[0] == rule.description]
+                # issue 13 (safety): an omitted description (None) is not managed, so any present one matches.
+                same = [p for p in present if rule.description is None or p[0] == rule.description]
                 if same:
                     keep = same[0]
                 else:

@@ -15,7 +15,7 @@ __metaclass__ = type
 import contextlib
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
-from ansible_collections.netsec.openstack.plugins.module_utils import _attachments as attachments
+from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
@@ -172,9 +172,19 @@ def check_lockout(adapter, observed, plan, options):
     return [dict(finding, message=message, wearers=wearing[finding["group_id"]]) for finding, message in messages]
 
 
+def check_features(adapter, desired, plan=()):
+    """Refuse what this cloud's Neutron can not do, before any write; its extensions are read only if needed."""
+    uses = features.declaration_uses(desired) + features.plan_uses(desired, plan)
+    errors = features.missing(uses, adapter.features()) if uses else []
+    if errors:
+        raise planner.PlanError(errors)
+
+
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
+    check_features(adapter, desired)
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
+    check_features(adapter, desired, plan)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)
     result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,
@@ -234,30 +244,3 @@ def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect,
     result.pop("address_groups")
     result["security_group"] = groups[0] if groups else None
     return result
-
-
-def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.connect):
-    """Make servers wear the declared groups.  Returns the module result."""
-    attachments.validate_servers(servers)
-    counter = cloud.RequestCounter()
-    connection = connect(auth)
-    counter.wrap(connection.session)
-    adapter = cloud.Adapter(connection, counter)
-    project_id = adapter.scope_project(options.get("project"))
-    with _locked(connection, project_id, options):
-        observed = adapter.observe_attachments(project_id, servers)
-        ops = attachments.plan_attachments(servers, observed)
-        if ops and not check_mode:
-            adapter.execute_attachments(ops)
-    before = attachments.server_view(servers, observed, observed["ports"])
-    after_ports = attachments.simulate_ports(observed, ops)
-    after = attachments.server_view(servers, observed, after_ports)
-    return {
-        "changed": bool(ops),
-        "plan": ops,
-        "servers": after,
-        "diff": {"before": {"servers": before}, "after": {"servers": after}},
-        "project_id": project_id,
-        "api_requests": dict(counter.as_dict(), retried=len(adapter.retried)),
-        "warnings": _retry_warnings(adapter),
-    }

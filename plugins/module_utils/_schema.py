@@ -26,48 +26,12 @@ except ImportError:
     HAS_JSONSCHEMA = False
     JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
+from ansible_collections.netsec.openstack.plugins.module_utils import _icmp as icmp
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 
-PORT_PATTERN = r"^\s*[0-9]+\s*(-\s*[0-9]+\s*)?$"
-ETHERTYPE_PATTERN = r"^[Ii][Pp][Vv][46]$"
-PORT_FIELDS = ("port", "port_range_min", "port_range_max")
-
-RULE_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "direction": {"type": "string", "enum": ["ingress", "egress"]},
-        "ethertype": {"type": "string", "pattern": ETHERTYPE_PATTERN},
-        "ether_type": {"type": "string", "pattern": ETHERTYPE_PATTERN},
-        "protocol": {
-            "type": ["string", "integer", "null"],
-            "minimum": 0,
-            "maximum": 255,
-            "minLength": 1,
-        },
-        "port": {
-            "type": ["integer", "string"],
-            "minimum": 0,
-            "maximum": 65535,
-            "pattern": PORT_PATTERN,
-        },
-        "port_range_min": {"type": ["integer", "null"], "minimum": -1, "maximum": 65535},
-        "port_range_max": {"type": ["integer", "null"], "minimum": -1, "maximum": 65535},
-        "icmp_type": {"type": "integer", "minimum": 0, "maximum": 255},
-        "icmp_code": {"type": "integer", "minimum": 0, "maximum": 255},
-        "remote_ip_prefix": {
-            "type": ["string", "array"],
-            "minLength": 1,
-            "minItems": 1,
-            "items": {"type": "string", "minLength": 1},
-        },
-        "remote_group": {"type": "string", "minLength": 1},
-        "remote_address_group": {"type": "string", "minLength": 1},
-        "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
-        # Audit findings (stable ids) the user accepts for this rule; not part of the rule.
-        "audit_waive": {"type": "array", "items": {"type": "string", "minLength": 1}},
-    },
-}
+PORT_FIELDS = fields.PORT_FIELDS + ("port",)
+RULE_SCHEMA = fields.rule_schema()
 
 GROUP_SCHEMA = {
     "type": "object",
@@ -103,6 +67,9 @@ DECLARATION_SCHEMA = {
         "address_groups": {"type": "array", "items": ADDRESS_GROUP_SCHEMA},
     },
 }
+
+# The top-level keys of a declarations file (see _declarations_file): the engine's part above, plus these.
+DECLARATIONS_FILE_KEYS = ("project", "address_groups", "groups", "servers")
 
 RULE_FIELDS = sorted(RULE_SCHEMA["properties"])
 GROUP_FIELDS = sorted(GROUP_SCHEMA["properties"])
@@ -174,9 +141,12 @@ def _schema_error_message(error):
         expected = error.validator_value
         if isinstance(expected, list):
             expected = " or ".join(t for t in expected if t != "null")
-        return ["%s: expected %s, got %s %r" % (where, expected, _type_name(error.instance), error.instance)]
+        hint = ""
+        if error.instance is None and path and path[-1] == "rules":
+            hint = " (leave the key out to leave the group's rules alone, or write [] for no rules)"
+        return ["%s: expected %s, got %s %r%s" % (where, expected, _type_name(error.instance), error.instance, hint)]
     if error.validator == "pattern" and path and path[-1] == "port":
-        return ["%s: %r is not a port; expected a number or a range 'min-max'" % (where, error.instance)]
+        return ["%s: %r is not a port; expected a number or a range 'min-max' (or 'min:max')" % (where, error.instance)]
     if error.validator == "pattern" and path and path[-1] in ("ethertype", "ether_type"):
         return ["%s: %r is not an ethertype; expected IPv4 or IPv6" % (where, error.instance)]
     if error.validator == "enum":
@@ -188,8 +158,10 @@ def _schema_error_message(error):
     if error.validator == "minItems":
         return ["%s: expected a list of at least %d item(s), got %r" % (where, error.validator_value, error.instance)]
     if error.validator in ("minimum", "maximum") and path and path[-1] in PORT_FIELDS:
-        return ["%s: expected a port within 1-65535 (-1 means any ICMP type/code), got %r" % (where, error.instance)
-                if path[-1] != "port" else "%s: expected a port within 1-65535, got %r" % (where, error.instance)]
+        if path[-1] == "port":
+            return ["%s: expected a port within 1-65535, got %r" % (where, error.instance)]
+        return ["%s: expected a port within 1-65535 (-1 on both ends: all ports, or any ICMP type/code), got %r"
+                % (where, error.instance)]
     if error.validator == "minimum":
         return ["%s: expected %s or more, got %r" % (where, error.validator_value, error.instance)]
     if error.validator == "maximum":
@@ -225,115 +197,218 @@ def schema_errors(declaration):
 
 
 def parse_port(value):
-    """A declared ``port`` -> (min, max)."""
+    """A declared ``port`` -> (min, max); ranges are written ``a-b`` or ``a:b``."""
     if isinstance(value, int):
         return value, value
     text = str(value).strip()
-    if "-" in text:
-        low, high = text.split("-", 1)
-        return int(low), int(high)
+    for separator in fields.PORT_RANGE_SEPARATORS:
+        if separator in text:
+            low, high = text.split(separator, 1)
+            return int(low), int(high)
     return int(text), int(text)
 
 
-def rule_errors(rule, path):
-    """Cross-field errors of one (shape-valid) rule."""
-    errors = []
-    where = format_path(path)
+def _range_separator(value):
+    """The separator the user wrote in a port range, so hints answer in their spelling."""
+    return ":" if ":" in str(value) else "-"
 
-    def err(field, message):
-        errors.append("%s: %s" % (format_path(path + [field]) if field else where, message))
 
-    ethertype = None
-    for field in ("ethertype", "ether_type"):
-        if rule.get(field) is not None:
-            value = model.canonical_ethertype(rule[field])
-            if ethertype is not None and value != ethertype:
-                err(field, "ethertype and ether_type disagree (%s vs %s)" % (ethertype, value))
-            ethertype = value
+class _RuleCheck(object):
+    """Cross-field checks of one shape-valid rule; ``errors`` collects every finding with its path."""
 
-    remotes = [f for f in ("remote_ip_prefix", "remote_group", "remote_address_group") if rule.get(f) is not None]
-    if len(remotes) > 1:
-        err(None, "give at most one of remote_ip_prefix, remote_group, remote_address_group (got %s)" % ", ".join(remotes))
+    def __init__(self, rule, path):
+        self.rule = rule
+        self.path = path
+        self.errors = []
 
-    prefix_families = set()
-    prefixes = rule.get("remote_ip_prefix")
-    if prefixes is not None:
+    def err(self, field, message):
+        where = format_path(self.path + [field] if field is not None else self.path)
+        self.errors.append("%s: %s" % (where, message))
+
+    def given(self, field):
+        return self.rule.get(field) is not None
+
+    def ethertype(self):
+        found = None
+        for field in ("ethertype", "ether_type"):
+            if self.given(field):
+                value = model.canonical_ethertype(self.rule[field])
+                if found is not None and value != found:
+                    self.err(field, "ethertype and ether_type disagree (%s vs %s)" % (found, value))
+                found = value
+        return found
+
+    def remotes(self):
+        given = [f for f in fields.REMOTE_FIELDS if self.given(f)]
+        if len(given) > 1:
+            self.err(None, "give at most one of %s (got %s)" % (", ".join(fields.REMOTE_FIELDS), ", ".join(given)))
+
+    def prefix_families(self, ethertype):
+        """The families of the rule's prefixes (each prefix checked)."""
+        families = set()
+        prefixes = self.rule.get("remote_ip_prefix")
+        if prefixes is None:
+            return families
         listed = prefixes if isinstance(prefixes, list) else [prefixes]
         for index, prefix in enumerate(listed):
-            field_path = path + ["remote_ip_prefix"] + ([index] if isinstance(prefixes, list) else [])
+            where = self.path + ["remote_ip_prefix"] + ([index] if isinstance(prefixes, list) else [])
             try:
                 network = model.canonical_network(prefix)
             except model.ModelError:
-                errors.append("%s: %r is not a valid IP address or CIDR" % (format_path(field_path), prefix))
+                self.errors.append("%s: %r is not a valid IP address or CIDR" % (format_path(where), prefix))
                 continue
             if model.has_host_bits(prefix):
-                errors.append(
-                    "%s: %r has host bits set; write the network %s (or a /%d host address)"
-                    % (format_path(field_path), prefix, network.with_prefixlen, network.max_prefixlen)
-                )
+                self.errors.append("%s: %r has host bits set; write the network %s (or a /%d host address)"
+                                   % (format_path(where), prefix, network.with_prefixlen, network.max_prefixlen))
             family = model.ethertype_of(network)
-            prefix_families.add(family)
+            families.add(family)
             if ethertype is not None and family != ethertype:
-                errors.append("%s: %s is an %s prefix but the rule's ethertype is %s" % (format_path(field_path), prefix, family, ethertype))
+                self.errors.append("%s: %s is an %s prefix but the rule's ethertype is %s"
+                                   % (format_path(where), prefix, family, ethertype))
+        return families
 
-    protocol = None
-    try:
-        # The family only matters for icmp -> ipv6-icmp; validate the name here.
-        protocol = model.canonical_protocol(rule.get("protocol"), ethertype)
-    except model.ModelError as exc:
-        err("protocol", str(exc))
-    if protocol is not None:
-        families = {ethertype} if ethertype else (prefix_families or {"IPv4"})
-        if protocol in model.IPV6_ONLY_PROTOCOLS and "IPv4" in families and (ethertype or prefix_families):
-            err("protocol", "%s is an IPv6 protocol but the rule is IPv4" % protocol)
-
-    has_port = rule.get("port") is not None
-    has_range = rule.get("port_range_min") is not None or rule.get("port_range_max") is not None
-    has_icmp = rule.get("icmp_type") is not None or rule.get("icmp_code") is not None
-    if has_port and has_range:
-        err("port", "give either port or port_range_min/port_range_max, not both")
-    is_port_protocol = protocol in model.PORT_PROTOCOLS
-    is_icmp = protocol in model.ICMP_PROTOCOLS
-    if has_port:
+    def protocol(self, ethertype, prefix_families):
+        """The canonical protocol (None: any or invalid) and the families the rule covers."""
+        protocol = None
         try:
-            low, high = parse_port(rule["port"])
+            protocol = model.canonical_protocol(self.rule.get("protocol"), ethertype)
+        except model.ModelError as exc:
+            self.err("protocol", str(exc))
+        explicit = {ethertype} if ethertype else prefix_families
+        if protocol in model.IPV6_ONLY_PROTOCOLS and "IPv4" in explicit:
+            self.err("protocol", "%s is an IPv6 protocol but the rule is IPv4" % protocol)
+        implied = {"IPv6"} if protocol in model.IPV6_ONLY_PROTOCOLS else {"IPv4"}
+        return protocol, explicit or implied
+
+    def no_ports(self, field, protocol, hint=""):
+        self.err(field, "ports need a port protocol (%s); protocol is %s%s"
+                 % (", ".join(sorted(model.PORT_PROTOCOLS)), protocol or "any", hint))
+
+    def port(self, protocol):
+        value = self.rule["port"]
+        if protocol in model.ICMP_PROTOCOLS:
+            return self.err("port", "ports do not apply to %s; use icmp_type and icmp_code" % protocol)
+        if protocol not in model.PORT_PROTOCOLS:
+            return self.no_ports("port", protocol)
+        try:
+            low, high = parse_port(value)
         except ValueError:
-            low = high = None
-            err("port", "%r is not a port; expected a number or a range 'min-max'" % (rule["port"],))
-        if not is_port_protocol:
-            if is_icmp:
-                err("port", "ports do not apply to %s; use icmp_type and icmp_code" % protocol)
-            else:
-                err("port", "ports need a port protocol (%s); protocol is %s" % (", ".join(sorted(model.PORT_PROTOCOLS)), protocol or "any"))
-        elif low is not None:
-            if low < 1 or high > 65535:
-                err("port", "ports must be within 1-65535, got %r" % (rule["port"],))
-            elif low > high:
-                err("port", "range %r is reversed; write %d-%d" % (rule["port"], high, low))
-    if has_range:
-        low, high = rule.get("port_range_min"), rule.get("port_range_max")
-        if is_port_protocol:
-            if (low is not None and low < 1) or (high is not None and high < 1):
-                err("port_range_min" if low is not None and low < 1 else "port_range_max", "ports must be within 1-65535")
-            elif low is not None and high is not None and low > high:
-                err("port_range_min", "port_range_min %d is greater than port_range_max %d" % (low, high))
-        elif is_icmp:
+            return self.err("port", "%r is not a port; expected a number or a range 'min-max' (or 'min:max')" % (value,))
+        if low < 1 or high > 65535:
+            self.err("port", "ports must be within 1-65535, got %r (omit the port for all ports)" % (value,))
+        elif low > high:
+            self.err("port", "range %r is reversed; write %d%s%d" % (value, high, _range_separator(value), low))
+
+    def port_range(self, protocol):
+        low, high = self.rule.get("port_range_min"), self.rule.get("port_range_max")
+        if protocol in model.PORT_PROTOCOLS:
+            if low == -1 and high == -1:
+                return  # openstack.cloud's "all ports"
+            if -1 in (low, high):
+                field = "port_range_min" if low == -1 else "port_range_max"
+                return self.err(field, "-1 means all ports only when port_range_min and port_range_max are both -1; "
+                                       "give both as -1 (or leave both out) for all ports, or a range within 1-65535")
+            for field, value in (("port_range_min", low), ("port_range_max", high)):
+                if value is not None and value < 1:
+                    return self.err(field, "ports must be within 1-65535, got %d" % value)
+            if low is not None and high is not None and low > high:
+                self.err("port_range_min", "port_range_min %d is greater than port_range_max %d" % (low, high))
+        elif protocol in model.ICMP_PROTOCOLS:
             # openstack.cloud's spelling: min/max carry ICMP type/code, -1 = any.
-            if has_icmp:
-                err("port_range_min", "give either icmp_type/icmp_code or port_range_min/port_range_max, not both")
+            if self.given("icmp_type") or self.given("icmp_code"):
+                self.err("port_range_min", "give either icmp_type/icmp_code or port_range_min/port_range_max, not both")
             if (low is None or low < 0) and high is not None and high >= 0:
-                err("port_range_max", "an ICMP code (port_range_max) needs an ICMP type (port_range_min)")
+                self.err("port_range_max", "an ICMP code (port_range_max) needs an ICMP type (port_range_min)")
             for field, value in (("port_range_min", low), ("port_range_max", high)):
                 if value is not None and value > 255:
-                    err(field, "ICMP type/code must be within 0-255, got %d" % value)
-        elif not (low in (None, -1) and high in (None, -1)):
-            err("port_range_min", "ports need a port protocol (%s); protocol is %s" % (", ".join(sorted(model.PORT_PROTOCOLS)), protocol or "any"))
-    if has_icmp:
-        if not is_icmp:
-            field = "icmp_type" if rule.get("icmp_type") is not None else "icmp_code"
-            err(field, "icmp_type/icmp_code need protocol icmp or ipv6-icmp; protocol is %s" % (protocol or "any"))
-        elif rule.get("icmp_code") is not None and rule.get("icmp_type") is None:
-            err("icmp_code", "icmp_code needs icmp_type")
+                    self.err(field, "ICMP type/code must be within 0-255, got %d" % value)
+        else:
+            self.no_ports("port_range_min" if low is not None else "port_range_max", protocol,
+                          "; leave port_range_min/port_range_max out (-1 means all ports only for those)")
+
+    def icmp_fields(self, protocol):
+        if protocol not in model.ICMP_PROTOCOLS:
+            field = "icmp_type" if self.given("icmp_type") else "icmp_code"
+            self.err(field, "icmp_type/icmp_code need protocol icmp or ipv6-icmp; protocol is %s" % (protocol or "any"))
+        elif self.given("icmp_code") and not self.given("icmp_type"):
+            self.err("icmp_code", "icmp_code needs icmp_type")
+
+    def icmp_family(self, families):
+        """ICMP type and code checked against the family (or both families) the rule covers."""
+        type_field = "icmp_type" if self.given("icmp_type") else "port_range_min"
+        code_field = "icmp_code" if self.given("icmp_type") else "port_range_max"
+        icmp_type, icmp_code = self.rule.get(type_field), self.rule.get(code_field)
+        if icmp_type is None or icmp_type < 0 or icmp_type > 255 or icmp.WAIVER in (self.rule.get("audit_waive") or ()):
+            return
+        problems = [icmp.type_error(icmp_type, family) for family in sorted(families)]
+        problems = [problem for problem in problems if problem]
+        if not problems and len(families) > 1:
+            problems = [icmp.dual_stack_error(icmp_type)]
+        for problem in problems:
+            if problem:
+                self.err(type_field, "%s (audit_waive: [%s] keeps it as written)" % (problem, icmp.WAIVER))
+        if problems or icmp_code is None or icmp_code < 0 or icmp_code > 255:
+            return
+        for family in sorted(families):
+            problem = icmp.code_error(icmp_type, icmp_code, family)
+            if problem:
+                self.err(code_field, "%s (audit_waive: [%s] keeps it as written)" % (problem, icmp.WAIVER))
+
+    def run(self):
+        ethertype = self.ethertype()
+        self.remotes()
+        protocol, families = self.protocol(ethertype, self.prefix_families(ethertype))
+        has_range = self.given("port_range_min") or self.given("port_range_max")
+        if self.given("port") and has_range:
+            self.err("port", "give either port or port_range_min/port_range_max, not both")
+        if self.given("port"):
+            self.port(protocol)
+        if has_range:
+            self.port_range(protocol)
+        if self.given("icmp_type") or self.given("icmp_code"):
+            self.icmp_fields(protocol)
+        if protocol in model.ICMP_PROTOCOLS:
+            self.icmp_family(families)
+        return self.errors
+
+
+def rule_errors(rule, path):
+    """Cross-field errors of one (shape-valid) rule, each naming its path."""
+    return _RuleCheck(rule, path).run()
+
+
+def _name_errors(items, section, what):
+    """Blank and duplicate names of a list of groups or address groups: (errors, valid item indexes)."""
+    errors, seen, valid = [], {}, []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        valid.append(index)
+        name = item.get("name")
+        if not isinstance(name, str):
+            continue
+        if name and not name.strip():
+            errors.append("%s[%d].name: expected a name with a visible character, got %r" % (section, index, name))
+        elif name in seen:
+            errors.append("%s[%d].name: duplicate %s name %r (also %s[%d])" % (section, index, what, name, section, seen[name]))
+        else:
+            seen[name] = index
+    return errors, valid
+
+
+def _address_errors(index, addresses):
+    errors = []
+    for address_index, address in enumerate(addresses if isinstance(addresses, list) else []):
+        if not isinstance(address, str):
+            continue
+        where = "address_groups[%d].addresses[%d]" % (index, address_index)
+        try:
+            network = model.canonical_network(address)
+        except model.ModelError:
+            errors.append("%s: %r is not a valid IP address or CIDR" % (where, address))
+            continue
+        if model.has_host_bits(address):
+            errors.append("%s: %r has host bits set; write the network %s" % (where, address, network.with_prefixlen))
     return errors
 
 
@@ -343,54 +418,19 @@ def cross_field_errors(declaration):
     Runs on every part whose shape is valid, so a typo in one rule does not
     hide a reversed range in another.
     """
-    errors = []
     groups = declaration.get("groups")
-    groups = groups if isinstance(groups, list) else []
+    errors, valid_groups = _name_errors(groups, "groups", "group")
     rule_validator = jsonschema.Draft7Validator(RULE_SCHEMA)
-    seen = {}
-    for index, group in enumerate(groups):
-        if not isinstance(group, dict):
-            continue
-        name = group.get("name")
-        if not isinstance(name, str):
-            pass
-        elif name and not name.strip():
-            errors.append("groups[%d].name: expected a name with a visible character, got %r" % (index, name))
-        elif name in seen:
-            errors.append("groups[%d].name: duplicate group name %r (also groups[%d])" % (index, name, seen[name]))
-        else:
-            seen[name] = index
-        rules = group.get("rules")
+    for index in valid_groups:
+        rules = groups[index].get("rules")
         for rule_index, rule in enumerate(rules if isinstance(rules, list) else []):
-            if not rule_validator.is_valid(rule):
-                continue
-            errors.extend(rule_errors(rule, ["groups", index, "rules", rule_index]))
-    seen = {}
+            if rule_validator.is_valid(rule):
+                errors.extend(rule_errors(rule, ["groups", index, "rules", rule_index]))
     address_groups = declaration.get("address_groups")
-    for index, address_group in enumerate(address_groups if isinstance(address_groups, list) else []):
-        if not isinstance(address_group, dict):
-            continue
-        name = address_group.get("name")
-        if not isinstance(name, str):
-            continue
-        if name and not name.strip():
-            errors.append("address_groups[%d].name: expected a name with a visible character, got %r" % (index, name))
-        elif name in seen:
-            errors.append("address_groups[%d].name: duplicate address group name %r (also address_groups[%d])" % (index, name, seen[name]))
-        else:
-            seen[name] = index
-        addresses = address_group.get("addresses")
-        for address_index, address in enumerate(addresses if isinstance(addresses, list) else []):
-            if not isinstance(address, str):
-                continue
-            where = "address_groups[%d].addresses[%d]" % (index, address_index)
-            try:
-                network = model.canonical_network(address)
-            except model.ModelError:
-                errors.append("%s: %r is not a valid IP address or CIDR" % (where, address))
-                continue
-            if model.has_host_bits(address):
-                errors.append("%s: %r has host bits set; write the network %s" % (where, address, network.with_prefixlen))
+    address_errors, valid_address_groups = _name_errors(address_groups, "address_groups", "address group")
+    errors.extend(address_errors)
+    for index in valid_address_groups:
+        errors.extend(_address_errors(index, address_groups[index].get("addresses")))
     return errors
 
 

@@ -41,11 +41,84 @@ options:
     elements: str
   rules:
     description:
-      - The group's rules, as in O(netsec.openstack.security_groups#module:groups[].rules). Omitted or empty means
-        no rules (with O(purge_rules=true)).
+      - The group's rules, as in O(netsec.openstack.security_groups#module:groups[].rules). V([]) means no rules
+        (with O(purge_rules=true)).
+      - When omitted, the group's rules are not managed - left as they are, whatever O(purge_rules) says. A group
+        created without it gets what the cloud's default-rule template gives a new group (usually egress allow-all
+        for IPv4 and IPv6), kept as it is.
     type: list
     elements: dict
-    default: []
+    suboptions:
+      direction:
+        description: Direction of traffic the rule admits.
+        type: str
+        choices: [ingress, egress]
+        default: ingress
+      ethertype:
+        description:
+          - V(IPv4) or V(IPv6). When omitted, inferred from the rule's C(remote_ip_prefix), IPv6 for IPv6-only
+            protocols, else V(IPv4) as Neutron does.
+        type: str
+        aliases: [ether_type]
+      protocol:
+        description:
+          - A protocol name (V(tcp), V(udp), V(icmp), V(ipv6-icmp), V(icmpv6), V(sctp), V(gre), ...), a number 0-255,
+            or V(any). Omitted means any protocol.
+          - On IPv6, V(icmp) and V(1) mean V(ipv6-icmp), as Neutron stores them.
+        type: str
+      port:
+        description:
+          - A port (V(22)) or an inclusive range (V(8000-8100), or V(8000:8100) as the openstack CLI writes it) for
+            tcp, udp, sctp, dccp and udplite. Omitted means all ports; V(1-65535) means the same.
+        type: str
+      port_range_min:
+        description:
+          - First port (openstack.cloud's spelling, so rule lists written for it work unchanged). V(-1) together with
+            C(port_range_max=-1) means all ports, stored as Neutron stores all ports (V(-1) on one side only is
+            refused).
+          - For ICMP, the ICMP type (V(-1) for any).
+        type: int
+      port_range_max:
+        description:
+          - Last port (V(-1) with C(port_range_min=-1) means all ports). For ICMP, the ICMP code (V(-1) for any).
+        type: int
+      icmp_type:
+        description:
+          - ICMP type, for icmp and ipv6-icmp. Checked against the rule's family (IANA's ICMP and ICMPv6 type tables)
+            - echo is V(8) on IPv4 but V(128) on IPv6, and a type of the other family is refused with the equivalent
+            as hint.
+        type: int
+      icmp_code:
+        description: ICMP code, for icmp and ipv6-icmp; needs C(icmp_type).
+        type: int
+      remote_ip_prefix:
+        description:
+          - Source (ingress) or destination (egress) CIDR or address, or a list of them (one rule per prefix).
+            V(0.0.0.0/0), V(::/0) and omitted all mean anywhere.
+        type: raw
+      remote_group:
+        description:
+          - A security group (name or id) whose member ports the rule admits. Names resolve to groups of this
+            declaration first, then to groups of the project.
+        type: str
+      remote_address_group:
+        description: An address group (name or id).
+        type: str
+      description:
+        description:
+          - The rule's description. Not part of its identity. When omitted, the description is not managed - a rule
+            that matches in every other field is kept whatever its description (a new rule gets none).
+          - When given (V("") included), it must be exactly that; rules are immutable in Neutron, so a changed
+            description replaces the rule.
+        type: str
+      audit_waive:
+        description:
+          - Ids of audit findings accepted for this rule (see M(netsec.openstack.security_groups_audit)). Not sent to
+            the cloud and not part of the rule.
+          - V(icmp-family) accepts an ICMP type of the other family (refused otherwise); an export writes it for such
+            rules found in the cloud, so that applying the export changes nothing.
+        type: list
+        elements: str
   project:
     description: Name or id of the project; defaults to the project of the credentials.
     type: str
@@ -79,6 +152,19 @@ EXAMPLES = r"""
     rules:
       - {protocol: tcp, port_range_min: 80, port_range_max: 80, remote_ip_prefix: 0.0.0.0/0}
       - {protocol: icmp, port_range_min: -1, port_range_max: -1, ether_type: IPv4}
+      - {protocol: udp, port_range_min: -1, port_range_max: -1}
+
+- name: Only the description; the rules (no rules option) are left as they are
+  netsec.openstack.security_group:
+    cloud: netsec-admin
+    name: legacy
+    description: Owned by the platform team
+
+- name: No rules at all
+  netsec.openstack.security_group:
+    cloud: netsec-admin
+    name: quarantine
+    rules: []
 
 - name: Remove it
   netsec.openstack.security_group:
@@ -133,7 +219,15 @@ project_id:
   returned: always
   type: str
 diff:
-  description: The group before and after (without ids), computed from the plan.
+  description:
+    - One item per group (and address group) that changes, for Ansible's unified diff - C(before_header) and
+      C(after_header) name the group, C(before) and C(after) list its fields and one canonical line per rule
+      (C(ingress tcp 22 from 0.0.0.0/0 "ssh")), sorted. Computed from the plan, so check mode shows the same diff.
+  returned: in diff mode
+  type: list
+  elements: dict
+diff_data:
+  description: "Machine-readable: the group before and after (without ids), computed from the plan."
   returned: in diff mode
   type: dict
 api_requests:
@@ -142,6 +236,7 @@ api_requests:
   type: dict
 """
 
+from ansible_collections.netsec.openstack.plugins.module_utils._diff_view import readable as readable_diff
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import ARGUMENT_SPEC as LOCKOUT_ARGUMENT_SPEC
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import options_of as lockout_options
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
@@ -159,7 +254,7 @@ ARGUMENT_SPEC = dict(
     description=dict(type="str"),
     stateful=dict(type="bool"),
     tags=dict(type="list", elements="str"),
-    rules=dict(type="list", elements="dict", default=[]),
+    rules=dict(type="list", elements="dict"),
     project=dict(type="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     purge_rules=dict(type="bool", default=True),
@@ -175,7 +270,7 @@ def run(module):
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules"))
     options.update(run_options(params))
     options.update(lockout_options(params))
-    return reconcile_one_group(group, options, auth_options(params), module.check_mode, with_diff=module._diff)
+    return readable_diff(reconcile_one_group(group, options, auth_options(params), module.check_mode, with_diff=module._diff))
 
 
 def main():

@@ -17,8 +17,13 @@ description:
   - Rules are compared by their canonical identity, which copies Neutron's own rewrites, so a rule created by any
     tool in any spelling (C(6) or C(tcp), C(icmp) or C(ipv6-icmp) on IPv6, ports C(1-65535) or none,
     C(0.0.0.0/0) or no prefix, C(192.0.2.7) or C(192.0.2.7/32)) matches its declaration without a write.
-  - A field left out of a rule means none, never anything. A rule's description is not part of its identity but is
-    managed; rules are immutable in Neutron, so a changed description replaces the rule.
+  - A field left out of a rule means none, never anything - except the description, which is not part of a rule's
+    identity. A declared description (V("") included) is managed; rules are immutable in Neutron, so a changed
+    description replaces the rule. An omitted description is not managed; a rule that matches in every other field
+    is kept whatever its description.
+  - What is not declared is left alone - a group without a C(rules) key keeps its rules, a rule without a
+    C(description) keeps its description. Declare an empty list of rules for "no rules" and V("") as the description for
+    "no description".
   - Prefixes with host bits set (C(10.1.2.3/8)) are refused with an error that names the network meant; existing
     rules with host bits are compared on their network.
   - Names of remote groups resolve in the scope project, to groups declared in the same task first (which may
@@ -116,10 +121,13 @@ options:
         elements: str
       rules:
         description:
-          - The group's rules. The order means nothing. Omitted or empty means no rules.
+          - The group's rules, exactly (with O(purge_rules=true)). The order means nothing. V([]) means no rules.
+          - When the key is omitted, the group's rules are not managed - left as they are, whatever
+            O(purge_rules) says (as openstack.cloud, amazon.aws and Terraform do). A group created without it gets
+            what the cloud's default-rule template gives a new group (usually egress allow-all for IPv4 and IPv6),
+            kept as it is.
         type: list
         elements: dict
-        default: []
         suboptions:
           direction:
             description: Direction of traffic the rule admits.
@@ -128,8 +136,8 @@ options:
             default: ingress
           ethertype:
             description:
-              - V(IPv4) or V(IPv6). When omitted, inferred from O(groups[].rules[].remote_ip_prefix), IPv6 for
-                IPv6-only protocols, else V(IPv4) as Neutron does.
+              - V(IPv4) or V(IPv6). When omitted, inferred from the rule's C(remote_ip_prefix), IPv6 for IPv6-only
+                protocols, else V(IPv4) as Neutron does.
             type: str
             aliases: [ether_type]
           protocol:
@@ -140,23 +148,28 @@ options:
             type: str
           port:
             description:
-              - A port (V(22)) or an inclusive range (V(8000-8100)) for tcp, udp, sctp, dccp and udplite. Omitted
-                means all ports; V(1-65535) means the same.
+              - A port (V(22)) or an inclusive range (V(8000-8100), or V(8000:8100) as the openstack CLI writes it)
+                for tcp, udp, sctp, dccp and udplite. Omitted means all ports; V(1-65535) means the same.
             type: str
           port_range_min:
             description:
-              - First port (openstack.cloud's spelling, so rule lists written for it work unchanged). For ICMP, the
-                ICMP type (V(-1) for any).
+              - First port (openstack.cloud's spelling, so rule lists written for it work unchanged). V(-1) together
+                with C(port_range_max=-1) means all ports, stored as Neutron stores all ports (V(-1) on one side only
+                is refused).
+              - For ICMP, the ICMP type (V(-1) for any).
             type: int
           port_range_max:
             description:
-              - Last port. For ICMP, the ICMP code (V(-1) for any).
+              - Last port (V(-1) with C(port_range_min=-1) means all ports). For ICMP, the ICMP code (V(-1) for any).
             type: int
           icmp_type:
-            description: ICMP type, for icmp and ipv6-icmp.
+            description:
+              - ICMP type, for icmp and ipv6-icmp. Checked against the rule's family (IANA's ICMP and ICMPv6 type
+                tables) - echo is V(8) on IPv4 but V(128) on IPv6, and a type of the other family is refused with the
+                equivalent as hint.
             type: int
           icmp_code:
-            description: ICMP code, for icmp and ipv6-icmp; needs O(groups[].rules[].icmp_type).
+            description: ICMP code, for icmp and ipv6-icmp; needs C(icmp_type).
             type: int
           remote_ip_prefix:
             description:
@@ -172,12 +185,18 @@ options:
             description: An address group (name or id).
             type: str
           description:
-            description: The rule's description. Not part of its identity; a change replaces the rule.
+            description:
+              - The rule's description. Not part of its identity. When omitted, the description is not managed - a
+                rule that matches in every other field is kept whatever its description (a new rule gets none).
+              - When given (V("") included), it must be exactly that; rules are immutable in Neutron, so a changed
+                description replaces the rule.
             type: str
           audit_waive:
             description:
               - Ids of audit findings accepted for this rule (see M(netsec.openstack.security_groups_audit)). Not sent
                 to the cloud and not part of the rule.
+              - V(icmp-family) accepts an ICMP type of the other family (refused otherwise); an export writes it for
+                such rules found in the cloud, so that applying the export changes nothing.
             type: list
             elements: str
 notes:
@@ -236,6 +255,30 @@ EXAMPLES = r"""
       - name: bastion
         rules:
           - {protocol: tcp, port: 22, remote_ip_prefix: 203.0.113.0/24}
+
+- name: Manage only the description of a group; its rules (no rules key) are left as they are
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: legacy
+        description: Owned by the platform team
+
+- name: A group with no rules at all (an empty list, not an omitted key)
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: quarantine
+        rules: []
+
+- name: Descriptions - omitted keeps whatever the matching rule has, "" means empty
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    groups:
+      - name: web
+        rules:
+          - {protocol: tcp, port: 443}
+          - {protocol: tcp, port: "8000:8100", description: ""}
+          - {protocol: icmp, ethertype: IPv6, icmp_type: 128}
 
 - name: Remove groups this collection created that are no longer declared
   netsec.openstack.security_groups:
@@ -323,7 +366,15 @@ project_id:
   returned: always
   type: str
 diff:
-  description: The touched groups before and after (without ids), computed from the plan.
+  description:
+    - One item per group (and address group) that changes, for Ansible's unified diff - C(before_header) and
+      C(after_header) name the group, C(before) and C(after) list its fields and one canonical line per rule
+      (C(ingress tcp 22 from 0.0.0.0/0 "ssh")), sorted. Computed from the plan, so check mode shows the same diff.
+  returned: in diff mode
+  type: list
+  elements: dict
+diff_data:
+  description: "Machine-readable: the touched groups before and after (without ids), computed from the plan."
   returned: in diff mode
   type: dict
 api_requests:
@@ -333,6 +384,7 @@ api_requests:
   sample: {total: 3, writes: 1, by_method: {GET: 2, POST: 1}}
 """
 
+from ansible_collections.netsec.openstack.plugins.module_utils._diff_view import readable as readable_diff
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import ARGUMENT_SPEC as LOCKOUT_ARGUMENT_SPEC
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import options_of as lockout_options
 from ansible_collections.netsec.openstack.plugins.module_utils._module import (
@@ -364,7 +416,7 @@ def run(module):
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups"))
     options.update(run_options(params))
     options.update(lockout_options(params))
-    return reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff)
+    return readable_diff(reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff))
 
 
 def main():

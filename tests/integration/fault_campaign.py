@@ -38,7 +38,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils._declaration impo
 from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
-NEUTRON_URL = "http://127.0.0.1:9696"
+NEUTRON_URL = "http://127.0.0.1:%s" % (os.environ.get("NETSEC_NEUTRON_PORT") or 9696)
 NOVA_URL = "http://127.0.0.1:8774"
 OWNER = "managed-by=netsec.openstack"
 MODULE = "netsec.openstack.security_groups"

@@ -26,6 +26,12 @@ Fault kinds (``KINDS``):
 - ``409``: a spurious 409 Conflict, without forwarding; ``404``: a spurious 404 Not Found.
 - ``latency``: forward after waiting ``delay`` seconds (the request succeeds).
 
+An older Neutron is imitated with ``proxy.extensions`` (an ``ExtensionHider``, see there):
+
+    proxy.extensions.hide_release("stein")         # what Stein lacks disappears from the API
+    proxy.extensions.hide("address-group")         # or chosen extensions
+    proxy.extensions.clear()
+
 ``match`` chooses which requests count towards ``at``: None (all), a method
 ("GET", "POST"...), a tuple of methods, or a callable ``(method, path) -> bool``.
 Counting starts when the fault is armed; a fault fires on the ``at``-th matching
@@ -33,8 +39,10 @@ request and the ``times - 1`` matching requests after it (default: once).
 """
 
 import asyncio
+import json
 import threading
 import time
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -88,9 +96,130 @@ def _error_body(status):
     return {"NeutronError": {"type": kinds[status], "message": messages[status], "detail": ""}}
 
 
+# --- imitating an older Neutron (issue 15) ---------------------------------------------
+
+# What each optional extension adds to the security-group API: paths it owns, fields it adds.
+EXTENSION_SURFACE = {
+    "address-group": {"paths": ("/v2.0/address-groups",)},
+    "rbac-address-group": {},
+    "security-groups-remote-address-group": {"fields": ("remote_address_group_id",)},
+    "stateful-security-group": {"fields": ("stateful",)},
+    "standard-attr-tag": {"paths": ("/tags",), "fields": ("tags",)},
+    "security-groups-default-rules": {"paths": ("/v2.0/default-security-group-rules",)},
+    "security-groups-normalized-cidr": {"fields": ("normalized_cidr",)},
+    "security-groups-rules-belongs-to-default-sg": {"fields": ("belongs_to_default_sg",)},
+    "security-groups-shared-filtering": {"fields": ("shared",)},
+    "tag-creation": {},
+    "security-groups-default-statefulness": {},
+}
+# Security-group extensions each release lacks, compared with the newest (Neutron's release notes;
+# docs/neutron-releases.md). Stein..Zed do not install on Python 3.11: this is how they are tested.
+_NEWER_THAN_2023_1 = ("security-groups-default-rules", "security-groups-rules-belongs-to-default-sg", "tag-creation",
+                      "security-groups-default-statefulness")
+_NEWER_THAN_WALLABY = _NEWER_THAN_2023_1 + ("security-groups-shared-filtering",)
+_NEWER_THAN_VICTORIA = _NEWER_THAN_WALLABY + ("security-groups-remote-address-group", "rbac-address-group",
+                                              "security-groups-normalized-cidr")
+_NEWER_THAN_USSURI = _NEWER_THAN_VICTORIA + ("address-group",)
+_NEWER_THAN_TRAIN = _NEWER_THAN_USSURI + ("stateful-security-group",)
+RELEASES_LACK = {
+    "stein": _NEWER_THAN_TRAIN, "train": _NEWER_THAN_TRAIN, "ussuri": _NEWER_THAN_USSURI,
+    "victoria": _NEWER_THAN_VICTORIA, "wallaby": _NEWER_THAN_WALLABY, "xena": _NEWER_THAN_WALLABY,
+    "yoga": _NEWER_THAN_2023_1, "zed": _NEWER_THAN_2023_1, "2023.1": _NEWER_THAN_2023_1,
+}
+# Bodies whose fields an extension adds (other resources are left alone).
+SG_KEYS = ("security_group", "security_groups", "security_group_rule", "security_group_rules")
+
+
+def _strip(value, fields):
+    if isinstance(value, dict):
+        return dict((k, _strip(v, fields)) for k, v in value.items() if k not in fields)
+    if isinstance(value, list):
+        return [_strip(v, fields) for v in value]
+    return value
+
+
+def _neutron_error(status, kind, message):
+    return status, {"NeutronError": {"type": kind, "message": message, "detail": ""}}
+
+
+class ExtensionHider(object):
+    """Makes the Neutron behind the proxy look like one without some extensions.
+
+    Hidden extensions leave ``GET /v2.0/extensions`` (and ``/extensions/<alias>`` is a 404);
+    their paths answer 404; their fields are stripped from security-group bodies, and a request
+    that sends one (in the body or as a filter) gets the 400 an older Neutron gives.
+    """
+
+    def __init__(self):
+        self.hidden = frozenset()
+
+    def hide(self, *aliases):
+        unknown = [a for a in aliases if a not in EXTENSION_SURFACE]
+        if unknown:
+            raise ValueError("no surface known for %s (one of %s)" % (unknown, ", ".join(sorted(EXTENSION_SURFACE))))
+        self.hidden = self.hidden | frozenset(aliases)
+
+    def hide_release(self, release):
+        self.hidden = frozenset(RELEASES_LACK[release])
+
+    def clear(self):
+        self.hidden = frozenset()
+
+    def _paths(self):
+        return [p for a in self.hidden for p in EXTENSION_SURFACE[a].get("paths", ())]
+
+    def _fields(self):
+        return set(f for a in self.hidden for f in EXTENSION_SURFACE[a].get("fields", ()))
+
+    def refuse(self, method, path_qs, body):
+        """``(status, body)`` for a request an older Neutron would refuse, else None."""
+        if not self.hidden:
+            return None
+        parts = urlsplit(path_qs)
+        path = parts.path.rstrip("/")
+        if path.startswith("/v2.0/extensions/") and path.rsplit("/", 1)[1] in self.hidden:
+            return _neutron_error(404, "ExtensionNotFound", "Extension %s could not be found." % path.rsplit("/", 1)[1])
+        for owned in self._paths():
+            if path.startswith(owned) or (owned == "/tags" and ("/tags/" in path + "/")):
+                return _neutron_error(404, "HTTPNotFound", "The resource could not be found.")
+        fields = self._fields()
+        filters = set(k for k, _v in parse_qsl(parts.query) if k in fields) if "security-group" in path else set()
+        if filters:
+            return _neutron_error(400, "HTTPBadRequest", "[%s] is invalid attribute for filtering" % ", ".join(sorted(filters)))
+        if body and method in ("POST", "PUT"):
+            try:
+                sent = json.loads(body)
+            except ValueError:
+                return None
+            resources = [sent.get(k) for k in SG_KEYS if isinstance(sent, dict)]
+            items = [r for res in resources for r in (res if isinstance(res, list) else [res]) if isinstance(r, dict)]
+            bad = sorted(set(k for item in items for k in item if k in fields))
+            if bad:
+                return _neutron_error(400, "HTTPBadRequest", "Unrecognized attribute(s) '%s'" % ", ".join(bad))
+        return None
+
+    def rewrite(self, path_qs, status, payload):
+        """The upstream's answer as an older Neutron would give it."""
+        if not self.hidden or status >= 300 or not payload:
+            return payload
+        path = urlsplit(path_qs).path.rstrip("/")
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return payload
+        if path == "/v2.0/extensions" and isinstance(data, dict):
+            data["extensions"] = [e for e in data.get("extensions") or [] if e.get("alias") not in self.hidden]
+        elif isinstance(data, dict) and any(k in data for k in SG_KEYS):
+            data = _strip(data, self._fields())
+        else:
+            return payload
+        return json.dumps(data).encode()
+
+
 class FaultProxy(object):
     def __init__(self, upstream, hold=None):
         self.upstream = upstream.rstrip("/")
+        self.extensions = ExtensionHider()
         self.default_hold = hold if hold is not None else 6.0
         self.lock = threading.Lock()
         self.latency = 0.0
@@ -218,6 +347,10 @@ class FaultProxy(object):
     async def _handle(self, request):
         body = await request.read()
         fault, entry, latency = self._pick_fault(request.method, request.path_qs)
+        refused = self.extensions.refuse(request.method, request.path_qs, body)
+        if refused:
+            entry["status"] = refused[0]
+            return web.json_response(refused[1], status=refused[0])
         if latency:
             await asyncio.sleep(latency)
         kind = fault.kind if fault else None
@@ -254,4 +387,5 @@ class FaultProxy(object):
                     request.transport.abort()
             raise asyncio.CancelledError()
         entry["status"] = status
+        payload = self.extensions.rewrite(request.path_qs, status, payload)
         return web.Response(status=status, headers=headers, body=payload)

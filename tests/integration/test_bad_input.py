@@ -25,9 +25,10 @@ import pytest
 import yaml
 
 from bad_input_cases import CASES, DUP, LIVE, LIVE_CASES, MISSING, SERVER, TWIN
-from conftest import COLLECTIONS, boot_servers, delete_groups, delete_servers
+from conftest import COLLECTIONS, KEYSTONE_PORT, NEUTRON_PORT, boot_servers, delete_groups, delete_servers
 
-UPSTREAMS = {"identity": ("127.0.0.1", 5000), "network": ("127.0.0.1", 9696), "compute": ("127.0.0.1", 8774)}
+UPSTREAMS = {"identity": ("127.0.0.1", KEYSTONE_PORT), "network": ("127.0.0.1", NEUTRON_PORT),
+             "compute": ("127.0.0.1", 8774)}
 
 
 class MuxProxy(object):

@@ -17,7 +17,7 @@ from conftest import boot_servers, delete_servers
 from fault_proxy import WRITE_METHODS
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
-from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile
+from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile_attachments
 
 GROUPS = "/v2.0/security-groups"
 RULES = "/v2.0/security-group-rules"
@@ -276,8 +276,9 @@ def test_persistent_503_on_the_nova_server_list(nova_fault_proxy, faulty_clouds_
     nova_fault_proxy.reset()
     nova_fault_proxy.arm("503", at=1, match=lambda method, path: method == "GET" and "/servers" in path, times=50)
     try:
-        _reconcile.reconcile_attachments([{"server": names("nowhere"), "security_groups": ["default"]}], {},
-                                         {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+        _reconcile_attachments.reconcile_attachments(
+            [{"server": names("nowhere"), "security_groups": ["default"]}], {},
+            {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
         raise AssertionError("expected a CloudError")
     except adapter.CloudError as exc:
         message = str(exc)
@@ -338,15 +339,17 @@ def test_fault_on_the_port_update_of_an_attachment(faults, nova_fault_proxy, adm
     try:
         nova_fault_proxy.reset()
         faults.arm(kind, at=1, match=request_to("PUT", "/v2.0/ports", exact=False))
-        result = _reconcile.reconcile_attachments([{"server": server.id, "security_groups": [group.id]}], {},
-                                                  {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+        result = _reconcile_attachments.reconcile_attachments(
+            [{"server": server.id, "security_groups": [group.id]}], {"lockout_guard": "ignore"},
+            {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
         faults.disarm()
         assert faults.fired(), "the fault was not reached"
         assert result["changed"] is True and any("repeated" in w for w in result["warnings"]), result["warnings"]
         (port,) = list(admin.network.ports(device_id=server.id))
         assert port.security_group_ids == [group.id]
-        again = _reconcile.reconcile_attachments([{"server": server.id, "security_groups": [group.id]}], {},
-                                                 {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+        again = _reconcile_attachments.reconcile_attachments(
+            [{"server": server.id, "security_groups": [group.id]}], {"lockout_guard": "ignore"},
+            {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
         assert again["changed"] is False
     finally:
         delete_servers(admin, [server])

@@ -17,7 +17,7 @@ import openstack
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT
+from conftest import COLLECTIONS, ROOT, require_compute
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file as declarations_file
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
@@ -47,6 +47,7 @@ def make_project(admin):
 
 
 def boot_server(conn, name):
+    require_compute()
     image = conn.image.find_image("netsec-tiny")
     flavor = conn.compute.find_flavor("netsec-tiny")
     network = conn.network.find_network("netsec-net")

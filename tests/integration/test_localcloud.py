@@ -153,3 +153,38 @@ def test_demo_project_boots_on_the_shared_network(clouds, boot_args):
         assert groups == {default.id}
     finally:
         delete_servers(demo, servers)
+
+
+# --- releases (issue 15): choosing the Neutron release; nothing here starts or stops a cloud ---
+
+def _localcloud(args, **env):
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = os.path.join(os.path.dirname(here), "cloud", "localcloud")
+    return subprocess.run([sys.executable, script] + args, env=dict(os.environ, **env), capture_output=True,
+                          text=True, check=False)
+
+
+def test_localcloud_lists_the_releases_it_can_run():
+    listed = _localcloud(["releases"]).stdout.split()
+    assert listed[0] == "2026.2"
+    for release in ("2025.1", "2024.1", "2023.1"):
+        assert release in listed
+        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cloud", "releases")
+        assert os.path.exists(os.path.join(here, "upper-constraints-%s.txt" % release))
+
+
+def test_an_unknown_release_is_refused_before_anything_runs(tmp_path):
+    out = _localcloud(["start"], NETSEC_NEUTRON_RELEASE="2019.1", NETSEC_CLOUD_DIR=str(tmp_path / "c"))
+    assert out.returncode == 2 and "NETSEC_NEUTRON_RELEASE=2019.1 is not a release" in out.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_stale_base_venv_is_an_error_not_an_install(tmp_path):
+    base = tmp_path / "venv"
+    base.mkdir()
+    out = _localcloud(["start", "--no-compute"], NETSEC_CLOUD_BASE_VENV=str(base), NETSEC_CLOUD_DIR=str(tmp_path / "c"),
+                      NETSEC_KEYSTONE_PORT="5999", NETSEC_NEUTRON_PORT="9999")
+    assert out.returncode == 1 and "NETSEC_CLOUD_BASE_VENV" in out.stderr, out.stdout + out.stderr
+    assert os.listdir(str(base)) == []

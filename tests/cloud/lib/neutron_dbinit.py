@@ -21,8 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from neutron.db.migration.models import head
-from neutron.db.models import securitygroup_default_rules as sgdr
 from oslo_utils import uuidutils
+
+try:  # the templates arrived in 2023.2; 2023.1 (Neutron 22) has no table to seed
+    from neutron.db.models import securitygroup_default_rules as sgdr
+except ImportError:
+    sgdr = None
 
 INGRESS_DESC = "Legacy default SG rule for ingress traffic"
 EGRESS_DESC = "Legacy default SG rule for egress traffic"
@@ -46,6 +50,9 @@ TEMPLATES = [
 def main(url, config_args):
     engine = sa.create_engine(url)
     head.get_metadata().create_all(engine)
+    if sgdr is None:
+        print("neutron schema created; this release has no default rule templates")
+        return stamp(config_args)
     with orm.Session(engine) as session:
         existing = session.query(sgdr.SecurityGroupDefaultRule).count()
         if not existing:
@@ -55,7 +62,10 @@ def main(url, config_args):
             session.commit()
         count = session.query(sgdr.SecurityGroupDefaultRule).count()
     print("neutron schema created; %d default rule templates" % count)
+    stamp(config_args)
 
+
+def stamp(config_args):
     from neutron.db.migration import cli
     sys.argv = ["neutron-db-manage"] + config_args + ["stamp", "heads"]
     cli.main()

@@ -119,8 +119,8 @@ def test_added_removed_replaced_rules_and_changed_attachment():
 
 
 def test_new_and_deleted_groups():
-    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "db", "description": "PostgreSQL",
-                                                                       "stateful": False, "tags": ["tier=db"]}])
+    new_db = {"name": "db", "description": "PostgreSQL", "stateful": False, "tags": ["tier=db"], "rules": []}
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [new_db])
     data = drift.report(groups_result(observed(), declarations), {"skipped": True}, declarations=declarations)
     (db,) = [o for o in data["objects"] if o["name"] == "db"]
     assert db["changes"][0]["what"] == "new group (description 'PostgreSQL'; stateless; tags tier=db)"

@@ -198,3 +198,73 @@ def test_guard_fail_raises_and_ignore_or_no_ports_skip():
         adapter = StubAdapter({"g1": [WEARER]})
         assert reconciler.check_lockout(adapter, observed, plan, options) == []
         assert adapter.calls == [], options
+
+
+# --- the end state of ports: find_port_lockouts ---------------------------------
+
+
+def g(gid, *rules):
+    return {"id": gid, "name": gid, "rules": [dict(r, id="%s-r%d" % (gid, i)) for i, r in enumerate(rules)]}
+
+
+def port(pid, *group_ids, **extra):
+    return dict({"id": pid, "device_id": "srv-" + pid, "name": "", "fixed_ips": ["10.0.0.5"],
+                 "security_group_ids": list(group_ids)}, **extra)
+
+
+GROUPS = [g("ssh", SSH), g("web", WEB), g("ssh2", dict(SSH, port_range_min=20, port_range_max=30))]
+
+
+def test_a_port_left_with_no_group_is_a_lockout_whatever_the_rules():
+    found = lockout.find_port_lockouts([port("p1", "web")], GROUPS, [port("p1")])
+    assert found == [{"port": "p1", "server": "srv-p1", "ports": [], "no_group": True, "groups_before": ["web"],
+                      "groups_after": [], "unknown_groups": []}]
+    (_finding, message), = lockout.port_lockout_messages(found, [port("p1", "web")])
+    assert "wears no security group at all" in message and "srv-p1" in message and "lockout_guard=ignore" in message
+
+
+def test_a_port_without_groups_before_is_not_a_lockout():
+    assert lockout.find_port_lockouts([port("p1")], GROUPS, [port("p1")]) == []
+
+
+def test_detaching_the_only_group_admitting_ssh_is_a_lockout_unless_another_group_admits_it():
+    before = [port("p1", "ssh", "web"), port("p2", "ssh", "ssh2")]
+    after = [port("p1", "web"), port("p2", "ssh2")]
+    found = lockout.find_port_lockouts(before, GROUPS, after)
+    assert [(f["port"], f["ports"], f["no_group"]) for f in found] == [("p1", [22], False)]
+    (_finding, message), = lockout.port_lockout_messages(found)
+    assert "admitted tcp/22 before and no group it wears afterwards (web) does" in message
+
+
+def test_rule_changes_are_judged_on_the_union_of_groups_a_port_wears():
+    # The plan removes SSH from "ssh": p1 also wears ssh2 (20-30), p3 wears only ssh.
+    after_groups = [g("ssh", WEB), g("web", WEB), GROUPS[2]]
+    found = lockout.find_port_lockouts([port("p1", "ssh", "ssh2"), port("p3", "ssh")], GROUPS, None, after_groups)
+    assert [(f["port"], f["ports"]) for f in found] == [("p3", [22])]
+    assert lockout.find_port_lockouts([port("p3", "ssh")], GROUPS, None, after_groups, ports=[443]) == []
+
+
+def test_end_state_with_a_replacement_keeps_access():
+    # A description-only replacement: the end state holds the rule again (new id), so nothing is lost.
+    observed = {"project_id": "p1", "groups": [
+        {"id": "g1", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": "p1",
+         "rules": [dict(SSH, id="r1", description="old", security_group_id="g1")]}],
+        "address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {},
+        "address_group_usage": {}}
+    desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]})
+    plan, _warnings = planner.make_plan(desired, observed, {"state": "present"})
+    assert sorted(op["action"] for op in plan) == ["create_rule", "delete_rule"]
+    end = planner.simulate(observed, plan)
+    assert lockout.find_port_lockouts([port("p1", "g1")], observed, None, end) == []
+    assert lockout.find_lockouts(observed, end) == []
+    # Half of it (the delete alone: the create failed) is a lockout, on both judges.
+    half = planner.simulate(observed, [op for op in plan if op["action"] == "delete_rule"])
+    assert lockout.find_port_lockouts([port("p1", "g1")], observed, None, half)[0]["ports"] == [22]
+    assert lockout.find_lockouts(observed, half)[0]["ports"] == [22]
+
+
+def test_groups_whose_rules_are_unknown_admit_nothing_and_are_named():
+    found = lockout.find_port_lockouts([port("p1", "ssh")], GROUPS, [port("p1", "new:planned")])
+    assert found[0]["ports"] == [22] and found[0]["unknown_groups"] == ["new:planned"]
+    (_finding, message), = lockout.port_lockout_messages(found)
+    assert "rules of new:planned unknown" in message

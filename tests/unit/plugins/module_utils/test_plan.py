@@ -200,7 +200,7 @@ def test_address_groups_create_update_and_reference():
 
 def test_unknown_templates_are_assumed_and_said():
     state = observed(templates=None)
-    plan, _warnings = plan_for({"groups": [{"name": "web"}]}, state)
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": []}]}, state)
     assert plan[0]["initial_rules_assumed"] is True
     assert actions(plan) == ["create_group", "delete_rule", "delete_rule"]
 
