@@ -34,12 +34,12 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench campaign compat clean releases releases-ci
+	changelog-lint bench bench-scale campaign compat clean releases releases-ci typecheck
 .PHONY: matrix matrix-ci certify docs ee
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
-	@echo "make test            every gate, in order: venv cloud unit integration releases-ci sanity lint build changelog-lint matrix-ci docs"
+	@echo "make test            every gate, in order: venv cloud unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs"
 	@echo "make venv            .venv with tests/requirements.txt; links the collection into .cache/collections"
 	@echo "make cloud           start the local Keystone+Neutron (tests/cloud/); cloud-stop, cloud-status"
 	@echo "                     NEUTRON_RELEASE=2024.1 (2023.1, 2025.1, ...): that Neutron release instead of the newest"
@@ -47,6 +47,7 @@ help:
 	@echo "                     it switches the local cloud's Neutron in turn (and back at the end)"
 	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
+	@echo "make typecheck       mypy on the engine's contracts (mypy.ini)"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
 	@echo "make lint            ansible-lint, production profile"
@@ -89,7 +90,7 @@ cloud-status:
 demo: venv cloud
 	$(CLOUD_ENV); ansible-playbook -i playbooks/inventory/localhost.yml playbooks/demo.yml -e cloud=$(CLOUD)
 
-test: venv cloud unit integration releases-ci sanity lint build changelog-lint matrix-ci docs
+test: venv cloud unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs
 	@echo "make test: all gates passed"
 
 unit: venv
@@ -125,11 +126,22 @@ bench: venv cloud
 	bench/setup-peer-venv.sh
 	$(CLOUD_ENV); BENCH_NEUTRON="$${BENCH_NEUTRON-sqlite,mariadb}" BENCH_SERVERS="$${BENCH_SERVERS-50}" \
 		$(BIN)/python bench/run.py
+	if [ "$${BENCH_SCALE-1}" != 0 ]; then $(MAKE) bench-scale; fi
+
+# The scale case (issue 17, bench/scale.py): 100 groups x 50 rules + a 1,000-rule group in one project vs the SDK
+# floor, and 20 projects through the multi-project playbooks. SCALE_GROUPS, SCALE_RULES, SCALE_BIG, SCALE_PROJECTS...
+bench-scale: venv cloud
+	$(CLOUD_ENV); $(BIN)/python bench/scale.py
 
 # The full fault campaign (docs/reliability.md): random declaration changes x injected faults.
 # CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.
 CAMPAIGN_RUNS ?= 200
 CAMPAIGN_SEED ?= random
+# Type hints on the engine's contracts (operation table, quota, run options, cloud layer, errors); mypy.ini.
+TYPECHECK_FILES := _operations.py _quota.py _errors.py _executor.py _cloud/connection.py _cloud/calls.py
+typecheck: venv
+	mypy $(addprefix $(COLLECTION_LINK)/plugins/module_utils/,$(TYPECHECK_FILES))
+
 campaign: venv cloud
 	$(CLOUD_ENV); NETSEC_CAMPAIGN_RUNS=$(CAMPAIGN_RUNS) NETSEC_CAMPAIGN_SEED=$(CAMPAIGN_SEED) \
 		pytest tests/integration/test_fault_campaign.py -p no:cacheprovider -q $(PYTEST_ARGS)
@@ -144,7 +156,7 @@ clean:
 # release in turn, then a table release x suite (tests/output/releases/table.md). Not part of `make test`,
 # which runs the core subset on 2024.1 (releases-ci). RELEASE_FLAGS=--no-compute for a cloud on other ports.
 RELEASES ?= 2023.1 2024.1 2025.1 newest
-SUITES ?= core attachments gitops bad-input peers older
+SUITES ?= core groups attachments gitops bad-input peers older
 RELEASE_FLAGS ?=
 releases: venv
 	$(BIN)/python tests/cloud/run-releases --releases "$(RELEASES)" --suites "$(SUITES)" --pytest $(BIN)/pytest \
@@ -154,8 +166,10 @@ releases: venv
 # that borrows the local cloud's installed venv for Keystone: the local cloud is never switched or stopped.
 LOCAL_CLOUD_DIR := $(or $(NETSEC_CLOUD_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-openstack)
 RELEASES_CI_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-releases-ci
+RELEASES_CI_PORTS ?= 5100 9796
 releases-ci: venv cloud
-	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=5100 NETSEC_NEUTRON_PORT=9796 \
+	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=$(word 1,$(RELEASES_CI_PORTS)) \
+		NETSEC_NEUTRON_PORT=$(word 2,$(RELEASES_CI_PORTS)) \
 		NETSEC_CLOUD_BASE_VENV=$(LOCAL_CLOUD_DIR)/venv NETSEC_CLOUD_COMPUTE=0; \
 	rc=0; $(MAKE) releases RELEASES=2024.1 SUITES=core || rc=$$?; \
 	$(LOCALCLOUD) stop --no-compute; exit $$rc
