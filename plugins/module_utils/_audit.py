@@ -27,6 +27,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
+from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 
 SEVERITIES = ("low", "medium", "high")
@@ -455,7 +456,7 @@ def _reply_hint(rule, need):
     elif protocol in model.ICMP_PROTOCOLS and (low, high) != access.ICMP_AXIS:
         shape["icmp_type"] = low // 256
     remote = model.key_to_declaration(rule.key)
-    for field in ("remote_ip_prefix", "remote_group", "remote_address_group"):
+    for field in fields.REMOTE_FIELDS:
         if field in remote:
             shape[field] = remote[field]
     return "{%s}" % ", ".join("%s: %s" % item for item in shape.items())
