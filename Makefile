@@ -34,11 +34,12 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench bench-scale campaign compat clean releases releases-ci
+	changelog-lint bench bench-scale campaign compat clean releases releases-ci typecheck
+.PHONY: matrix matrix-ci certify docs ee
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
-	@echo "make test            every gate, in order: venv cloud unit integration sanity lint build changelog-lint"
+	@echo "make test            every gate, in order: venv cloud unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs"
 	@echo "make venv            .venv with tests/requirements.txt; links the collection into .cache/collections"
 	@echo "make cloud           start the local Keystone+Neutron (tests/cloud/); cloud-stop, cloud-status"
 	@echo "                     NEUTRON_RELEASE=2024.1 (2023.1, 2025.1, ...): that Neutron release instead of the newest"
@@ -46,6 +47,7 @@ help:
 	@echo "                     it switches the local cloud's Neutron in turn (and back at the end)"
 	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
+	@echo "make typecheck       mypy on the engine's contracts (mypy.ini)"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
 	@echo "make lint            ansible-lint, production profile"
@@ -53,6 +55,11 @@ help:
 	@echo "make changelog-lint  antsibull-changelog lint"
 	@echo "make compat          core integration tests with the oldest supported openstacksdk (tests/gates/compat.sh)"
 	@echo "make campaign        full fault campaign, 200 runs (CAMPAIGN_RUNS, CAMPAIGN_SEED; docs/reliability.md)"
+	@echo "make matrix          sanity + unit + core integration on ansible-core 2.16..2.19 (tests/gates/matrix.sh)"
+	@echo "make matrix-ci       the part of the matrix CI runs: unit on 2.16 2.17 2.18, core integration on 2.16"
+	@echo "make certify         galaxy-importer (1.0.0 rule), antsibull-docs lint, sanity on 2.16..2.19 (CERTIFY_VERSION)"
+	@echo "make docs            the docs site, offline, warnings as errors (.cache/docs/build/html) + page check"
+	@echo "make ee              build the execution environment image with podman and run the demo in it"
 	@echo "make clean           remove .cache and tests/output (keeps .venv)"
 
 $(VENV_STAMP): tests/requirements.txt requirements.txt
@@ -83,7 +90,7 @@ cloud-status:
 demo: venv cloud
 	$(CLOUD_ENV); ansible-playbook -i playbooks/inventory/localhost.yml playbooks/demo.yml -e cloud=$(CLOUD)
 
-test: venv cloud unit integration releases-ci sanity lint build changelog-lint
+test: venv cloud unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs
 	@echo "make test: all gates passed"
 
 unit: venv
@@ -130,6 +137,11 @@ bench-scale: venv cloud
 # CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.
 CAMPAIGN_RUNS ?= 200
 CAMPAIGN_SEED ?= random
+# Type hints on the engine's contracts (operation table, quota, run options, cloud layer, errors); mypy.ini.
+TYPECHECK_FILES := _operations.py _quota.py _errors.py _executor.py _cloud/connection.py _cloud/calls.py
+typecheck: venv
+	mypy $(addprefix $(COLLECTION_LINK)/plugins/module_utils/,$(TYPECHECK_FILES))
+
 campaign: venv cloud
 	$(CLOUD_ENV); NETSEC_CAMPAIGN_RUNS=$(CAMPAIGN_RUNS) NETSEC_CAMPAIGN_SEED=$(CAMPAIGN_SEED) \
 		pytest tests/integration/test_fault_campaign.py -p no:cacheprovider -q $(PYTEST_ARGS)
@@ -144,7 +156,7 @@ clean:
 # release in turn, then a table release x suite (tests/output/releases/table.md). Not part of `make test`,
 # which runs the core subset on 2024.1 (releases-ci). RELEASE_FLAGS=--no-compute for a cloud on other ports.
 RELEASES ?= 2023.1 2024.1 2025.1 newest
-SUITES ?= core attachments gitops bad-input peers older
+SUITES ?= core groups attachments gitops bad-input peers older
 RELEASE_FLAGS ?=
 releases: venv
 	$(BIN)/python tests/cloud/run-releases --releases "$(RELEASES)" --suites "$(SUITES)" --pytest $(BIN)/pytest \
@@ -154,8 +166,40 @@ releases: venv
 # that borrows the local cloud's installed venv for Keystone: the local cloud is never switched or stopped.
 LOCAL_CLOUD_DIR := $(or $(NETSEC_CLOUD_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-openstack)
 RELEASES_CI_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/netsec-releases-ci
+RELEASES_CI_PORTS ?= 5100 9796
 releases-ci: venv cloud
-	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=5100 NETSEC_NEUTRON_PORT=9796 \
+	export NETSEC_CLOUD_DIR=$(RELEASES_CI_DIR) NETSEC_KEYSTONE_PORT=$(word 1,$(RELEASES_CI_PORTS)) \
+		NETSEC_NEUTRON_PORT=$(word 2,$(RELEASES_CI_PORTS)) \
 		NETSEC_CLOUD_BASE_VENV=$(LOCAL_CLOUD_DIR)/venv NETSEC_CLOUD_COMPUTE=0; \
 	rc=0; $(MAKE) releases RELEASES=2024.1 SUITES=core || rc=$$?; \
 	$(LOCALCLOUD) stop --no-compute; exit $$rc
+
+# The ansible-core matrix (tests/gates/matrix.sh): one cached venv per version in .cache/matrix/,
+# a version x gate table at the end (also tests/output/matrix/table.txt). MATRIX_VERSIONS,
+# MATRIX_GATES (sanity unit core) or MATRIX_PLAN ("2.16:unit,core 2.17:unit") narrow it.
+# The "core" integration suite is defined once, in tests/integration/suites.txt
+# (`tests/gates/suite.sh core` prints its pytest node ids).
+matrix: venv cloud
+	tests/gates/matrix.sh
+
+# What `make test` runs of the matrix: unit tests on the ansible-core releases .venv does not
+# have (2.19 is .venv's: `make unit`), the core integration suite on the oldest.
+MATRIX_CI_PLAN ?= 2.16:unit,core 2.17:unit 2.18:unit
+matrix-ci: venv cloud
+	MATRIX_PLAN="$(MATRIX_CI_PLAN)" tests/gates/matrix.sh
+
+# Certification checks (tests/gates/certify.sh). Fails below version 1.0.0 by design;
+# `make certify CERTIFY_VERSION=1.0.0` checks a staged copy bumped to that version.
+certify: venv
+	CERTIFY_VERSION="$(CERTIFY_VERSION)" tests/gates/certify.sh
+
+# The docs site (docs/site/build.sh, offline, sphinx -W), then every module/role/filter page and
+# its options checked against ansible-doc (tests/gates/check_docs_site.py).
+docs: venv
+	docs/site/build.sh
+	$(BIN)/python tests/gates/check_docs_site.py .cache/docs/build/html
+
+# Build the execution environment image (docs/execution-environment/) with podman and run the
+# demo playbook inside it against the local cloud (tests/gates/ee.sh).
+ee: venv cloud
+	tests/gates/ee.sh

@@ -24,6 +24,7 @@ from pyinstrument import Profiler  # noqa: E402
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter  # noqa: E402
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import writes  # noqa: E402
 import run as bench  # noqa: E402
 
 
@@ -51,8 +52,10 @@ def main():
                 phases.setdefault(name, []).append(round(time.perf_counter() - start, 3))
         setattr(cls, name, wrapper)
 
-    for name in ("observe", "default_rule_templates", "execute", "_create_group", "_create_rules", "_delete_rule"):
+    for name in ("observe", "default_rule_templates", "execute"):
         timed(_adapter.Adapter, name)
+    for name in ("create_group", "create_rules", "delete_rule"):
+        timed(writes.Writes, name)
     try:
         for label in ("converge", "noop"):
             phases.clear()

@@ -61,7 +61,7 @@ options:
     aliases: [key]
   api_timeout:
     description:
-      - Seconds to wait for one API request.
+      - Seconds to wait for one API request. At least V(1).
     type: int
 requirements:
   - python >= 3.9

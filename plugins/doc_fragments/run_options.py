@@ -22,7 +22,8 @@ options:
     default: true
   lock_timeout:
     description:
-      - Seconds to wait for the lock of O(lock) before failing without a change.
+      - Seconds to wait for the lock of O(lock) before failing without a change. At least V(1); a smaller value is
+        refused with an error naming the option.
     type: int
     default: 600
 """
@@ -34,10 +35,11 @@ options:
     description:
       - How many requests of one phase may be in flight at once when applying a plan. The bulk rule creation of
         different groups, and single rule deletions, run in parallel up to this number; phases (groups before rules,
-        rule replacements before creations, creations before deletions) stay in order.
+        deletions of unrelated rules before creations, rule replacements before creations, creations before the deletions they overlap) stay in order.
       - V(1) applies strictly one request after another. A Neutron with several API workers on a real database gains
         the most (1.25x to 1.8x measured with 4 workers on MariaDB); on a single-worker Neutron the parallel requests
         only queue, and V(1) measured about 20% faster there (C(docs/benchmark.md)).
+      - At least V(1); a smaller value is refused with an error naming the option.
     type: int
     default: 4
 """

@@ -305,7 +305,7 @@ def server_view(servers, observed, ports):
         union = []
         shown = []
         for port in server_ports:
-            names = [group_names.get(g, g) for g in sorted(port.get("security_group_ids") or [])]
+            names = sorted(group_names.get(g, g) for g in port.get("security_group_ids") or [])
             for name in names:
                 if name not in union:
                     union.append(name)
@@ -335,7 +335,9 @@ def _server_rules(server_ports, group_by_id):
             if group is None or group.get("rules") is None:
                 unknown.append(group["name"] if group else group_id)
                 continue
-            rules.extend(group["rules"])
+            # Protocol 0 is any protocol to Neutron's drivers (so it admits tcp/22 too).
+            rules.extend(dict(rule, protocol=None) if str(rule.get("protocol")).lower() in ("0", "hopopt") else rule
+                         for rule in group["rules"])
     return rules, sorted(set(unknown))
 
 

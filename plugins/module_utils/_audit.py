@@ -27,6 +27,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
+from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 
 SEVERITIES = ("low", "medium", "high")
@@ -69,6 +70,10 @@ DEFAULT_ADMIN_PORTS = {
 # Destination ports replies go to (Linux 32768-60999, Windows and IANA 49152-65535).
 EPHEMERAL_PORTS = (32768, 65535)
 ICMP_ECHO_REPLY = {"icmp": (8, 0), "ipv6-icmp": (128, 129)}
+# ICMPv4 type -> the ICMPv6 type that does the same job (RFC 4443); echo, errors.
+ICMP_V4_TO_V6 = {0: 129, 8: 128, 3: 1, 11: 3, 12: 4}
+ICMP_V6_TO_V4 = dict((v6, v4) for v4, v6 in ICMP_V4_TO_V6.items())
+ICMP_V6_TO_V4[2] = 3  # packet too big ~ destination unreachable (code 4, fragmentation needed)
 SYMMETRIC_TAG = "audit:symmetric"
 ZERO_NOTE = "; %s: Neutron's firewall drivers match every protocol for protocol 0, not HOPOPT only" % access.PROTOCOL_ZERO_TEXT
 
@@ -80,6 +85,7 @@ CHECKS = {
     "shadowed-rule": ("low", "a rule fully covered by another rule of the same group"),
     "asymmetric-family": ("low", "open on one IP family but not the other"),
     "unused-group": ("low", "a group no port wears"),
+    "address-group-family": ("medium", "an address group rule that leaves out the group's addresses of the other family"),
 }
 
 
@@ -203,7 +209,7 @@ def check_world(group, admin_ports):
                 "group %s admits %s from %s to administrative/database port%s %s"
                 % (group.name, key.protocol, world, "s" if len(exposed) > 1 else "", ", ".join(exposed)),
                 "admit these ports only from a bastion (remote_group) or your office prefixes (remote_ip_prefix / "
-                "remote_address_group); if this is intended, waive the finding with audit_waive"))
+                "remote_address_group); if this is intended, waive the finding (%s)" % _waive_text("world-admin-port", group, rule)))
     return findings
 
 
@@ -269,12 +275,79 @@ def check_asymmetric(group):
         if _counterpart_exists(rule, group.rules):
             continue
         other = "IPv6" if key.ethertype == "IPv4" else "IPv4"
+        counterpart = _counterpart_text(rule, other)
+        if counterpart is None:
+            continue
         reason = "the group is tagged %s" % SYMMETRIC_TAG if symmetric else "the rule admits everyone on %s" % key.ethertype
         findings.append(_finding(
             "asymmetric-family", group, rule,
             "rule %s of group %s has no %s counterpart (%s)" % (access.text_of(rule), group.name, other, reason),
-            "add the same rule with ethertype %s (remote_ip_prefix %s for anywhere), or waive the finding if %s is "
-            "not meant to be reachable" % (other, model.ANY_PREFIX[other], other)))
+            "add %s, or waive the finding (%s) if %s is not meant to be reachable"
+            % (counterpart, _waive_text("asymmetric-family", group, rule), other)))
+    return findings
+
+
+def _counterpart_text(rule, other):
+    """The rule of the other family that admits the same, as a declaration; None when the family has none.
+
+    ICMP types differ between the families (IPv4 echo is type 8, IPv6 echo 128); ICMPv6 types without an
+    IPv4 equivalent (neighbour discovery, multicast listeners) need no counterpart.
+    """
+    key = rule.key
+    shape = {"direction": key.direction, "ethertype": other}
+    if key.protocol in model.ICMP_PROTOCOLS:
+        shape["protocol"] = "ipv6-icmp" if other == "IPv6" else "icmp"
+        if key.port_min is not None:
+            mapping = ICMP_V4_TO_V6 if other == "IPv6" else ICMP_V6_TO_V4
+            if key.port_min not in mapping:
+                return None
+            shape["icmp_type"] = mapping[key.port_min]
+    elif rule.protocol_zero:
+        shape["protocol"] = 0
+    else:
+        shape["protocol"] = key.protocol or "any"
+        if key.port_min is not None:
+            shape["port"] = model.format_port_range(key.port_min, key.port_max)
+    if key.remote_kind == model.REMOTE_GROUP:
+        shape["remote_group"] = key.remote
+    elif key.remote_kind == model.REMOTE_ADDRESS_GROUP:
+        shape["remote_address_group"] = key.remote
+    else:
+        shape["remote_ip_prefix"] = model.ANY_PREFIX[other] if _is_world(rule.source, key.ethertype) else "<your %s prefix>" % other
+    return "{%s}" % ", ".join("%s: %s" % item for item in shape.items())
+
+
+def _waive_text(check, group, rule=None):
+    """How to waive a finding: the rule's audit_waive (declarations) or the group's tag (live too)."""
+    found = finding_id(check, group.name, rule)
+    if rule is not None and rule.ref.get("path"):
+        return "audit_waive: [%s] on %s, or tag %s%s on group %s" % (check, rule.ref["path"], WAIVER_TAG_PREFIX, found,
+                                                                     group.name)
+    return "tag %s%s on group %s" % (WAIVER_TAG_PREFIX, found, group.name)
+
+
+def check_address_group_family(group, address_groups):
+    """A rule admits only its ethertype's addresses of an address group (IPv4 when no ethertype is given):
+    the group's addresses of the other family are silently left out unless another rule admits them."""
+    findings = []
+    for rule in group.rules:
+        key = rule.key
+        if key.remote_kind != model.REMOTE_ADDRESS_GROUP:
+            continue
+        other = "IPv6" if key.ethertype == "IPv4" else "IPv4"
+        left_out = access._family_networks((address_groups or {}).get(key.remote) or (), other)
+        if not left_out or _counterpart_exists(rule, group.rules):
+            continue
+        counterpart = _counterpart_text(rule, other)
+        addresses = ", ".join(n.with_prefixlen for n in access._collapse(left_out))
+        findings.append(_finding(
+            "address-group-family", group, rule,
+            "rule %s of group %s admits only the %s addresses of address group %s; its %s addresses %s are not "
+            "admitted (a rule has one ethertype, %s when none is given, and no %s rule of the group references the "
+            "address group)" % (access.text_of(rule), group.name, key.ethertype, key.remote, other, addresses,
+                                "IPv4", other),
+            "%sor take the %s addresses out of address group %s if they are not meant to be admitted"
+            % ("add %s, " % counterpart if counterpart else "", other, key.remote)))
     return findings
 
 
@@ -383,7 +456,7 @@ def _reply_hint(rule, need):
     elif protocol in model.ICMP_PROTOCOLS and (low, high) != access.ICMP_AXIS:
         shape["icmp_type"] = low // 256
     remote = model.key_to_declaration(rule.key)
-    for field in ("remote_ip_prefix", "remote_group", "remote_address_group"):
+    for field in fields.REMOTE_FIELDS:
         if field in remote:
             shape[field] = remote[field]
     return "{%s}" % ", ".join("%s: %s" % item for item in shape.items())
@@ -463,6 +536,7 @@ def audit(model_, admin_ports=None):
         findings.extend(check_world(group, ranges))
         findings.extend(check_shadowed(group))
         findings.extend(check_asymmetric(group))
+        findings.extend(check_address_group_family(group, model_.address_groups))
     findings.extend(check_unused(model_.groups, wearers))
     findings.extend(check_foreign(model_.groups, model_.live, _project_index(model_)))
     findings.extend(check_stateless(model_.groups, companions))

@@ -115,15 +115,25 @@ def _rule_order(key):
     return (key.direction != "ingress", model.sort_key_of_rule_key(key))
 
 
+def _stored_protocol(rule, stored_zero):
+    """Protocol 0 is exported as Neutron stores it (0), not by the name of the number (hopopt)."""
+    if stored_zero:
+        rule["protocol"] = 0
+    return rule
+
+
 def _export_group(group, group_name_of, address_group_name_of):
     def name_of_for(key):
         return group_name_of if key.remote_kind == model.REMOTE_GROUP else address_group_name_of
 
     rules = {}
+    stored_zero = set()
     for rule in group.get("rules") or []:
         key = model.key_from_neutron(rule)
         # Neutron refuses duplicates, so a key appears once; keep the first if not.
         rules.setdefault(key, rule.get("description") or "")
+        if str(rule.get("protocol")) == "0":
+            stored_zero.add(key)
     exported = {"name": group["name"]}
     if group.get("description"):
         exported["description"] = group["description"]
@@ -132,7 +142,7 @@ def _export_group(group, group_name_of, address_group_name_of):
     tags = sorted(t for t in group.get("tags") or [] if t != model.OWNER_TAG)
     if tags:
         exported["tags"] = tags
-    exported["rules"] = [compact_rule(key, rules[key], name_of_for(key))
+    exported["rules"] = [_stored_protocol(compact_rule(key, rules[key], name_of_for(key)), key in stored_zero)
                          for key in sorted(rules, key=_rule_order)]
     return exported
 
@@ -182,17 +192,11 @@ def _export_servers(project_id, servers, ports, groups, selected_ids, filtered, 
             variants.setdefault(tuple(sorted(port.get("security_group_ids") or [])), []).append(port["id"])
         # The largest variant first; ties by their groups, for a stable order.
         ordered = sorted(variants.items(), key=lambda item: (-len(item[1]), [group_ref(g) for g in item[0]]))
-        refs = [server["name"], server["id"]] if server.get("name") in server_names else [server["id"]]
-        if len(ordered) > len(refs):
-            warnings.append(
-                "server %s (%s): its ports wear %d different sets of groups; a declarations file can list a "
-                "server at most %d time(s) (by name and by id), so ports %s are left out"
-                % (server.get("name"), server["id"], len(ordered), len(refs),
-                   ", ".join(p for _groups, port_ids in ordered[len(refs):] for p in port_ids)))
-            ordered = ordered[:len(refs)]
-        for index, (group_ids, port_ids) in enumerate(ordered):
-            entry = {"server": refs[index],
-                     "security_groups": sorted(group_ref(g) for g in group_ids)}
+        # Every entry names the server the same way (its name when unique in the project, else its id);
+        # a server whose ports wear different sets of groups gets one entry per set, each with its ports.
+        ref = server["name"] if server.get("name") in server_names else server["id"]
+        for group_ids, port_ids in ordered:
+            entry = {"server": ref, "security_groups": sorted(group_ref(g) for g in group_ids)}
             if len(ordered) > 1:
                 entry["ports"] = list(port_ids)
             entries.append(entry)

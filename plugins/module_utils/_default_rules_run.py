@@ -4,7 +4,7 @@
 """Validate, observe, plan, apply: the run behind default_security_group_rules (private).
 
 Glue only: the pure part is ``_default_rules``, the cloud calls are
-``_default_rules_cloud``.  Check mode returns the plan without executing it;
+``_cloud.default_rules``.  Check mode returns the plan without executing it;
 the real run executes exactly that plan, reads the templates back and
 fails unless they match the declaration.  A replacement whose create fails
 after its delete puts the old template back before reporting the error.
@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules as templates
-from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules_cloud as calls
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import default_rules as calls
 from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
 from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError

@@ -14,27 +14,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import sys
+
 from ansible_collections.netsec.openstack.plugins.module_utils import _graph as graph
-from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _operations as operations
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
+from ansible_collections.netsec.openstack.plugins.module_utils._model import OWNER_TAG
 
 REPORT_FORMAT = "netsec.openstack/drift-report/v1"
-OWNER_TAG = model.OWNER_TAG  # one definition, in _model
 CHANGES = ("create", "delete", "replace", "update")
 # Declared groups that match but do not carry the ownership tag yet: apply only tags them.
 # Listed, not counted as drift (the cloud's access matches the file).
 ADOPT = "adopt"
-CHANGE_OF_ACTION = {
-    "create_address_group": "create",
-    "create_group": "create",
-    "create_rule": "create",
-    "delete_rule": "delete",
-    "delete_group": "delete",
-    "delete_address_group": "delete",
-    "update_group": "update",
-    "update_address_group": "update",
-    "update_port": "update",
-}
 TYPE_ORDER = {"address_group": 0, "security_group": 1, "server": 2}
 TYPE_TITLES = {"address_group": "address group", "security_group": "group", "server": "server"}
 
@@ -60,7 +51,7 @@ def describe_rule(rule):
     return text
 
 
-def _without_description(rule):
+def without_description(rule):
     return dict((k, v) for k, v in (rule or {}).items() if k != "description")
 
 
@@ -68,8 +59,8 @@ def _short(port_id):
     return str(port_id)[:8]
 
 
-def _change(op, change=None, **extra):
-    entry = {"change": change or CHANGE_OF_ACTION.get(op["action"], "update"), "action": op["action"]}
+def _change(op, change, **extra):
+    entry = {"change": change, "action": op["action"]}
     entry.update(extra)
     if op.get("reason"):
         entry["reason"] = op["reason"]
@@ -79,97 +70,33 @@ def _change(op, change=None, **extra):
 
 
 def _group_changes(plan):
-    """(type, name) -> [change], in plan order, with replace pairs merged."""
-    creates = {}
-    for index, op in enumerate(plan):
-        if op["action"] == "create_rule":
-            identity = (op.get("group"), repr(sorted(_without_description(op.get("rule")).items())))
-            creates.setdefault(identity, []).append(index)
-    paired = {}
-    used = set()
-    for index, op in enumerate(plan):
-        if op["action"] != "delete_rule":
-            continue
-        identity = (op.get("group"), repr(sorted(_without_description(op.get("rule")).items())))
-        for candidate in creates.get(identity, []):
-            created = plan[candidate]
-            if candidate not in used and (created.get("rule") or {}).get("description") != (op.get("rule") or {}).get("description"):
-                used.add(candidate)
-                paired[index] = candidate
-                break
+    """(type, name) -> [change], in plan order; each kind words its own (``_operations``)."""
     objects = {}
     order = []
-
-    def add(kind, name, entry):
-        identity = (kind, name)
+    words = sys.modules[__name__]
+    for op in plan:
+        kind = operations.KINDS.get(op["action"])
+        if kind is None:
+            identity, entry = ("security_group", op.get("group") or op.get("address_group")), _change(
+                op, "update", what=op["action"])
+        else:
+            change, extra = kind.drift(op, words)
+            identity, entry = (kind.object_type, kind.object_name(op)), _change(op, change, **extra)
         if identity not in objects:
             objects[identity] = []
             order.append(identity)
         objects[identity].append(entry)
-
-    for index, op in enumerate(plan):
-        action = op["action"]
-        if index in used:
-            continue
-        if action in ("create_rule", "delete_rule"):
-            rule = op.get("rule") or {}
-            if index in paired:
-                new = plan[paired[index]].get("rule") or {}
-                entry = _change(op, "replace", what="rule %s: description %r -> %r"
-                                % (describe_rule(_without_description(rule)), rule.get("description") or "",
-                                   new.get("description") or ""), rule=new)
-                entry["action"] = "replace_rule"
-            else:
-                entry = _change(op, what="rule %s" % describe_rule(rule), rule=rule)
-            add("security_group", op.get("group"), entry)
-        elif action == "create_group":
-            details = []
-            if op.get("description"):
-                details.append("description %r" % op["description"])
-            if op.get("stateful") is False:
-                details.append("stateless")
-            tags = [t for t in op.get("tags") or [] if t != "managed-by=netsec.openstack"]
-            if tags:
-                details.append("tags %s" % ", ".join(tags))
-            add("security_group", op.get("group"),
-                _change(op, what="new group" + (" (%s)" % "; ".join(details) if details else "")))
-        elif action == "delete_group":
-            add("security_group", op.get("group"), _change(op, what="group and its %s rule(s)" % op.get("rules", "?")))
-        elif action == "update_group":
-            changes = op.get("changes") or {}
-            if _only_adoption(changes):
-                add("security_group", op.get("group"), _change(op, ADOPT, what="ownership tag %s added" % OWNER_TAG))
-            else:
-                add("security_group", op.get("group"), _change(op, what=_attribute_changes(changes), changes=changes))
-        elif action == "create_address_group":
-            add("address_group", op.get("address_group"),
-                _change(op, what="new address group with %s" % (", ".join(op.get("addresses") or []) or "no addresses")))
-        elif action == "update_address_group":
-            parts = []
-            if op.get("add_addresses"):
-                parts.append("add %s" % ", ".join(op["add_addresses"]))
-            if op.get("remove_addresses"):
-                parts.append("remove %s" % ", ".join(op["remove_addresses"]))
-            if op.get("changes"):
-                parts.append(_attribute_changes(op["changes"]))
-            add("address_group", op.get("address_group"), _change(
-                op, what="; ".join(parts), add_addresses=op.get("add_addresses") or [],
-                remove_addresses=op.get("remove_addresses") or []))
-        elif action == "delete_address_group":
-            add("address_group", op.get("address_group"), _change(op, what="address group"))
-        else:
-            add("security_group", op.get("group") or op.get("address_group"), _change(op, what=action))
     return objects, order
 
 
-def _only_adoption(changes):
+def only_adoption(changes):
     if set(changes) != set(["tags"]):
         return False
     before, after = set(changes["tags"].get("before") or []), set(changes["tags"].get("after") or [])
     return OWNER_TAG not in before and after == before | set([OWNER_TAG])
 
 
-def _attribute_changes(changes):
+def attribute_changes(changes):
     parts = []
     for field in sorted(changes):
         before, after = changes[field].get("before"), changes[field].get("after")
@@ -187,7 +114,7 @@ def _server_changes(plan, objects, order):
         before, after = sorted(op.get("before") or []), sorted(op.get("after") or [])
         port = op.get("port_name") or _short(op.get("port"))
         ips = ", ".join(op.get("fixed_ips") or [])
-        entry = _change(op, what="port %s%s: wears [%s], declared [%s]"
+        entry = _change(op, "update", what="port %s%s: wears [%s], declared [%s]"
                         % (port, " (%s)" % ips if ips else "", ", ".join(before), ", ".join(after)),
                         port=op.get("port"), before=before, after=after,
                         added=[g for g in after if g not in before], removed=[g for g in before if g not in after])
@@ -247,13 +174,6 @@ def report(groups_result, servers_result=None, declarations=None, live=None, sou
     if not_declared is not None:
         result["not_declared"] = not_declared
     return result
-
-
-def error_report(message, source=None, declarations=None):
-    """What drift.yml writes when it could not compute a plan."""
-    declarations = declarations if isinstance(declarations, dict) else {}
-    return {"format": REPORT_FORMAT, "drift": None, "status": "error", "source": source,
-            "project": declarations.get("project"), "error": message}
 
 
 # --- Markdown -----------------------------------------------------------------

@@ -14,14 +14,13 @@ __metaclass__ = type
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file as declarations_file
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import open_run
 
 
 def export(options, auth, connect=cloud.connect):
     """The module result of netsec.openstack.security_groups_info."""
-    counter = cloud.RequestCounter()
-    connection = connect(auth)
-    counter.wrap(connection.session)
-    adapter = cloud.Adapter(connection, counter)
+    run = open_run(auth, options, connect=connect, scoped=not options.get("all_projects"))
+    adapter, counter = run.reads, run.counter
     warnings = []
     names = options.get("names") or None
     tags = options.get("tags") or None
@@ -31,7 +30,7 @@ def export(options, auth, connect=cloud.connect):
         project_ids = declarations_file.projects_in(inventory)
         scope_id = None
     else:
-        scope_id = adapter.scope_project(options.get("project"))
+        scope_id = run.project_id
         inventory = adapter.observe_inventory(scope_id, with_servers=include_servers)
         project_ids = [scope_id]
     projects = []

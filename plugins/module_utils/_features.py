@@ -30,8 +30,8 @@ Feature = namedtuple("Feature", ["name", "alias", "what"])
 FEATURES = (
     Feature("address_groups", "address-group", "address groups"),
     Feature("remote_address_group", "security-groups-remote-address-group",
-            "rules whose source is an address group (remote_address_group)"),
-    Feature("stateful", "stateful-security-group", "stateless security groups (stateful: false)"),
+            "rules whose source is an address group"),
+    Feature("stateful", "stateful-security-group", "stateless security groups: stateful false"),
     Feature("tags", "standard-attr-tag", "tags on security groups"),
     Feature("default_rules", "security-groups-default-rules", "default security group rule templates"),
     Feature("normalized_cidr", "security-groups-normalized-cidr", "the read-only normalized_cidr of rules"),

@@ -15,6 +15,7 @@ __metaclass__ = type
 from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import open_run
 
 
 class InspectError(ValueError):
@@ -22,13 +23,9 @@ class InspectError(ValueError):
 
 
 def _live_model(auth, project, connect):
-    counter = cloud.RequestCounter()
-    connection = connect(auth)
-    counter.wrap(connection.session)
-    adapter = cloud.Adapter(connection, counter)
-    project_id = adapter.scope_project(project)
-    inventory = adapter.observe_inventory(project_id)
-    return access.model_from_inventory(inventory), inventory, project_id, counter
+    run = open_run(auth, {"project": project}, connect=connect)
+    inventory = run.reads.observe_inventory(run.project_id)
+    return access.model_from_inventory(inventory), inventory, run.project_id, run.counter
 
 
 def _find_live_target(inventory, ref):

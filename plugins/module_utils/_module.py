@@ -16,7 +16,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
 from ansible_collections.netsec.openstack.plugins.module_utils import _schema as schema
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import RunOptions, below_minimum
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import CloudError, PlanError
 
 AUTH_ARGUMENT_SPEC = dict(
     cloud=dict(type="raw"),
@@ -35,11 +36,11 @@ AUTH_OPTION_NAMES = tuple(AUTH_ARGUMENT_SPEC)
 
 # How a run behaves next to other runs (doc fragment netsec.openstack.run_options).
 RUN_ARGUMENT_SPEC = dict(
-    lock=dict(type="bool", default=True),
-    lock_timeout=dict(type="int", default=600),
+    lock=dict(type="bool", default=RunOptions.lock),
+    lock_timeout=dict(type="int", default=RunOptions.lock_timeout),
 )
 CONCURRENCY_ARGUMENT_SPEC = dict(
-    concurrency=dict(type="int", default=4),
+    concurrency=dict(type="int", default=RunOptions.concurrency),
 )
 RUN_OPTION_NAMES = ("lock", "lock_timeout", "concurrency")
 
@@ -65,13 +66,16 @@ def run_module(module, runner):
         module.fail_json(msg=missing_required_lib("openstacksdk"), exception=adapter.OPENSTACKSDK_IMPORT_ERROR)
     if not schema.HAS_JSONSCHEMA:
         module.fail_json(msg=missing_required_lib("jsonschema"), exception=schema.JSONSCHEMA_IMPORT_ERROR)
+    too_small = below_minimum(module.params)
+    if too_small:
+        module.fail_json(msg="; ".join(too_small), errors=too_small, changed=False)
     try:
         result = runner(module)
     except schema.DeclarationError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors, changed=False)
     except PlanError as exc:
         module.fail_json(msg="nothing was changed: %s" % exc, errors=exc.errors, changed=False)
-    except adapter.CloudError as exc:
+    except CloudError as exc:
         done = getattr(exc, "done", None) or []
         pending = getattr(exc, "pending", None) or []
         module.fail_json(
@@ -79,6 +83,7 @@ def run_module(module, runner):
             changed=bool(done),
             completed=done,
             not_completed=pending,
+            retries=getattr(exc, "retries", 0),
         )
     for warning in result.pop("warnings", []):
         module.warn(warning)

@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validate, observe, plan, apply: the run behind the security group modules (private).
 
-Glue only: the pure parts are ``_declaration``, ``_plan``; the cloud is
-``_adapter``.  Check mode returns the plan without executing it; the real
-run executes exactly that plan, then reads the result back and verifies it.
+Glue only: the pure parts are ``_declaration``, ``_plan``, ``_quota`` and
+``_lockout``; the cloud is ``_cloud`` (``open_run``) and the plan is carried
+out by ``_executor``.  Every refusal (quota, lockout, a stateful change on a
+group in use) comes before the first write, in check mode and in a real run
+alike.  Check mode returns the plan without executing it; the real run
+executes exactly that plan, then reads the result back and verifies it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +18,12 @@ __metaclass__ = type
 import contextlib
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
+from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
+from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
+from ansible_collections.netsec.openstack.plugins.module_utils import _operations as operations
+from ansible_collections.netsec.openstack.plugins.module_utils import _quota as quota
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import connection as cloud_connection
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
@@ -23,7 +31,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock 
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
-PUBLIC_OP_FIELDS_DROPPED = ("body", "initial_rules")
+PUBLIC_OP_FIELDS_DROPPED = ("body", "initial_rules", "old_body")
 
 
 def public_plan(plan):
@@ -33,7 +41,7 @@ def public_plan(plan):
 
 def render_result_groups(state, desired):
     """Declared groups in the declaration's shape, with ids."""
-    names = planner._Names(state)
+    names = planner.Names(state)
     by_name = {}
     for group in state.get("groups") or []:
         # A tagged copy is the declared group when an untagged one shares its name (planner.untagged_namesakes).
@@ -51,7 +59,7 @@ def render_result_groups(state, desired):
         for rule in sorted(group.get("rules") or [], key=lambda r: model.sort_key_of_rule_key(model.key_from_neutron(r))):
             key = model.key_from_neutron(rule)
             shown = names.display(key, rule.get("description") or "")
-            shown["id"] = None if str(rule["id"]).startswith("sim-rule-") else rule["id"]
+            shown["id"] = None if rule.get("simulated") else rule["id"]
             if key.remote_kind == model.REMOTE_GROUP:
                 shown["remote_group_id"] = None if planner.is_placeholder(key.remote) else key.remote
             if key.remote_kind == model.REMOTE_ADDRESS_GROUP:
@@ -88,28 +96,22 @@ def observe_for_plan(adapter, project_id, desired, options):
     return observed
 
 
-def _auth_url(connection):
-    try:
-        return (connection.config.get_auth_args() or {}).get("auth_url")
-    except Exception:  # pragma: no cover - configs without auth args
-        return None
-
-
 @contextlib.contextmanager
-def _locked(connection, project_id, options):
+def _locked(cloud_run, options):
     """The run lock of ``_run_lock``; not getting it in time is a CloudError (nothing was changed)."""
     try:
-        with run_lock.run_lock(_auth_url(connection), project_id, options.get("lock_timeout") or 600,
-                               enabled=options.get("lock", True)):
+        with run_lock.run_lock(cloud_connection.auth_url(cloud_run.connection), cloud_run.project_id,
+                               cloud_run.options.lock_timeout, enabled=cloud_run.options.lock):
             yield
     except run_lock.LockTimeout as exc:
-        raise cloud.CloudError("%s; nothing was changed" % exc)
+        raise errors.CloudError("%s; nothing was changed" % exc)
 
 
-def _retry_warnings(adapter):
-    if not adapter.retried:
-        return []
-    return ["%d request(s) were repeated after transient faults: %s" % (len(adapter.retried), "; ".join(adapter.retried))]
+def open_run(auth, options, connect):
+    """The cloud run of a module, with an ``Adapter`` (reads + executor) over it."""
+    cloud_run = cloud_connection.open_run(auth, options, connect=connect)
+    cloud_run.adapter = cloud.Adapter(cloud_run.connection, cloud_run.counter, cloud_run.reads.calls)
+    return cloud_run
 
 
 def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, with_diff=True):
@@ -121,46 +123,47 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     desired = parse_declaration(declaration)
     option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS),
                                              options.get("lockout_guard") or lockout.DEFAULT_MODE)
+    option_errors += cloud_connection.below_minimum(options)
     if option_errors:
         raise DeclarationError(option_errors)
-    counter = cloud.RequestCounter()
-    connection = connect(auth)
-    counter.wrap(connection.session)
-    adapter = cloud.Adapter(connection, counter)
-    project_id = adapter.scope_project(options.get("project"))
-    with _locked(connection, project_id, options):
-        result = _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff)
-    result["warnings"] = result["warnings"] + _retry_warnings(adapter)
-    result["api_requests"] = counter.as_dict()
-    result["api_requests"]["retried"] = len(adapter.retried)
+    cloud_run = open_run(auth, options, connect)
+    try:
+        with _locked(cloud_run, options):
+            result = _reconcile_locked(cloud_run.adapter, cloud_run.project_id, desired, options, check_mode, with_diff)
+    except errors.CloudError as exc:
+        exc.retries = len(cloud_run.retried)  # a failed run says how often it repeated requests, too
+        raise
+    result["warnings"] = result["warnings"] + cloud_run.retry_warnings()
+    result["api_requests"] = cloud_run.api_requests()
+    result["retries"] = len(cloud_run.retried)
     return result
 
 
 def _apply(adapter, plan, project_id, observed, options):
     known = [g["id"] for g in observed["groups"]]
-    return adapter.execute(plan, project_id, concurrency=options.get("concurrency") or cloud.DEFAULT_CONCURRENCY,
+    return adapter.execute(plan, project_id, concurrency=options.get("concurrency") or executor.DEFAULT_CONCURRENCY,
                            known_group_ids=known)
 
 
 def _verify_read(adapter, project_id, desired, options, done):
     try:
         return observe_for_plan(adapter, project_id, desired, options)
-    except cloud.CloudError as exc:
-        raise cloud.CloudError("every planned operation was carried out, but reading the result back to verify it "
-                               "failed: %s" % exc, done)
+    except errors.CloudError as exc:
+        raise errors.CloudError("every planned operation was carried out, but reading the result back to verify it "
+                                "failed: %s" % exc, done)
 
 
 def check_lockout(adapter, observed, plan, options):
     """The lockout guard: groups that servers wear and that the plan leaves without a way in on a guarded port.
 
-    Only a plan that deletes rules can take access away; only when one does
-    is the plan simulated, and only when a group loses access are the ports
-    wearing it read (one list call). Returns the findings, each with its
+    The end state of every plan is judged (replacements included): the plan
+    is simulated, and only when a group loses access are the ports wearing
+    it read (one list call). Returns the findings, each with its
     ``message``; with ``lockout_guard=fail`` raises PlanError instead.
     """
     mode = options.get("lockout_guard") or lockout.DEFAULT_MODE
     ports = options.get("lockout_ports", lockout.DEFAULT_PORTS)
-    if mode == "ignore" or not ports or not any(op["action"] == "delete_rule" for op in plan):
+    if mode == "ignore" or not ports or not plan:
         return []
     found = lockout.find_lockouts(observed, planner.simulate(observed, plan), ports)
     if not found:
@@ -168,16 +171,47 @@ def check_lockout(adapter, observed, plan, options):
     wearing = adapter.ports_wearing([finding["group_id"] for finding in found])
     messages = lockout.lockout_messages(found, wearing)
     if mode == "fail" and messages:
-        raise planner.PlanError(["%s (lockout_guard=fail)" % message for _finding, message in messages])
+        raise errors.PlanError(["%s (lockout_guard=fail)" % message for _finding, message in messages])
     return [dict(finding, message=message, wearers=wearing[finding["group_id"]]) for finding, message in messages]
+
+
+def check_quota(adapter, project_id, plan, warnings):
+    """The quota pre-check: reads the project's quota details only when the plan raises some usage;
+    returns {resource: {limit, used, reserved, peak}} (None: not read or not readable).  A plan that can
+    not fit raises PlanError, before any write."""
+    steps = operations.quota_steps(plan)
+    if not quota.needs_quota(steps):
+        return None
+    details = adapter.quota_details(project_id)
+    if not details:
+        warnings.append("the project's quota details could not be read (no quota_details API, or not allowed); "
+                        "the plan was not checked against the quota before writing")
+        return None
+    refusal = quota.check(details, steps)
+    if refusal:
+        raise errors.PlanError([refusal])
+    peaks = quota.peaks(details, steps)
+    return dict((resource, dict(details[resource], peak=peaks[resource][1])) for resource in details)
+
+
+def check_preconditions(adapter, plan):
+    """The operation kinds' preconditions that need the cloud (today: Neutron refuses to change ``stateful``
+    of a group that ports wear): one ports read, only when some op asks for it; refusals raise PlanError."""
+    group_ids = sorted(set(g for op in plan for g in operations.kind_of(op).groups_whose_ports_matter(op)))
+    if not group_ids:
+        return
+    wearing = adapter.ports_wearing(group_ids)
+    refused = [text for text in (operations.kind_of(op).refusal(op, wearing) for op in plan) if text]
+    if refused:
+        raise errors.PlanError(refused)
 
 
 def check_features(adapter, desired, plan=()):
     """Refuse what this cloud's Neutron can not do, before any write; its extensions are read only if needed."""
     uses = features.declaration_uses(desired) + features.plan_uses(desired, plan)
-    errors = features.missing(uses, adapter.features()) if uses else []
-    if errors:
-        raise planner.PlanError(errors)
+    missing = features.missing(uses, adapter.features()) if uses else []
+    if missing:
+        raise errors.PlanError(missing)
 
 
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
@@ -185,10 +219,12 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
     check_features(adapter, desired, plan)
+    check_preconditions(adapter, plan)
+    quota_used = check_quota(adapter, project_id, plan, warnings)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)
     result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,
-              "summary": planner.summarize(plan), "lockouts": lockouts}
+              "summary": planner.summarize(plan), "lockouts": lockouts, "quota": quota_used}
     if with_diff:
         result["diff"] = planner.diff(desired, observed, plan)
     if plan and not check_mode:
@@ -197,15 +233,15 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
         final = _verify_read(adapter, project_id, desired, options, done)
         try:
             residual, residual_warnings = planner.make_plan(desired, final, options)
-        except planner.PlanError as exc:
-            raise cloud.CloudError("every planned operation was carried out, but the result does not plan cleanly: %s"
-                                   % exc, done)
+        except errors.PlanError as exc:
+            raise errors.CloudError("every planned operation was carried out, but the result does not plan cleanly: %s"
+                                    % exc, done)
         if residual:
             warnings.append("after applying, the cloud still differed from the declaration (%s); applied the "
                             "remaining %d operation(s) too" % (planner.summarize(residual), len(residual)))
             try:
                 more, more_warnings = _apply(adapter, residual, project_id, final, options)
-            except cloud.CloudError as exc:
+            except errors.CloudError as exc:
                 exc.done = done + exc.done
                 raise
             warnings.extend(more_warnings)
@@ -213,9 +249,9 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
             final = _verify_read(adapter, project_id, desired, options, done + more)
             left, left_warnings = planner.make_plan(desired, final, options)
             if left:
-                raise cloud.CloudError("the cloud still differs from the declaration after applying the plan twice "
-                                       "(%s); another client may be changing these groups" % planner.summarize(left),
-                                       done + more, left)
+                raise errors.CloudError("the cloud still differs from the declaration after applying the plan twice "
+                                        "(%s); another client may be changing these groups" % planner.summarize(left),
+                                        done + more, left)
         state = final
     elif plan:
         state = planner.simulate(observed, plan)
@@ -238,8 +274,8 @@ def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect,
         result = reconcile({"groups": [group]}, options, auth, check_mode, connect=connect, with_diff=with_diff)
     except DeclarationError as exc:
         raise DeclarationError(_unprefix(exc.errors))
-    except planner.PlanError as exc:
-        raise planner.PlanError(_unprefix(exc.errors))
+    except errors.PlanError as exc:
+        raise errors.PlanError(_unprefix(exc.errors))
     groups = result.pop("security_groups")
     result.pop("address_groups")
     result["security_group"] = groups[0] if groups else None

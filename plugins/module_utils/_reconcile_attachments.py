@@ -18,7 +18,8 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _attachmen
 from ansible_collections.netsec.openstack.plugins.module_utils import _diff_view as diff_view
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
 from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
-from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import _locked, _retry_warnings
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import below_minimum
+from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import _locked, open_run
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
 # server_security_groups refuses a lockout unless told otherwise (security_groups only warns by default:
@@ -45,13 +46,13 @@ def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.conn
                                              options.get("lockout_guard") or DEFAULT_LOCKOUT_GUARD)
     if option_errors:
         raise DeclarationError(option_errors)
+    option_errors = below_minimum(options)
+    if option_errors:
+        raise DeclarationError(option_errors)
     planned = list(options.get("planned_groups") or [])
-    counter = cloud.RequestCounter()
-    connection = connect(auth)
-    counter.wrap(connection.session)
-    adapter = cloud.Adapter(connection, counter)
-    project_id = adapter.scope_project(options.get("project"))
-    with _locked(connection, project_id, options):
+    cloud_run = open_run(auth, options, connect)
+    adapter, project_id = cloud_run.adapter, cloud_run.project_id
+    with _locked(cloud_run, options):
         observed = adapter.observe_attachments(project_id, servers)
         ops = attachments.plan_attachments(servers, observed, planned_groups=planned, check_mode=check_mode)
         lockouts, warnings = guard(observed, ops, options)
@@ -67,7 +68,8 @@ def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.conn
         "lockouts": lockouts,
         "diff": {"before": {"servers": before}, "after": {"servers": after}},
         "project_id": project_id,
-        "api_requests": dict(counter.as_dict(), retried=len(adapter.retried)),
-        "warnings": warnings + _retry_warnings(adapter),
+        "api_requests": cloud_run.api_requests(),
+        "retries": len(cloud_run.retried),
+        "warnings": warnings + cloud_run.retry_warnings(),
     }
     return diff_view.readable(result, diff_view.server_diffs)

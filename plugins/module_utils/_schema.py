@@ -367,8 +367,8 @@ class _RuleCheck(object):
             self.port_range(protocol)
         if self.given("icmp_type") or self.given("icmp_code"):
             self.icmp_fields(protocol)
-        if protocol in model.ICMP_PROTOCOLS:
-            self.icmp_family(families)
+        if protocol in model.ICMP_PROTOCOLS and not (protocol in model.IPV6_ONLY_PROTOCOLS and "IPv4" in families):
+            self.icmp_family(families)  # (an IPv6 protocol on IPv4 is already refused above)
         return self.errors
 
 

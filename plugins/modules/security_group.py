@@ -231,7 +231,16 @@ diff_data:
   returned: in diff mode
   type: dict
 api_requests:
-  description: HTTP requests this run sent, by method.
+  description: HTTP requests this run sent, by method; C(retried) counts the requests repeated after a transient fault.
+  returned: always
+  type: dict
+retries:
+  description: How many requests were repeated after a transient fault (429, 5xx, a dropped connection).
+  returned: always
+  type: int
+quota:
+  description: The project's quota details the plan was checked against, with the plan's C(peak) usage (see
+    M(netsec.openstack.security_groups)); null when the plan creates nothing.
   returned: always
   type: dict
 """

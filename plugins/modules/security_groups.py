@@ -29,9 +29,21 @@ description:
   - Names of remote groups resolve in the scope project, to groups declared in the same task first (which may
     reference each other, cycles included), then to existing groups; an ambiguous or unknown name fails before any
     change, listing the candidates.
-  - Order of operations - create address groups and groups, bulk-create missing rules (one request per group),
-    delete surplus rules, update group attributes, delete groups. Deletes of groups that ports use, or that other
-    groups' rules reference (Neutron would silently delete those rules), are refused before any change.
+  - Order of operations - create address groups, delete surplus rules that no new rule overlaps (this lowers the
+    peak quota usage and takes no declared access away), create groups, replace rules whose description changes,
+    bulk-create missing rules (one request per group), delete surplus rules that a new rule overlaps (create before
+    delete, so no access is lost while a rule changes), update group attributes, delete groups. Deletes of groups
+    that ports use, or that other groups' rules reference (Neutron would silently delete those rules), are refused
+    before any change.
+  - A rule whose description changes is one C(replace_rule) operation - Neutron refuses a second rule identical but
+    for the description, so the old rule is deleted and the new one created back to back; if the create fails for
+    any reason, the old rule is created again as it was before the run fails, and the failure says so.
+  - Before the first write, when the plan creates anything, the project's quota details are read (limit, used,
+    reserved of security groups and rules) and the plan's peak usage in its order is computed; a plan that can not
+    fit fails before any write, naming the quota, what the plan needs and what is free. Check mode fails the same
+    way. A change of O(groups[].stateful) on a group that ports wear is refused the same way (Neutron refuses it).
+  - Requests answered 429 (throttled) or 503 are repeated after a jittered backoff that honours C(Retry-After) up to
+    20 seconds, at most 3 times; RV(retries) counts them.
   - Groups the module creates carry the tag C(managed-by=netsec.openstack); declared existing groups are adopted
     (tagged). Only tagged groups are ever deleted by O(purge_groups). The project's C(default) group can be declared
     (its rules are managed) but is never deleted.
@@ -306,9 +318,10 @@ changed:
 plan:
   description:
     - The ordered operations, the same in check mode and in the real run. Each has C(action) (one of
-      create_address_group, update_address_group, create_group, create_rule, delete_rule, update_group,
-      delete_group, delete_address_group), the C(group) or C(address_group) name, the C(rule) in the
-      declaration's shape where it concerns a rule, the C(id) where known, and the C(reason).
+      create_address_group, update_address_group, create_group, replace_rule, create_rule, delete_rule,
+      update_group, delete_group, delete_address_group), the C(group) or C(address_group) name, the C(rule) in the
+      declaration's shape where it concerns a rule (for replace_rule also C(old_rule), the rule it replaces, whose
+      id is C(id)), the C(id) where known, and the C(reason).
   returned: always
   type: list
   elements: dict
@@ -378,10 +391,37 @@ diff_data:
   returned: in diff mode
   type: dict
 api_requests:
-  description: HTTP requests this run sent (all services, authentication included), by method.
+  description: HTTP requests this run sent (all services, authentication included), by method; C(retried) counts the
+    requests repeated after a transient fault (429, 5xx, a dropped connection).
   returned: always
   type: dict
-  sample: {total: 3, writes: 1, by_method: {GET: 2, POST: 1}}
+  sample: {total: 3, writes: 1, by_method: {GET: 2, POST: 1}, retried: 0}
+retries:
+  description: How many requests were repeated after a transient fault (throttling included); the run's warnings say
+    which.
+  returned: always
+  type: int
+  sample: 0
+quota:
+  description:
+    - The project's quota details the plan was checked against, with the plan's C(peak) usage, per resource
+      (C(security_group), C(security_group_rule)); a C(limit) of -1 means unlimited.
+    - Null when the plan creates nothing (the quota is then not read) or the cloud does not tell.
+  returned: always
+  type: dict
+  sample: {security_group_rule: {limit: 100, used: 41, reserved: 0, peak: 47}}
+completed:
+  description: When the run failed - the operations that were carried out, as the cloud holds them. A replacement
+    whose old rule could not be restored is listed here with its C(outcome).
+  returned: on failure after a write
+  type: list
+  elements: dict
+not_completed:
+  description: When the run failed - the planned operations that were not carried out. A replacement whose old rule
+    was restored is listed here with C(restored_id), the id of the restored rule.
+  returned: on failure after a write
+  type: list
+  elements: dict
 """
 
 from ansible_collections.netsec.openstack.plugins.module_utils._diff_view import readable as readable_diff

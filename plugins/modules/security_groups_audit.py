@@ -21,7 +21,10 @@ description:
     group or address group of another project; C(shadowed-rule) (low) a rule fully covered by another rule of the same
     group; C(asymmetric-family) (low) a rule from anywhere on one IP family only, or any rule without its counterpart in a
     group tagged C(audit:symmetric); C(unused-group) (low) a group that no port (live) or no server of the declarations
-    wears.
+    wears; C(address-group-family) (medium) a rule referencing an address group that holds addresses of the other IP
+    family, which the rule (one ethertype, IPv4 when none is given) does not admit and no other rule of the group does.
+  - A rule with protocol 0 is analysed as any protocol (Neutron's firewall drivers match every protocol for it) and
+    shown as C(0(any)) in rule texts and ids.
   - "Finding ids are C(<check>:<group>) or C(<check>:<group>:<rule>) where the rule is written
     C(direction/ethertype/protocol/ports/remote), for example C(world-admin-port:web:ingress/IPv4/tcp/22/any); the same
     rule has the same id live and in a declarations file."

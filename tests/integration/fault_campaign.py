@@ -17,8 +17,7 @@ import itertools
 import json
 import os
 import random
-import subprocess
-import sys
+import threading
 import time
 import traceback
 
@@ -26,7 +25,8 @@ import openstack
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT, _ensure_collection_link, boot_servers, delete_groups, delete_servers
+from conftest import (ROOT, _ensure_collection_link, ansible_playbook, boot_servers, delete_groups, delete_servers,
+                      write_module_playbook)
 from fault_proxy import FaultProxy, is_write
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
@@ -47,7 +47,10 @@ MODULE = "netsec.openstack.security_groups"
 FAULT_TIMEOUT = 5
 CLEAN_TIMEOUT = 60
 HOLD = FAULT_TIMEOUT + 2
-CAMPAIGN_KINDS = ("500", "503", "500_after", "503_after", "drop_before", "drop_after", "timeout", "409", "404", "latency")
+CAMPAIGN_KINDS = ("500", "503", "500_after", "503_after", "drop_before", "drop_after", "timeout", "409", "404", "latency",
+                  "429", "429_retry_after", "409_overquota")
+# The watcher polls the project's rules this often during every faulted run.
+WATCH_PERIOD = 0.1
 OUTPUT_DIR = os.path.join(ROOT, "tests", "output")
 
 PREFIXES_V4 = ["10.0.0.0/8", "192.0.2.0/24", "203.0.113.0/24", "198.51.100.7/32", "172.16.0.0/12", "100.64.0.0/10"]
@@ -129,23 +132,9 @@ def run_playbook(workdir, clouds_path, declaration, options, cloud="netsec-admin
     number = next(PLAYBOOK_NUMBERS)
     result_file = os.path.join(workdir, "fault-result-%d.json" % number)
     args = dict(cloud=cloud, api_timeout=api_timeout, groups=declaration.get("groups") or [], **options)
-    playbook = [{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [
-            {"name": "module under test", MODULE: args, "register": "result", "ignore_errors": True},
-            {"name": "save the result", "ansible.builtin.copy": {
-                "content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
-        ],
-    }]
     path = os.path.join(workdir, "fault-playbook-%d.yml" % number)
-    with open(path, "w") as handle:
-        yaml.safe_dump(playbook, handle)
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_path, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, path]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=workdir, check=False)
+    write_module_playbook(path, MODULE, args, result_file)
+    completed = ansible_playbook(path, clouds_path, workdir)
     output = completed.stdout + completed.stderr
     if completed.returncode != 0 or not os.path.exists(result_file):
         return Outcome(False, output, {}, True, "ansible")
@@ -437,6 +426,118 @@ def is_clear_failure(msg):
     return says_what_failed and says_what_was_done
 
 
+class Watcher(object):
+    """Polls the project's rules while a faulted run goes on (its own connection, its own thread).
+
+    ``gaps(...)`` judges what it saw: a declared rule that existed before the run may be absent only
+    while its replacement runs, i.e. from the DELETE of its old id until the first rule POST after it
+    that succeeded (a create, or the restore), plus two polls; and it must be there at the end.
+    """
+
+    def __init__(self, project_id, cloud="netsec-admin", period=WATCH_PERIOD):
+        self.conn = openstack.connect(cloud=cloud)
+        self.project_id = project_id
+        self.period = period
+        self.samples = []  # (time, {(group name, key)})
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _poll(self):
+        groups = dict((g.id, g.name) for g in self.conn.network.security_groups(project_id=self.project_id))
+        seen = set()
+        for rule in self.conn.network.security_group_rules(project_id=self.project_id):
+            view = dict(rule.to_dict(), ethertype=rule.ether_type)
+            seen.add((groups.get(rule.security_group_id), model.key_from_neutron(view)))
+        return seen
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                self.samples.append((time.time(), self._poll()))
+            except Exception:  # a read that failed under load: the next poll counts
+                pass
+            self._stop.wait(self.period)
+
+    def __enter__(self):
+        self.samples = []
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+        self.samples.append((time.time(), self._poll()))
+
+    def gaps(self, before_rules, declaration, proxy_log):
+        """[(problem text)] for the declared rules that existed before the run, from the samples."""
+        declared = declared_rule_keys(declaration)
+        watched = dict((identity, rule_id) for identity, rule_id in before_rules.items() if identity in declared)
+        problems = []
+        for identity, rule_id in sorted(watched.items(), key=lambda item: repr(item[0])):
+            absent = [t for t, seen in self.samples if identity not in seen]
+            if not absent:
+                continue
+            if identity not in self.samples[-1][1]:
+                problems.append("rule %s of group %s is absent at the end of the run" % (_key_text(identity), identity[0]))
+                continue
+            allowed = _replacement_window(rule_id, proxy_log)
+            if allowed is None:
+                problems.append("rule %s of group %s was absent for %.2f s but its id %s was never deleted"
+                                % (_key_text(identity), identity[0], absent[-1] - absent[0], rule_id))
+                continue
+            start, end = allowed
+            slack = 2 * self.period + 0.5
+            outside = [t for t in absent if t < start - slack or t > end + slack]
+            if outside:
+                problems.append("rule %s of group %s was absent for %.2f s, longer than its delete->create pair "
+                                "(%.2f s)" % (_key_text(identity), identity[0], absent[-1] - absent[0], end - start))
+        return problems, max([0.0] + [_span([t for t, seen in self.samples if i not in seen]) for i in watched])
+
+
+def _span(times):
+    return (times[-1] - times[0]) if times else 0.0
+
+
+def _key_text(identity):
+    key = identity[1]
+    return "%s %s %s %s-%s" % (key.direction, key.ethertype, key.protocol, key.port_min, key.port_max)
+
+
+def _replacement_window(rule_id, proxy_log):
+    """(time of the DELETE of ``rule_id``, end of the first successful rule POST after it) from the proxy's log."""
+    deleted = [e for e in proxy_log if e["method"] == "DELETE" and e["path"].split("?")[0].endswith("/" + rule_id)]
+    if not deleted:
+        return None
+    start = deleted[0]["time"]
+    for entry in proxy_log:
+        if (entry["method"] == "POST" and entry["path"].split("?")[0].endswith("/security-group-rules")
+                and entry["time"] >= start and entry.get("status") == 201):
+            return start, entry.get("t_end") or entry["time"]
+    return start, time.time()
+
+
+def declared_rule_keys(declaration):
+    """{(group name, RuleKey)} of the declaration's rules whose remote is a CIDR (names resolve per run)."""
+    keys = set()
+    for group in parse_declaration(declaration).groups:
+        for rule in group.rules or []:
+            if rule.key.remote_kind == model.REMOTE_CIDR:
+                keys.add((group.name, rule.key))
+    return keys
+
+
+def rules_before(conn, project_id):
+    """{(group name, RuleKey): rule id} of the project's rules."""
+    groups = dict((g.id, g.name) for g in conn.network.security_groups(project_id=project_id))
+    found = {}
+    for rule in conn.network.security_group_rules(project_id=project_id):
+        view = dict(rule.to_dict(), ethertype=rule.ether_type)
+        found[(groups.get(rule.security_group_id), model.key_from_neutron(view))] = rule.id
+    return found
+
+
 class Campaign(object):
     def __init__(self, admin, proxy, project, sentinels, clouds_path, workdir, seed, runs, ansible_every=10, log=print):
         self.admin = admin
@@ -457,7 +558,9 @@ class Campaign(object):
             "faults_fired": 0, "faults_not_reached": 0,
             "faulted_outcomes": collections.Counter(), "converged_on_rerun": 0, "not_converged_on_rerun": 0,
             "collateral_changes": 0, "violations": [], "seconds": 0.0, "iterations": [],
+            "watched_runs": 0, "watch_polls": 0, "rules_absent_during_a_run": 0, "longest_absence_s": 0.0,
         }
+        self.watcher = Watcher(project.id)
 
     def violation(self, index, kind, detail, record):
         entry = dict(record, violation=kind, detail=detail)
@@ -497,16 +600,27 @@ class Campaign(object):
         record = {"iteration": index, "changes": changes, "kind": kind, "target": target, "at": at,
                   "estimated": [reads, writes], "via": "ansible" if via_ansible else "inprocess"}
         before = project_snapshot(self.admin, self.project.id)
+        before_rules = rules_before(self.admin, self.project.id)
         clock.append(time.time())
         self.proxy.reset()
         fault = self.proxy.arm(kind, at=at, match=match)
         timeout = FAULT_TIMEOUT if kind == "timeout" else CLEAN_TIMEOUT
-        if via_ansible:
-            outcome = run_playbook(self.workdir, self.clouds_path, declaration, self.options, api_timeout=timeout)
-            self.figures["ansible_runs"] += 1
-        else:
-            outcome = run_inprocess(declaration, self.options, api_timeout=timeout)
+        with self.watcher:
+            if via_ansible:
+                outcome = run_playbook(self.workdir, self.clouds_path, declaration, self.options, api_timeout=timeout)
+                self.figures["ansible_runs"] += 1
+            else:
+                outcome = run_inprocess(declaration, self.options, api_timeout=timeout)
+            time.sleep(0.5)  # a 'late' write lands after the run: watch it too
         self.proxy.disarm()
+        problems, longest = self.watcher.gaps(before_rules, declaration, self.proxy.requests())
+        self.figures["watched_runs"] += 1
+        self.figures["watch_polls"] += len(self.watcher.samples)
+        self.figures["longest_absence_s"] = round(max(self.figures["longest_absence_s"], longest), 2)
+        if longest:
+            self.figures["rules_absent_during_a_run"] += 1
+        for problem in problems:
+            self.violation(index, "declared rule absent", problem, record)
         clock.append(time.time())
         record["fired"] = dict((k, fault.fired[k]) for k in ("n", "method", "path")) if fault.fired else None
         record["requests"] = len(self.proxy.requests())
@@ -575,6 +689,9 @@ def figures_table(figures):
         "faulted-run outcomes: %s" % ", ".join("%s %d" % (k, v) for k, v in sorted(figures["faulted_outcomes"].items())),
         "converged on the clean re-run: %d / %d" % (figures["converged_on_rerun"], figures["runs"]),
         "collateral changes to sentinels: %d" % figures["collateral_changes"],
+        "watcher: %d faulted runs watched, %d polls, %d runs with a declared rule briefly absent (replacements), "
+        "longest absence %.2f s" % (figures["watched_runs"], figures["watch_polls"],
+                                    figures["rules_absent_during_a_run"], figures["longest_absence_s"]),
         "violations: %d" % len(figures["violations"]),
     ]
     return "\n".join(lines)

@@ -25,6 +25,10 @@ Fault kinds (``KINDS``):
   The log entry's ``status`` becomes ``late-done`` when it has landed.
 - ``409``: a spurious 409 Conflict, without forwarding; ``404``: a spurious 404 Not Found.
 - ``latency``: forward after waiting ``delay`` seconds (the request succeeds).
+- ``429``: Too Many Requests without forwarding (a throttling public cloud), no Retry-After;
+  ``429_retry_after``: the same with ``Retry-After: <delay>`` (seconds, rounded up).
+- ``409_overquota``: Neutron's quota refusal (409, type OverQuota, "Quota exceeded for
+  resources: [...]"), without forwarding.
 
 An older Neutron is imitated with ``proxy.extensions`` (an ``ExtensionHider``, see there):
 
@@ -50,7 +54,7 @@ from aiohttp import web
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "content-length", "host"}
 KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "late", "409", "404",
-         "latency")
+         "latency", "429", "429_retry_after", "409_overquota")
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
@@ -88,12 +92,20 @@ class Fault(object):
 
 
 def _error_body(status):
-    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict", 404: "NotFound"}
+    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict", 404: "NotFound",
+             429: "HTTPTooManyRequests"}
     messages = {500: "Request Failed: internal server error while processing your request.",
                 503: "The server is currently unavailable. Please try again at a later time.",
                 409: "Injected conflict: the resource is busy, try again.",
-                404: "Injected: the resource could not be found."}
+                404: "Injected: the resource could not be found.",
+                429: "Too many requests: slow down."}
     return {"NeutronError": {"type": kinds[status], "message": messages[status], "detail": ""}}
+
+
+def _over_quota_body(path):
+    resource = "security_group_rule" if "security-group-rules" in path else "security_group"
+    return {"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['%s']." % resource,
+                             "detail": ""}}
 
 
 # --- imitating an older Neutron (issue 15) ---------------------------------------------
@@ -354,9 +366,16 @@ class FaultProxy(object):
         if latency:
             await asyncio.sleep(latency)
         kind = fault.kind if fault else None
-        if kind in ("500", "503", "409", "404"):
+        if kind in ("500", "503", "409", "404", "429"):
             entry["status"] = int(kind)
             return web.json_response(_error_body(int(kind)), status=int(kind))
+        if kind == "429_retry_after":
+            entry["status"] = 429
+            return web.json_response(_error_body(429), status=429,
+                                     headers={"Retry-After": str(max(1, int(-(-fault.delay // 1))))})
+        if kind == "409_overquota":
+            entry["status"] = 409
+            return web.json_response(_over_quota_body(request.path), status=409)
         if kind == "drop_before":
             entry["status"] = "dropped"
             self._drop(request)
@@ -387,5 +406,6 @@ class FaultProxy(object):
                     request.transport.abort()
             raise asyncio.CancelledError()
         entry["status"] = status
+        entry["t_end"] = time.time()
         payload = self.extensions.rewrite(request.path_qs, status, payload)
         return web.Response(status=status, headers=headers, body=payload)

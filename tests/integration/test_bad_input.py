@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from bad_input_cases import CASES, DUP, LIVE, LIVE_CASES, MISSING, SERVER, TWIN
-from conftest import COLLECTIONS, KEYSTONE_PORT, NEUTRON_PORT, boot_servers, delete_groups, delete_servers
+from conftest import COLLECTIONS, KEYSTONE_PORT, NEUTRON_PORT, boot_servers, delete_groups, delete_servers, require_compute
 
 UPSTREAMS = {"identity": ("127.0.0.1", KEYSTONE_PORT), "network": ("127.0.0.1", NEUTRON_PORT),
              "compute": ("127.0.0.1", 8774)}
@@ -116,6 +116,7 @@ def lookups(admin):
     Yields (names, boot): the servers boot in the background (``boot`` is a
     future) while the cases that need no lookup run.
     """
+    require_compute()
     tag = "bad-input-%s" % os.urandom(4).hex()
     names = {SERVER: tag + "-srv", TWIN: tag + "-twin", DUP: tag + "-dup", MISSING: tag + "-missing"}
     groups = [admin.network.create_security_group(name=names[DUP]) for _index in range(2)]

@@ -268,8 +268,10 @@ def baseline_project(admin):
 
 
 @pytest.fixture
-def ssh_template(openstack_cli):
+def ssh_template(openstack_cli, admin):
     """A default-rule template that adds ingress tcp/22 to every new custom group (admin); removed after."""
+    if "security-groups-default-rules" not in [e.alias for e in admin.network.extensions()]:
+        pytest.skip("this Neutron has no default-rule templates (before 2023.2; make releases)")
     created = openstack_cli("default", "security", "group", "rule", "create", "--ingress", "--protocol", "tcp",
                             "--dst-port", "22", "--for-custom-sg", "--description", "netsec test template")
     yield created

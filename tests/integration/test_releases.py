@@ -69,17 +69,19 @@ def test_templates_are_read_only_where_the_release_has_them(runner, admin, names
             admin.network.security_group_rules(security_group_id=group.id)] == [("ingress", "tcp", 443)]
 
 
-def test_a_plain_no_op_costs_two_requests_and_no_discovery(runner, names):
+def test_a_plain_no_op_costs_two_requests_and_no_discovery(runner, names, scratch_project):
+    # a project of its own: other tests' groups (with rules from address groups) would cost reads here
     declaration = {"groups": [{"name": names("plain"), "rules": [{"protocol": "tcp", "port": 22}]}]}
-    runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
-    again = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
+    runner.run_task(MODULE, dict(cloud="netsec-admin-counted", project=scratch_project.id, **declaration))
+    again = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", project=scratch_project.id, **declaration))
     assert again["changed"] is False
     paths = [path for _method, path in runner.last_requests["requests"]]
     assert runner.last_requests["total"] == 2 and "/v2.0/extensions" not in paths, runner.last_requests
 
 
-def test_a_no_op_that_uses_optional_features_reads_the_list_once(runner, names, cloud_features):
+def test_a_no_op_that_uses_optional_features_reads_the_list_once(runner, names, scratch_project):
     declaration = {
+        "project": scratch_project.id,
         "address_groups": [{"name": names("clients"), "addresses": ["10.0.1.0/24"]}],
         "groups": [{"name": names("db"), "stateful": False, "tags": ["tier=db"], "rules": [
             {"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],

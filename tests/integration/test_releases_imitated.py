@@ -137,8 +137,8 @@ def test_a_stein_cloud_refuses_address_groups_and_stateless_groups_before_any_wr
     ("stateful-security-group", lambda n: {"groups": [{"name": n("g"), "stateful": False}]}, "groups[0].stateful"),
     ("standard-attr-tag", lambda n: {"groups": [{"name": n("g"), "tags": ["tier=web"]}]}, "groups[0].tags"),
 ])
-def test_one_hidden_extension_refuses_what_needs_it_and_converges_the_rest(old, admin, names, alias, declaration,
-                                                                           path):
+def test_one_hidden_extension_refuses_what_needs_it_and_converges_the_rest(old, admin, names, alias,
+                                                                           declaration, path):
     old.extensions.hide(alias)
     refused = run(declaration(names))
     assert not refused.ok and not refused.crashed, refused.msg

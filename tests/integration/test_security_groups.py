@@ -164,7 +164,9 @@ def test_description_change_replaces_the_rule(runner, admin, names):
     (old,) = list(admin.network.security_group_rules(security_group_id=group.id))
     group_args["groups"][0]["rules"][0]["description"] = "new"
     result = runner.run_task(MODULE, group_args)
-    assert [op["action"] for op in result["plan"]] == ["delete_rule", "create_rule"]
+    # One operation (issue 13): the old rule is deleted and the new one created back to back.
+    assert [op["action"] for op in result["plan"]] == ["replace_rule"]
+    assert result["plan"][0]["old_rule"]["description"] == "old" and result["plan"][0]["rule"]["description"] == "new"
     (new,) = list(admin.network.security_group_rules(security_group_id=group.id))
     assert new.description == "new" and new.id != old.id and new.port_range_min == 22
 

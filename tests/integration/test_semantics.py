@@ -81,7 +81,7 @@ def test_rule_without_description_matches_a_rule_that_has_one(runner, admin, nam
     assert rules_of(admin, group) == before and before[0][1] == "office"
     # description: "" means empty: the rule is replaced, and then it is empty.
     result = run(runner, SGS, groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22, "description": ""}]}])
-    assert sorted(op["action"] for op in result["plan"]) == ["create_rule", "delete_rule"]
+    assert [op["action"] for op in result["plan"]] == ["replace_rule"]  # one operation (issue 13)
     (after,) = rules_of(admin, group)
     assert after[0] == before[0][0] and after[1] == "" and after[2] != before[0][2]
 
@@ -124,13 +124,14 @@ def test_peer_security_group_rule_role(runner, admin, names):
         assert len(rules_of(admin, group)) == count + (1 if adds else 0), rule
         if not adds:
             assert runner.last_requests["writes"] == 0, (rule, runner.last_requests)
+    # 0.0.0.0/0 is "anywhere", sent (and stored) as no prefix; all ports as no range.
     assert shapes(admin, group) == sorted([
-        ("egress", "IPv4", "tcp", 30000, 30001, "0.0.0.0/0"),
-        ("ingress", "IPv4", "icmp", None, None, "0.0.0.0/0"),
-        ("ingress", "IPv4", "tcp", None, None, "0.0.0.0/0"),
-        ("ingress", "IPv4", "tcp", 80, 80, "0.0.0.0/0"),
-        ("ingress", "IPv4", "tcp", 8000, 9000, "0.0.0.0/0"),
-        ("ingress", "IPv4", "udp", None, None, "0.0.0.0/0"),
+        ("egress", "IPv4", "tcp", 30000, 30001, None),
+        ("ingress", "IPv4", "icmp", None, None, None),
+        ("ingress", "IPv4", "tcp", None, None, None),
+        ("ingress", "IPv4", "tcp", 80, 80, None),
+        ("ingress", "IPv4", "tcp", 8000, 9000, None),
+        ("ingress", "IPv4", "udp", None, None, None),
     ], key=lambda shape: [str(v) for v in shape])
     # Their deletes: the whole list written in their spellings plans nothing; dropping rules deletes them.
     every = [rule for rule, _adds in steps]

@@ -195,3 +195,10 @@ def test_a_planned_group_can_not_be_judged_in_check_mode():
     # With a group that keeps ssh, nothing to say.
     assert lockouts([{"server": "web-1", "security_groups": ["ssh", "newweb"]}], planned=["newweb"],
                     check_mode=True) == ([], [])
+
+
+def test_a_protocol_0_rule_admits_ssh():
+    state = guarded_state()
+    (web,) = [g for g in state["groups"] if g["id"] == "g-web"]
+    web["rules"].append({"id": "r-zero", "direction": "ingress", "ethertype": "IPv6", "protocol": "0"})
+    assert lockouts([{"server": "web-1", "security_groups": ["web"]}], state) == ([], [])

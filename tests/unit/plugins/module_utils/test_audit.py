@@ -282,3 +282,72 @@ def test_live_inventory_audit_uses_ports_for_usage():
     assert shadow == []
     world = [f for f in found if f["check"] == "world-admin-port"]
     assert [f["rule"]["id"] for f in world] == ["r9"] and world[0]["group_id"] == "gc"
+
+
+# --- hints the user can follow -----------------------------------------------------
+
+
+def test_icmp_hints_name_the_other_familys_protocol_and_type():
+    found = findings_of([{"name": "g", "rules": [{"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128}]}])
+    (finding,) = [f for f in found if f["check"] == "asymmetric-family"]
+    assert finding["hint"].startswith("add {direction: ingress, ethertype: IPv4, protocol: icmp, icmp_type: 8, "
+                                      "remote_ip_prefix: 0.0.0.0/0}")
+    assert "ipv6-icmp" not in finding["hint"].split(", or waive")[0]
+    found = findings_of([{"name": "g", "rules": [{"protocol": "icmp", "icmp_type": 3}]}])
+    (finding,) = [f for f in found if f["check"] == "asymmetric-family"]
+    assert "protocol: ipv6-icmp, icmp_type: 1," in finding["hint"]
+    # Neighbour discovery has no IPv4 counterpart: nothing to ask for.
+    found = findings_of([{"name": "g", "rules": [{"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 135}]}])
+    assert [f for f in found if f["check"] == "asymmetric-family"] == []
+
+
+def test_every_hint_is_a_declaration_or_a_named_waiver():
+    found = findings_of([
+        {"name": "g", "stateful": False, "rules": [
+            {"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
+            {"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128}, {"protocol": 0, "remote_group": "x"}]},
+        {"name": "x", "rules": [{"protocol": "udp", "port": 53, "ethertype": "IPv6", "remote_ip_prefix": "::/0"}]}],
+        servers=[{"server": "a", "security_groups": ["g"]}])
+    assert set(f["check"] for f in found) >= set(["world-admin-port", "asymmetric-family", "shadowed-rule",
+                                                  "stateless-no-reply", "unused-group"])
+    for finding in found:
+        hint = finding["hint"]
+        proposed = hint.split(", or waive")[0]
+        assert "ipv6-icmp" not in proposed or "ethertype: IPv6" in proposed, hint
+        if "waive" in hint:
+            assert finding["id"] in hint or finding["check"] in hint, hint
+    (admin,) = [f for f in found if f["check"] == "world-admin-port"]
+    assert "audit_waive: [world-admin-port] on groups[0].rules[0]" in admin["hint"]
+    assert "tag audit-waive:%s on group g" % admin["id"] in admin["hint"]
+
+
+def test_an_address_group_rule_names_the_addresses_of_the_other_family_it_leaves_out():
+    office = {"name": "office", "addresses": ["203.0.113.0/24", "2001:db8::/48", "2001:db8:1::/48"]}
+    found = findings_of([{"name": "g", "rules": [{"protocol": "tcp", "port": 443, "remote_address_group": "office"}]}],
+                        address_groups=[office])
+    (finding,) = [f for f in found if f["check"] == "address-group-family"]
+    assert finding["severity"] == "medium"
+    assert "its IPv6 addresses 2001:db8::/47 are not admitted" in finding["message"]
+    assert finding["hint"].startswith("add {direction: ingress, ethertype: IPv6, protocol: tcp, port: 443, "
+                                      "remote_address_group: office}")
+    # With the IPv6 rule, or an address group of one family, nothing to report.
+    both = findings_of([{"name": "g", "rules": [
+        {"protocol": "tcp", "port": 443, "remote_address_group": "office"},
+        {"protocol": "tcp", "port": 443, "remote_address_group": "office", "ethertype": "IPv6"}]}], address_groups=[office])
+    assert [f for f in both if f["check"] == "address-group-family"] == []
+    only_v4 = findings_of([{"name": "g", "rules": [{"protocol": "tcp", "port": 443, "remote_address_group": "office"}]}],
+                          address_groups=[dict(office, addresses=["203.0.113.0/24"])])
+    assert [f for f in only_v4 if f["check"] == "address-group-family"] == []
+
+
+def test_an_address_group_rule_live():
+    inventory = {
+        "project_id": "p1",
+        "groups": [{"id": "g1", "name": "g", "project_id": "p1", "stateful": True, "tags": [], "rules": [
+            rule("r1", protocol="tcp", port_range_min=22, port_range_max=22, remote_address_group_id="ag1")]}],
+        "address_groups": [{"id": "ag1", "name": "office", "project_id": "p1", "addresses": ["10.0.0.0/8", "fd00::/8"]}],
+        "ports": [], "servers": [],
+    }
+    found = auditing.audit(access.model_from_inventory(inventory))
+    (finding,) = [f for f in found if f["check"] == "address-group-family"]
+    assert "fd00::/8" in finding["message"] and finding["rule"]["id"] == "r1"

@@ -190,7 +190,7 @@ def test_export_servers_one_entry_per_set_of_groups():
     assert "project" not in mapping
     assert mapping["servers"] == [
         {"server": "multi", "security_groups": ["web"], "ports": ["p-multi-a", "p-multi-c"]},
-        {"server": "s-multi", "security_groups": ["bastion", "g-dup1"], "ports": ["p-multi-b"]},
+        {"server": "multi", "security_groups": ["bastion", "g-dup1"], "ports": ["p-multi-b"]},
         {"server": "s-dupa", "security_groups": []},
         {"server": "s-dupb", "security_groups": ["bastion"]},
         {"server": "web-1", "security_groups": ["default", "web"]},
@@ -203,26 +203,30 @@ def test_export_round_trip_plans_nothing():
     jsonschema.validate(mapping, declarations_file.file_schema())
     desired = parse_declaration({"groups": mapping["groups"], "address_groups": mapping["address_groups"]})
     plan, warnings = planner.make_plan(desired, planner_observed(inv), {"state": "present"})
-    # The only difference: the default group is adopted (tagged), as any untagged group would be.
-    assert [(op["action"], op["group"], sorted(op["changes"])) for op in plan] == [("update_group", "default", ["tags"])]
+    # Nothing, the default group included (Neutron's, never adopted).
+    assert plan == []
     assert warnings == []
     attachments.validate_servers(mapping["servers"])
     assert attachments.plan_attachments(mapping["servers"], attachments_observed(inv)) == []
 
 
-def test_a_server_with_more_sets_of_groups_than_names_is_cut_with_a_warning():
+def test_a_server_with_three_sets_of_groups_is_named_the_same_way_in_each_entry():
     inv = inventory()
     inv["ports"].append(port("p-multi-d", "s-multi", ["g-default"]))
     mapping, warnings = declarations_file.export_project(inv, PROJECT)
-    assert [s for s in mapping["servers"] if s["server"] in ("multi", "s-multi")][1]["ports"] == ["p-multi-b"]
-    assert any("p-multi-d" in w and "3 different sets" in w for w in warnings)
+    entries = [s for s in mapping["servers"] if s["server"] in ("multi", "s-multi")]
+    assert [s["server"] for s in entries] == ["multi", "multi", "multi"]
+    assert sorted(p for s in entries for p in s["ports"]) == ["p-multi-a", "p-multi-b", "p-multi-c", "p-multi-d"]
+    assert not any("different sets" in w for w in warnings)
+    attachments.validate_servers(mapping["servers"])
+    assert attachments.plan_attachments(mapping["servers"], attachments_observed(inv)) == []
 
 
 def test_filters_select_groups_their_address_groups_and_servers():
     mapping, _warnings = declarations_file.export_project(inventory(), PROJECT, names=["we*"])
     assert [g["name"] for g in mapping["groups"]] == ["web"]
     assert [a["name"] for a in mapping["address_groups"]] == ["office"]
-    assert [s["server"] for s in mapping["servers"]] == ["multi", "s-multi", "web-1"]
+    assert [s["server"] for s in mapping["servers"]] == ["multi", "multi", "web-1"]
     mapping, _warnings = declarations_file.export_project(inventory(), PROJECT, tags=["tier=web"], include_servers=False)
     assert [g["name"] for g in mapping["groups"]] == ["web"] and "servers" not in mapping
     mapping, _warnings = declarations_file.export_project(inventory(), PROJECT, names=["nothing"])
@@ -309,6 +313,22 @@ def test_property_export_then_plan_is_empty(rule_lists):
     mapping, warnings = declarations_file.export_project(inv, PROJECT)
     assert warnings == []
     jsonschema.validate(json.loads(json.dumps(mapping)), declarations_file.file_schema())
+    desired = parse_declaration({"groups": mapping["groups"], "address_groups": mapping["address_groups"]})
+    plan, _warnings = planner.make_plan(desired, planner_observed(inv), {"state": "present"})
+    assert plan == []
+
+
+def test_protocol_0_is_exported_as_neutron_stores_it_and_round_trips():
+    inv = inventory()
+    (web,) = [g for g in inv["groups"] if g["name"] == "web"]
+    web["rules"].append(dict(web["rules"][0], id="r-zero", protocol="0", port_range_min=None, port_range_max=None,
+                             remote_ip_prefix="10.9.0.0/16", remote_group_id=None, remote_address_group_id=None,
+                             description=""))
+    mapping, _warnings = declarations_file.export_project(inv, PROJECT)
+    (exported,) = [g for g in mapping["groups"] if g["name"] == "web"]
+    assert {"protocol": 0, "remote_ip_prefix": "10.9.0.0/16"} in exported["rules"]
+    assert "hopopt" not in str(mapping)
+    jsonschema.validate(mapping, declarations_file.file_schema())
     desired = parse_declaration({"groups": mapping["groups"], "address_groups": mapping["address_groups"]})
     plan, _warnings = planner.make_plan(desired, planner_observed(inv), {"state": "present"})
     assert plan == []

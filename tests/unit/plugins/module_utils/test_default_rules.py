@@ -161,7 +161,7 @@ def test_simulate_then_plan_is_empty():
 # --- the cloud layer's refusals, with a fake connection ---------------------
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud  # noqa: E402
-from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules_cloud as calls  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import default_rules as calls  # noqa: E402
 
 
 class FakeNetwork(object):

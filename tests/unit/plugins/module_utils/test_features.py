@@ -63,9 +63,9 @@ def test_a_stein_cloud_refuses_each_field_by_path_and_alias():
     assert errors == [
         "address_groups[0]: this cloud's Neutron lacks the API extension 'address-group' (address groups)",
         "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group' "
-        "(stateless security groups (stateful: false))",
+        "(stateless security groups: stateful false)",
         "groups[0].rules[1].remote_address_group: this cloud's Neutron lacks the API extension "
-        "'security-groups-remote-address-group' (rules whose source is an address group (remote_address_group))",
+        "'security-groups-remote-address-group' (rules whose source is an address group)",
         "groups[0].rules[1].remote_address_group: this cloud's Neutron lacks the API extension 'address-group' "
         "(address groups)",
     ]

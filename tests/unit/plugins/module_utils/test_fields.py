@@ -2,6 +2,7 @@
 
 import glob
 import os
+import textwrap
 
 import yaml
 
@@ -53,6 +54,36 @@ def test_every_module_documenting_rules_is_checked():
         assert found == ([RULE_OPTION_PATHS[module]] if module in RULE_OPTION_PATHS else []), (module, found)
 
 
+def render_suboptions(indent):
+    """The rules suboptions as YAML for a module's DOCUMENTATION (paste it in when the registry changes)."""
+    pad = " " * indent
+    lines = []
+    for field in fields.RULE_FIELDS:
+        lines.append("%s%s:" % (pad, field.name))
+        for key in ("description", "type", "elements", "choices", "default", "aliases"):
+            value = field.doc.get(key)
+            if value is None:
+                continue
+            if key == "description" and isinstance(value, list):
+                lines.append("%s  description:" % pad)
+                for item in value:
+                    wrapped = textwrap.wrap(item, 112 - indent, break_long_words=False, break_on_hyphens=False)
+                    lines.append("%s    - %s" % (pad, wrapped[0]))
+                    lines.extend("%s      %s" % (pad, line) for line in wrapped[1:])
+            elif isinstance(value, list):
+                lines.append("%s  %s: [%s]" % (pad, key, ", ".join(value)))
+            else:
+                lines.append("%s  %s: %s" % (pad, key, value))
+    return "\n".join(lines) + "\n"
+
+
+def test_rendered_suboptions_are_what_the_modules_carry():
+    for module, path in sorted(RULE_OPTION_PATHS.items()):
+        indent = 4 * len(path) + 2
+        with open(os.path.join(MODULES, module + ".py")) as handle:
+            assert render_suboptions(indent) in handle.read(), "%s: paste in\n%s" % (module, render_suboptions(indent))
+
+
 def test_documented_rule_suboptions_are_the_registry():
     expected = fields.documented_suboptions()
     for module, path in sorted(RULE_OPTION_PATHS.items()):
@@ -60,8 +91,8 @@ def test_documented_rule_suboptions_are_the_registry():
                           if name not in EXTRA_SUBOPTIONS.get(module, ()))
         assert sorted(documented) == sorted(expected), (module, sorted(set(documented) ^ set(expected)))
         for name, entry in expected.items():
-            assert documented[name] == entry, ("%s: rules suboption %s differs from _fields.RULE_FIELDS; render it "
-                                               "from there" % (module, name), documented[name], entry)
+            assert documented[name] == entry, ("%s: rules suboption %s differs from _fields.RULE_FIELDS; paste in "
+                                               "render_suboptions()" % (module, name), documented[name], entry)
 
 
 def test_schema_is_built_from_the_registry():

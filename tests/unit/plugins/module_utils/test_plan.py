@@ -54,11 +54,12 @@ def test_create_from_empty_orders_groups_before_rules_and_removes_undeclared_tem
         {"name": "bastion", "rules": [{"protocol": "tcp", "port": 22, "remote_group": "web"}]},
     ]}
     plan, warnings = plan_for(declaration, observed())
-    assert actions(plan) == ["create_group", "create_group", "create_rule", "create_rule",
-                             "delete_rule", "delete_rule", "delete_rule"]
-    web_rule = plan[2]
+    # Template rules of the new groups go before the creates: the quota peak stays lower (issue 13).
+    assert actions(plan) == ["create_group", "create_group", "delete_rule", "delete_rule", "delete_rule",
+                             "create_rule", "create_rule"]
+    web_rule = plan[5]
     assert web_rule["group"] == "web" and web_rule["body"]["remote_group_id"] == "new:bastion"
-    assert plan[3]["body"]["remote_group_id"] == "new:web"
+    assert plan[6]["body"]["remote_group_id"] == "new:web"
     deleted = [(op["group"], op["rule"]["ethertype"]) for op in plan if op["action"] == "delete_rule"]
     # web keeps the template's egress IPv4 (declared), loses IPv6; bastion loses both.
     assert sorted(deleted) == [("bastion", "IPv4"), ("bastion", "IPv6"), ("web", "IPv6")]
@@ -89,7 +90,20 @@ def test_purge_rules_off_keeps_undeclared_rules():
                                observed([existing]), purge_rules=False)
     assert actions(plan) == ["create_rule"]
     plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]}, observed([existing]))
-    assert actions(plan) == ["create_rule", "delete_rule", "delete_rule"]
+    # The egress rules overlap no create: deleted first (lower quota peak, no declared access lost).
+    assert actions(plan) == ["delete_rule", "delete_rule", "create_rule"]
+
+
+def test_a_delete_that_a_create_overlaps_runs_after_the_creates():
+    existing = group("g1", "web", rules=[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+                                          "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"},
+                                         {"direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
+                                          "port_range_min": 53, "port_range_max": 53}])
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"}]}]}, observed([existing]))
+    # udp/53 goes first; tcp/22 from 10/8 is what the new tcp/22 replaces: create before delete.
+    assert [(op["action"], op["rule"].get("protocol")) for op in plan] == [
+        ("delete_rule", "udp"), ("create_rule", "tcp"), ("delete_rule", "tcp")]
 
 
 def test_description_change_replaces_the_rule_delete_first():
@@ -97,9 +111,10 @@ def test_description_change_replaces_the_rule_delete_first():
                                           "port_range_min": 22, "port_range_max": 22, "description": "old"}])
     plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]},
                                observed([existing]))
-    assert actions(plan) == ["delete_rule", "create_rule"]
+    assert actions(plan) == ["replace_rule"]
     assert plan[0]["id"] == "g1-r0" and "description changes" in plan[0]["reason"]
-    assert plan[1]["body"]["description"] == "new"
+    assert plan[0]["body"]["description"] == "new" and plan[0]["old_body"]["description"] == "old"
+    assert plan[0]["rule"]["description"] == "new" and plan[0]["old_rule"]["description"] == "old"
 
 
 def test_group_attributes_and_adoption():

@@ -6,7 +6,8 @@ import pytest
 from keystoneauth1 import exceptions as ksa_exceptions
 from openstack import exceptions as sdk_exceptions
 
-from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
+from ansible_collections.netsec.openstack.plugins.module_utils import _operations as operations
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as adapter
 from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
 
 
@@ -50,7 +51,7 @@ def test_retries_give_up_and_say_how_often():
     with pytest.raises(Status) as raised:
         adapter.with_retries(func, sleep=lambda s: None)
     assert len(calls) == len(adapter.RETRY_DELAYS) + 1
-    assert adapter._attempts_text(raised.value) == " (gave up after %d attempts)" % len(calls)
+    assert adapter.attempts_text(raised.value) == " (gave up after %d attempts)" % len(calls)
 
 
 def test_phases_keep_order_and_group_bulk_creates():
@@ -64,7 +65,7 @@ def test_phases_keep_order_and_group_bulk_creates():
         {"action": "delete_rule", "group": "b", "group_ref": "b", "id": "r2"},
         {"action": "delete_group", "group": "c", "id": "c"},
     ]
-    phases = adapter._phases(plan)
+    phases = operations.phases(plan)
     assert [action for action, units in phases] == ["create_group", "delete_rule", "create_rule", "delete_rule",
                                                     "delete_group"]
     assert [[index for index, op in unit] for unit in phases[2][1]] == [[2, 3], [4]]

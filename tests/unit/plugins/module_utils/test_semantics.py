@@ -91,8 +91,8 @@ def test_description_omitted_matches_any_description():
 def test_description_empty_string_must_be_empty():
     current = observed(group("g1", "web", dict(SSH, description="someone's note")))
     plan = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": ""}]}]}, current)
-    assert sorted(op["action"] for op in plan) == ["create_rule", "delete_rule"]
-    (replaced,) = [op for op in plan if op["action"] == "delete_rule"]
+    (replaced,) = plan  # one replace_rule operation (issue 13): delete + create back to back
+    assert replaced["action"] == "replace_rule" and replaced["body"].get("description", "") == ""
     assert replaced["id"] == "g1-r0" and replaced["reason"].startswith("description changes from \"someone's note\" to ''")
 
 

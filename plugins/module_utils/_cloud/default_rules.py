@@ -3,8 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Cloud calls for the default security group rule templates (private).
 
-Part of the cloud layer: the only other file besides ``_adapter`` that calls
-openstacksdk.  Every function takes an openstacksdk connection, returns plain
+Part of the cloud layer (``_cloud``), like the reads and writes of security groups.  Every function takes an openstacksdk connection, returns plain
 dicts and raises ``CloudError`` with a message that says what was being done;
 reads and deletes are retried after transient faults (``with_retries``), a
 create is not (a lost create is found by the read-back that follows).
@@ -14,7 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
+from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls
 
 try:
     from openstack import exceptions as sdk_exceptions
@@ -31,20 +31,20 @@ MISSING_API = ("this cloud's Neutron has no default security group rules API (AP
 
 
 def _fail(what, exc):
-    return cloud.CloudError("%s failed: %s" % (what, cloud._error_text(exc)))
+    return errors.CloudError("%s failed: %s" % (what, calls.error_text(exc)))
 
 
 def extension_aliases(connection):
     """The API extensions Neutron announces (one GET /v2.0/extensions)."""
     try:
-        return set(e.alias for e in cloud.with_retries(lambda: list(connection.network.extensions())))
-    except cloud.CLOUD_EXCEPTIONS as exc:
+        return set(e.alias for e in calls.with_retries(lambda: list(connection.network.extensions())))
+    except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("listing the network API extensions", exc)
 
 
 def require_api(connection):
     if EXTENSION not in extension_aliases(connection):
-        raise cloud.CloudError(MISSING_API)
+        raise errors.CloudError(MISSING_API)
 
 
 def _template_dict(item):
@@ -67,13 +67,13 @@ def _template_dict(item):
 def list_templates(connection):
     """Every default security group rule template of the cloud."""
     try:
-        items = cloud.with_retries(lambda: list(connection.network.default_security_group_rules()))
+        items = calls.with_retries(lambda: list(connection.network.default_security_group_rules()))
     except NOT_FOUND:
-        raise cloud.CloudError(MISSING_API)
+        raise errors.CloudError(MISSING_API)
     except FORBIDDEN as exc:
-        raise cloud.CloudError("reading the default security group rule templates was refused (%s): these "
-                               "credentials need a role that may read them (reader or admin)" % cloud._error_text(exc))
-    except cloud.CLOUD_EXCEPTIONS as exc:
+        raise errors.CloudError("reading the default security group rule templates was refused (%s): these "
+                               "credentials need a role that may read them (reader or admin)" % calls.error_text(exc))
+    except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("listing the default security group rule templates", exc)
     return [_template_dict(item) for item in items]
 
@@ -93,19 +93,19 @@ def create_template(connection, body):
     try:
         return _template_dict(connection.network.create_default_security_group_rule(**attrs))
     except FORBIDDEN as exc:
-        raise cloud.CloudError("creating a default security group rule template was refused (%s): it needs the admin "
-                               "role" % cloud._error_text(exc))
-    except cloud.CLOUD_EXCEPTIONS as exc:
+        raise errors.CloudError("creating a default security group rule template was refused (%s): it needs the admin "
+                               "role" % calls.error_text(exc))
+    except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("creating the default security group rule template %s" % body, exc)
 
 
 def delete_template(connection, template_id):
     """Delete one template; one that is already gone counts as deleted."""
     try:
-        cloud.with_retries(lambda: connection.network.delete_default_security_group_rule(
+        calls.with_retries(lambda: connection.network.delete_default_security_group_rule(
             template_id, ignore_missing=True))
     except FORBIDDEN as exc:
-        raise cloud.CloudError("deleting the default security group rule template %s was refused (%s): it needs the "
-                               "admin role" % (template_id, cloud._error_text(exc)))
-    except cloud.CLOUD_EXCEPTIONS as exc:
+        raise errors.CloudError("deleting the default security group rule template %s was refused (%s): it needs the "
+                               "admin role" % (template_id, calls.error_text(exc)))
+    except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("deleting the default security group rule template %s" % template_id, exc)
