@@ -181,9 +181,19 @@ def mismatches(conn, project_id, declaration, purge=True):
             problems.append("group %s: no ownership tag (tags %s)" % (group.name, found.tags))
         if group.description is not None and (found.description or "") != group.description:
             problems.append("group %s: description %r, declared %r" % (group.name, found.description, group.description))
+        if group.rules is None:  # rules not declared: whatever the group holds is right (issue 13)
+            continue
+        # A rule declared without a description matches any description (issue 13): compare without it.
+        free = set(tuple("" if v is None else str(v) for v in rule.key) for rule in group.rules
+                   if rule.description is None)
         want = collections.Counter((tuple("" if v is None else str(v) for v in rule.key), rule.description)
                                    for rule in group.rules)
-        have = collections.Counter(_rule_view(rule, name_of) for rule in found.security_group_rules or [])
+        want = collections.Counter(dict(((key, None if key in free else description), n)
+                                        for (key, description), n in want.items()))
+        have = collections.Counter()
+        for rule in found.security_group_rules or []:
+            key, description = _rule_view(rule, name_of)
+            have[(key, None if key in free else description)] += 1
         if want != have:
             problems.append("group %s: missing rules %s, extra rules %s"
                             % (group.name, sorted((want - have).elements()), sorted((have - want).elements())))
