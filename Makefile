@@ -34,12 +34,12 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench bench-scale campaign compat clean releases releases-ci typecheck
+	changelog-lint bench bench-scale campaign compat clean releases releases-ci typecheck ruff
 .PHONY: matrix matrix-ci certify docs ee
 
 help:
 	@echo "make demo            venv + local cloud + playbooks/demo.yml (CLOUD=$(CLOUD))"
-	@echo "make test            every gate, in order: venv cloud unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs"
+	@echo "make test            every gate, in order: venv cloud ruff unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs"
 	@echo "make venv            .venv with tests/requirements.txt; links the collection into .cache/collections"
 	@echo "make cloud           start the local Keystone+Neutron (tests/cloud/); cloud-stop, cloud-status"
 	@echo "                     NEUTRON_RELEASE=2024.1 (2023.1, 2025.1, ...): that Neutron release instead of the newest"
@@ -47,6 +47,7 @@ help:
 	@echo "                     it switches the local cloud's Neutron in turn (and back at the end)"
 	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
+	@echo "make ruff            ruff lint (ruff.toml; also a pre-commit hook: .pre-commit-config.yaml)"
 	@echo "make typecheck       mypy on the engine's contracts (mypy.ini)"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
@@ -90,7 +91,7 @@ cloud-status:
 demo: venv cloud
 	$(CLOUD_ENV); ansible-playbook -i playbooks/inventory/localhost.yml playbooks/demo.yml -e cloud=$(CLOUD)
 
-test: venv cloud unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs
+test: venv cloud ruff unit typecheck integration releases-ci matrix-ci sanity lint build changelog-lint docs
 	@echo "make test: all gates passed"
 
 unit: venv
@@ -139,6 +140,10 @@ CAMPAIGN_RUNS ?= 200
 CAMPAIGN_SEED ?= random
 # Type hints on the engine's contracts (operation table, quota, run options, cloud layer, errors); mypy.ini.
 TYPECHECK_FILES := _operations.py _quota.py _errors.py _executor.py _cloud/connection.py _cloud/calls.py
+# ruff lint (ruff.toml): the same check .pre-commit-config.yaml runs before a commit.
+ruff: venv
+	ruff check .
+
 typecheck: venv
 	mypy $(addprefix $(COLLECTION_LINK)/plugins/module_utils/,$(TYPECHECK_FILES))
 

@@ -194,7 +194,7 @@ class Scale(object):
         process = subprocess.Popen(command, env=self.env(clouds_file), cwd=self.workdir, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
         memory = PeakMemory(process.pid, pattern)
-        output, _ = process.communicate()
+        output = process.communicate()[0]
         seconds = time.perf_counter() - start
         peak = memory.stop()
         counts = self.proxy.counts()
@@ -278,7 +278,7 @@ def one_project(scale):
 
 
 def many_projects(scale):
-    projects = [scale.project(PROJECT_GROUPS + 5, PROJECT_GROUPS * 10 + 50) for _ in range(PROJECTS)]
+    projects = [scale.project(PROJECT_GROUPS + 5, PROJECT_GROUPS * 10 + 50) for _index in range(PROJECTS)]
     clouds = scale.clouds_file("many", projects[0])
     tree = os.path.join(scale.workdir, "tree")
     os.makedirs(tree)

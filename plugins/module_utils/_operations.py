@@ -236,10 +236,14 @@ class CreateGroup(Kind):
     def touches(self, op):
         return [op["ref"]], []
 
-    def execute(self, run, op):
-        # Neutron 2025.2 refuses tags in a security group's POST ("Attribute 'tags'
-        # not allowed"), so the group is tagged right after; until then a re-run
-        # would adopt it by name, as it adopts any declared group.
+    def execute_unit(self, run, unit, results):
+        for index, op in unit:
+            # Recorded as soon as the group exists: if tagging it fails, the result still says it was made.
+            results[index] = self.create(run, op)
+            self.finish(run, op, results[index])
+
+    def create(self, run, op):
+        """POST the group (once; a lost create is looked for, not repeated); returns the op as done."""
         body = {"name": op["group"], "description": op["description"], "project_id": run.project_id}
         if "stateful" in op and (op["stateful"] is False or run.has_feature("stateful")):
             body["stateful"] = op["stateful"]  # without the extension every group is stateful
@@ -252,18 +256,22 @@ class CreateGroup(Kind):
 
         created, adopted = run.create_adopting("creating security group %s" % op["group"],
                                                lambda: run.writes.create_group(body), find_new)
-        group_id = created["id"]
-        run.bind(op["ref"], group_id, group=True)
-        if sorted(created.get("tags") or []) != sorted(op["tags"]):
-            run.writes.set_group_tags(group_id, op["tags"], op["group"])
-        initial = created.get("rules") or []
-        run.bind_template_rules(op, group_id, initial)
-        result = dict(op, id=group_id, initial_rule_ids=[r["id"] for r in initial])
+        run.bind(op["ref"], created["id"], group=True)
+        result = dict(op, id=created["id"], initial_rule_ids=[r["id"] for r in created.get("rules") or []])
+        result["created"] = created
         if adopted:
             result["adopted"] = True
             run.warn("group %s: creating it failed with a transient fault but the group had been made; adopted %s"
-                     % (op["group"], group_id))
+                     % (op["group"], created["id"]))
         return result
+
+    def finish(self, run, op, result):
+        """Tag the new group (Neutron 2025.2 refuses tags in a group's POST, so they follow it; until then
+        a re-run adopts it by name) and bind the plan's template-rule deletes to the rules it got."""
+        created = result.pop("created")
+        if sorted(created.get("tags") or []) != sorted(op["tags"]):
+            run.writes.set_group_tags(created["id"], op["tags"], op["group"])
+        run.bind_template_rules(op, created["id"], created.get("rules") or [])
 
     def drift(self, op, words):
         details = []

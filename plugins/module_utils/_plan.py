@@ -207,7 +207,7 @@ def owned_duplicates(desired, observed, options):
     """Extra tagged copies of declared groups, {group id: (name, id of the kept copy)}: deleted like purged
     groups (their usage checked first)."""
     extras = {}
-    for name, keep, others, untagged in _namesakes(desired, observed, options):
+    for name, keep, others, _untagged in _namesakes(desired, observed, options):
         for duplicate in others:
             extras[duplicate["id"]] = (name, keep["id"])
     return extras
@@ -217,7 +217,7 @@ def untagged_namesakes(desired, observed, options):
     """Untagged groups that carry the name of a declared group that has a tagged copy, {group id: (name, id of
     the tagged copy)}: left alone (not ours), and named in a warning."""
     shadowed = {}
-    for name, keep, others, untagged in _namesakes(desired, observed, options):
+    for name, keep, _others, untagged in _namesakes(desired, observed, options):
         for namesake in untagged:
             shadowed[namesake["id"]] = (name, keep["id"])
     return shadowed

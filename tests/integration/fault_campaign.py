@@ -181,9 +181,19 @@ def mismatches(conn, project_id, declaration, purge=True):
             problems.append("group %s: no ownership tag (tags %s)" % (group.name, found.tags))
         if group.description is not None and (found.description or "") != group.description:
             problems.append("group %s: description %r, declared %r" % (group.name, found.description, group.description))
+        if group.rules is None:  # rules not declared: whatever the group holds is right (issue 13)
+            continue
+        # A rule declared without a description matches any description (issue 13): compare without it.
+        free = set(tuple("" if v is None else str(v) for v in rule.key) for rule in group.rules
+                   if rule.description is None)
         want = collections.Counter((tuple("" if v is None else str(v) for v in rule.key), rule.description)
                                    for rule in group.rules)
-        have = collections.Counter(_rule_view(rule, name_of) for rule in found.security_group_rules or [])
+        want = collections.Counter(dict(((key, None if key in free else description), n)
+                                        for (key, description), n in want.items()))
+        have = collections.Counter()
+        for rule in found.security_group_rules or []:
+            key, description = _rule_view(rule, name_of)
+            have[(key, None if key in free else description)] += 1
         if want != have:
             problems.append("group %s: missing rules %s, extra rules %s"
                             % (group.name, sorted((want - have).elements()), sorted((have - want).elements())))
@@ -299,12 +309,12 @@ class Generator(object):
     def group(self, name, group_names):
         description = self.rng.choice(GROUP_DESCRIPTIONS)
         group = {"name": name, "description": description.replace("%d", str(self.rng.randint(1, 99))), "rules": []}
-        for index in range(self.rng.randint(0, 4)):
+        for _index in range(self.rng.randint(0, 4)):
             self.add_rule(group, group_names + [name])
         return group
 
     def add_rule(self, group, group_names):
-        for attempt in range(20):
+        for _attempt in range(20):
             candidate = self.rule(group_names)
             trial = dict(group, rules=group["rules"] + [candidate])
             if _valid({"groups": [trial]}, ignore_references=True) and _adds_new_key(group, candidate):
@@ -321,7 +331,7 @@ class Generator(object):
         declaration = json.loads(json.dumps(declaration))
         groups = declaration["groups"]
         what = []
-        for index in range(self.rng.randint(1, 3)):
+        for _index in range(self.rng.randint(1, 3)):
             names = [g["name"] for g in groups]
             options = ["add_rule", "add_rule", "remove_rule", "description"]
             if len(groups) < 5:
@@ -331,7 +341,7 @@ class Generator(object):
             action = self.rng.choice(options)
             if action == "add_rule":
                 group = self.rng.choice(groups)
-                for count in range(self.rng.randint(1, 3)):
+                for _count in range(self.rng.randint(1, 3)):
                     self.add_rule(group, names)
             elif action == "remove_rule":
                 candidates = [g for g in groups if g["rules"]]
@@ -569,7 +579,7 @@ class Campaign(object):
 
     def converge(self, declaration):
         """Clean runs until the cloud matches; for the start and for repairs after a violation."""
-        for attempt in range(3):
+        for _attempt in range(3):
             self.proxy.reset()
             outcome = run_inprocess(declaration, self.options)
             if outcome.ok and not mismatches(self.admin, self.project.id, declaration):

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import ROOT, boot_servers, delete_groups, delete_servers
+from conftest import ROOT, boot_servers, delete_groups, delete_servers, require_compute
 
 MODULE = "netsec.openstack.server_security_groups"
 GROUPS = "netsec.openstack.security_groups"
@@ -143,6 +143,7 @@ def run_playbook(clouds_file, playbook, inventory, extra=()):
 @pytest.fixture
 def fleet(admin, tmp_path):
     """The example inventory, copied, and its three servers booted."""
+    require_compute()
     for name in ("web-1", "web-2", "db-1"):
         assert not list(admin.compute.servers(name="^%s$" % name)), "a server %s exists already" % name
     servers = boot_servers(admin, ["web-1", "web-2", "db-1"])

@@ -141,7 +141,7 @@ def corpus_results(clouds_file, mux, lookups, tmp_path_factory):
     with open(clouds_file) as handle:
         config = yaml.safe_load(handle)
     base = config["clouds"]["netsec-admin"]
-    for index, case in enumerate(LIVE_CASES):
+    for index, _case in enumerate(LIVE_CASES):
         twin = json.loads(json.dumps(base))
         prefix = "%s/c%d" % (mux.url, index)
         twin["auth"]["auth_url"] = prefix + "/identity/v3"

@@ -188,3 +188,36 @@ def test_playbook_new_groups_egress_only_without_ipv6(runner, admin, scratch_pro
         (("egress", "IPv4", "None", "None", "None", "None", "None"), True, True),
         (("ingress", "IPv4", "None", "None", "None", "group", "PARENT"), True, False)]
     assert rules_of_new_group(admin, scratch_project) == [("egress", "IPv4", None, None, None)]
+
+
+def test_a_neutron_without_the_api_is_a_clear_error_naming_the_extension(clouds_file, tmp_path, templates_restored):
+    """2023.1 imitated: the extension is hidden from /v2.0/extensions and its path answers 404."""
+    from conftest import NEUTRON_URL, PlaybookRunner
+    from fault_proxy import FaultProxy
+
+    proxy = FaultProxy(NEUTRON_URL).start()
+    try:
+        proxy.extensions.hide_release("2023.1")
+        with open(clouds_file) as handle:
+            config = yaml.safe_load(handle)
+        config["clouds"]["netsec-admin-old"] = dict(config["clouds"]["netsec-admin"],
+                                                    network_endpoint_override=proxy.url + "/")
+        path = tmp_path / "clouds-old.yaml"
+        path.write_text(yaml.safe_dump(config))
+        runner = PlaybookRunner(str(path), str(tmp_path), _NoCount())
+        for check in (True, False):
+            result = runner.run_task(MODULE, {"cloud": "netsec-admin-old", "rules": EGRESS_ONLY_IPV4}, check=check,
+                                     expect_failure=True)
+            assert "security-groups-default-rules" in result["msg"] and "2023.2" in result["msg"], result["msg"]
+        writes = [entry for entry in proxy.log if entry.get("method") in ("POST", "PUT", "DELETE", "PATCH")]
+        assert writes == []
+    finally:
+        proxy.stop()
+
+
+class _NoCount(object):
+    def reset(self):
+        pass
+
+    def counts(self):
+        return {}

@@ -5,7 +5,6 @@ read with openstacksdk, writes counted by the proxy in front of Neutron.
 """
 
 import json
-import os
 import uuid
 
 import pytest

@@ -72,7 +72,7 @@ def list_templates(connection):
         raise errors.CloudError(MISSING_API)
     except FORBIDDEN as exc:
         raise errors.CloudError("reading the default security group rule templates was refused (%s): these "
-                               "credentials need a role that may read them (reader or admin)" % calls.error_text(exc))
+                                "credentials need a role that may read them (reader or admin)" % calls.error_text(exc))
     except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("listing the default security group rule templates", exc)
     return [_template_dict(item) for item in items]
@@ -94,7 +94,7 @@ def create_template(connection, body):
         return _template_dict(connection.network.create_default_security_group_rule(**attrs))
     except FORBIDDEN as exc:
         raise errors.CloudError("creating a default security group rule template was refused (%s): it needs the admin "
-                               "role" % calls.error_text(exc))
+                                "role" % calls.error_text(exc))
     except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("creating the default security group rule template %s" % body, exc)
 
@@ -106,6 +106,6 @@ def delete_template(connection, template_id):
             template_id, ignore_missing=True))
     except FORBIDDEN as exc:
         raise errors.CloudError("deleting the default security group rule template %s was refused (%s): it needs the "
-                               "admin role" % (template_id, calls.error_text(exc)))
+                                "admin role" % (template_id, calls.error_text(exc)))
     except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("deleting the default security group rule template %s" % template_id, exc)

@@ -27,8 +27,8 @@ def observed(items):
     return [templates.observed_template(item) for item in items]
 
 
-def plan_for(rules, items=LEGACY, purge=True):
-    return templates.make_plan(templates.parse_templates(rules), observed(items), purge)
+def plan_for(rules, items=None, purge=True):
+    return templates.make_plan(templates.parse_templates(rules), observed(LEGACY if items is None else items), purge)
 
 
 def test_neutron_defaults_declared_match_a_fresh_cloud_without_writes():

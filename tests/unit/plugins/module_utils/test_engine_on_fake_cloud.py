@@ -258,3 +258,16 @@ def test_an_unreadable_quota_is_said_in_a_warning(cloud, monkeypatch):
     result = run(web({"protocol": "tcp", "port": 80}))
     assert result["quota"] is None
     assert any("quota details could not be read" in warning for warning in result["warnings"])
+
+
+def test_a_group_made_but_not_tagged_is_reported_as_made(cloud):
+    # Found by the fault campaign (seed 13, iteration 29): the tag PUT after a group POST failed, and the
+    # failure said "nothing had been changed" although the group existed.
+    cloud.fail("set_group_tags", 409, message="Quota exceeded for resources: ['security_group'].",
+               neutron_type="OverQuota")
+    with pytest.raises(errors.CloudError) as failed:
+        run({"groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432}]}]})
+    (made,) = [g for g in cloud.groups.values() if g["name"] == "db"]
+    (done,) = failed.value.done
+    assert done["action"] == "create_group" and done["id"] == made["id"] and "created" not in done
+    assert [op["action"] for op in failed.value.pending] == ["delete_rule", "delete_rule", "create_rule"]

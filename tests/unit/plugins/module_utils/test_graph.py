@@ -121,3 +121,13 @@ def test_invalid_declarations_and_formats_fail_clearly():
 ])
 def test_rule_text(neutron, text):
     assert graph.rule_text(model.key_from_neutron(neutron)) == text
+
+
+def test_one_node_per_distinct_remote():
+    built = graph.build({"groups": [{"name": "web", "rules": [
+        {"protocol": "tcp", "port": 443}, {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
+        {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"},
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
+        {"direction": "egress", "protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"}]}]})
+    assert sorted(n["name"] for n in built.nodes) == ["10.0.0.0/8", "anywhere", "web"]
+    assert graph.to_mermaid(built).count('(["anywhere"])') == 1

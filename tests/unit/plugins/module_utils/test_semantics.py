@@ -195,8 +195,8 @@ def test_icmp_rules_that_fit_their_family_pass(rule):
 
 
 def test_icmp_tables_pair_by_name():
-    for family, other in (("IPv4", "IPv6"), ("IPv6", "IPv4")):
-        for number, (name, _code) in icmp.TYPES[family].items():
+    for family, _other in (("IPv4", "IPv6"), ("IPv6", "IPv4")):
+        for number, (_name, _code) in icmp.TYPES[family].items():
             assert icmp.type_error(number, family) is None
     assert icmp.type_error(8, "IPv6").endswith("on IPv6, echo-request is type 128")
     assert icmp.type_error(128, "IPv4").endswith("on IPv4, echo-request is type 8")
