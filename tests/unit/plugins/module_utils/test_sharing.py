@@ -19,9 +19,9 @@ def policy(pid, object_id, target, object_type="security_group"):
     return {"id": pid, "object_type": object_type, "object_id": object_id, "target_project_id": target}
 
 
-def shared_state(policies=(), projects=PROJECTS):
+def shared_state(policies=(), projects=None):
     return observed([group("g1", "bastion", tags=["managed-by=netsec.openstack"])],
-                    rbac=list(policies), projects=dict(projects))
+                    rbac=list(policies), projects=dict(PROJECTS if projects is None else projects))
 
 
 def plan_for(shared_with, state, **options):
