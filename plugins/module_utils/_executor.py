@@ -187,7 +187,10 @@ def execute(writes, plan, project_id, concurrency=DEFAULT_CONCURRENCY, known_gro
             if error is not None:
                 failures.append(error)
         if not failures and action == "create_group":
-            run.settle_created_groups([results[index] for unit in units for index, _op in unit if index in results])
+            try:
+                run.settle_created_groups([results[index] for unit in units for index, _op in unit if index in results])
+            except errors.CloudError as exc:  # the groups exist: the failure must list them as done
+                failures.append(exc)
         if failures:
             break
     if failures:

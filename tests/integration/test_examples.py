@@ -58,18 +58,20 @@ def run_examples(module, runner):
 
 
 def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_project):
-    assert run_examples("security_groups", scratch_cloud_runner) == 5
+    assert run_examples("security_groups", scratch_cloud_runner) == 8
     groups = sorted(g.name for g in admin.network.security_groups(project_id=scratch_project.id) if g.name != "default")
-    # The last example deleted web and bastion.
+    # purge_groups removed legacy, quarantine and bastion; the last example deleted web.
     assert groups == []
     (clients,) = list(admin.network.address_groups(project_id=scratch_project.id))
     assert clients.name == "db-clients" and sorted(clients.addresses) == ["10.0.1.0/24", "10.0.2.7/32"]
 
 
 def test_security_group_examples_run(scratch_cloud_runner, admin, scratch_project):
-    assert run_examples("security_group", scratch_cloud_runner) == 3
+    assert run_examples("security_group", scratch_cloud_runner) == 5
     groups = dict((g.name, g) for g in admin.network.security_groups(project_id=scratch_project.id) if g.name != "default")
-    assert sorted(groups) == ["ssh"]
+    # legacy was created, its description changed, then removed; quarantine stays with no rules.
+    assert sorted(groups) == ["quarantine", "ssh"]
+    assert list(admin.network.security_group_rules(security_group_id=groups["quarantine"].id)) == []
     rules = sorted((r.ether_type, r.port_range_min, r.remote_ip_prefix)
                    for r in admin.network.security_group_rules(security_group_id=groups["ssh"].id))
     assert rules == [("IPv4", 22, "203.0.113.0/24"), ("IPv6", 22, "2001:db8::/48")]

@@ -155,7 +155,9 @@ class FakeCloud(object):
         return self._neutron("create_group", body["name"], body, make, retry=False)
 
     def groups_named(self, project_id, names):
-        return [copy.deepcopy(g) for g in self.groups.values() if g["name"] in set(names)]
+        def listed():
+            return [copy.deepcopy(g) for g in self.groups.values() if g["name"] in set(names)]
+        return self._neutron("groups_named", "listing security groups named %s" % sorted(names), sorted(names), listed)
 
     def set_group_tags(self, group_id, tags, name):
         self._neutron("set_group_tags", "tagging %s" % name, group_id,

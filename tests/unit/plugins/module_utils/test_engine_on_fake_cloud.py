@@ -271,3 +271,13 @@ def test_a_group_made_but_not_tagged_is_reported_as_made(cloud):
     (done,) = failed.value.done
     assert done["action"] == "create_group" and done["id"] == made["id"] and "created" not in done
     assert [op["action"] for op in failed.value.pending] == ["delete_rule", "delete_rule", "create_rule"]
+
+
+def test_a_failed_check_after_creating_groups_lists_the_created_groups_as_done(cloud):
+    # The campaign's F6: a 409 on the post-create duplicate check used to fail with "nothing had been changed".
+    cloud.fail("groups_named", 409, message="the resource is busy")
+    with pytest.raises(errors.CloudError) as failed:
+        run(web())
+    assert [op["action"] for op in failed.value.done] == ["create_group"]
+    assert [g["name"] for g in cloud.groups.values()] == ["web"]
+    assert "the resource is busy" in str(failed.value)
