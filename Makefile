@@ -47,7 +47,7 @@ help:
 	@echo "                     it switches the local cloud's Neutron in turn (and back at the end)"
 	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
-	@echo "make ruff            ruff lint (ruff.toml; also a pre-commit hook: .pre-commit-config.yaml)"
+	@echo "make ruff            ruff lint + format check (ruff.toml; also a pre-commit hook: .pre-commit-config.yaml)"
 	@echo "make typecheck       mypy on the engine's contracts (mypy.ini)"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
@@ -143,6 +143,7 @@ TYPECHECK_FILES := _operations.py _quota.py _errors.py _executor.py _cloud/conne
 # ruff lint (ruff.toml): the same check .pre-commit-config.yaml runs before a commit.
 ruff: venv
 	ruff check .
+	ruff format --check .
 
 typecheck: venv
 	mypy $(addprefix $(COLLECTION_LINK)/plugins/module_utils/,$(TYPECHECK_FILES))

@@ -27,8 +27,7 @@ TAG = "managed-by=netsec.openstack"
 
 
 def rule_body(rule, group_id, ids):
-    body = {"security_group_id": group_id, "direction": rule.get("direction", "ingress"),
-            "ethertype": rule.get("ethertype", "IPv4")}
+    body = {"security_group_id": group_id, "direction": rule.get("direction", "ingress"), "ethertype": rule.get("ethertype", "IPv4")}
     if rule.get("protocol"):
         body["protocol"] = rule["protocol"]
     port = rule.get("port")

@@ -50,6 +50,7 @@ def main():
                 return func(*args, **kwargs)
             finally:
                 phases.setdefault(name, []).append(round(time.perf_counter() - start, 3))
+
         setattr(cls, name, wrapper)
 
     for name in ("observe", "default_rule_templates", "execute"):

@@ -59,8 +59,13 @@ def main():
         command = runner.command("ours", playbook)
         subprocess.run(command, env=runner.env("ours"), cwd=workdir, check=True, capture_output=True)
         raw = os.path.join(workdir, "noop.txt")
-        subprocess.run([py_spy, "record", "--subprocesses", "--rate", "100", "--format", "raw", "-o", raw, "--"]
-                       + command, env=runner.env("ours"), cwd=workdir, check=True, capture_output=True)
+        subprocess.run(
+            [py_spy, "record", "--subprocesses", "--rate", "100", "--format", "raw", "-o", raw, "--"] + command,
+            env=runner.env("ours"),
+            cwd=workdir,
+            check=True,
+            capture_output=True,
+        )
         totals = collections.Counter()
         samples = 0
         with open(raw) as handle:

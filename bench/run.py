@@ -79,8 +79,9 @@ def log(*args):
 def module_has_concurrency():
     """Whether netsec.openstack.security_groups takes `concurrency` (ansible-doc of the working tree)."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
-    done = subprocess.run([os.path.join(VENV_BIN, "ansible-doc"), "--json", "netsec.openstack.security_groups"],
-                          env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [os.path.join(VENV_BIN, "ansible-doc"), "--json", "netsec.openstack.security_groups"], env=env, capture_output=True, text=True, check=False
+    )
     try:
         doc = json.loads(done.stdout)["netsec.openstack.security_groups"]["doc"]
     except (ValueError, KeyError):
@@ -90,6 +91,7 @@ def module_has_concurrency():
 
 
 # --- declarations -------------------------------------------------------------
+
 
 def declaration(prefix, rules_total):
     """Groups of PER_GROUP ingress rules; every tenth rule references the next group."""
@@ -102,8 +104,7 @@ def declaration(prefix, rules_total):
             if j % 10 == 0:
                 rules.append({"protocol": "tcp", "port": 1000 + j, "remote_group": names[(g + 1) % count]})
             else:
-                rules.append({"protocol": "udp" if j % 3 == 0 else "tcp", "port": 2000 + j,
-                              "remote_ip_prefix": "10.%d.%d.0/24" % (g % 250, j)})
+                rules.append({"protocol": "udp" if j % 3 == 0 else "tcp", "port": 2000 + j, "remote_ip_prefix": "10.%d.%d.0/24" % (g % 250, j)})
         groups.append({"name": name, "description": "bench group %d" % g, "rules": rules})
     return {"groups": groups}
 
@@ -128,8 +129,7 @@ def changed_declaration(decl):
 def peer_rules(rules):
     out = []
     for rule in rules:
-        item = {"direction": "ingress", "ether_type": "IPv4", "protocol": rule["protocol"],
-                "port_range_min": rule["port"], "port_range_max": rule["port"]}
+        item = {"direction": "ingress", "ether_type": "IPv4", "protocol": rule["protocol"], "port_range_min": rule["port"], "port_range_max": rule["port"]}
         if rule.get("remote_ip_prefix"):
             item["remote_ip_prefix"] = rule["remote_ip_prefix"]
         if rule.get("remote_group"):
@@ -139,6 +139,7 @@ def peer_rules(rules):
 
 
 # --- playbooks ----------------------------------------------------------------
+
 
 def write(path, data):
     with open(path, "w") as handle:
@@ -153,56 +154,109 @@ def ours_playbook(workdir, decl, tag, concurrency=None):
     args = {"cloud": "bench", "groups": decl["groups"]}
     if concurrency is not None:
         args["concurrency"] = concurrency
-    return write(os.path.join(workdir, "ours-%s.yml" % tag), [{
-        "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "groups", "netsec.openstack.security_groups": args}],
-    }])
+    return write(
+        os.path.join(workdir, "ours-%s.yml" % tag),
+        [
+            {
+                "hosts": "localhost",
+                "gather_facts": False,
+                "tasks": [{"name": "groups", "netsec.openstack.security_groups": args}],
+            }
+        ],
+    )
 
 
 def peer_playbook(workdir, decl, tag):
-    tasks = [{"name": "all groups first, without rules", "openstack.cloud.security_group": {
-        "cloud": "bench", "name": "{{ item.name }}", "description": "{{ item.description }}"},
-        "loop": [{"name": g["name"], "description": g["description"]} for g in decl["groups"]]}]
+    tasks = [
+        {
+            "name": "all groups first, without rules",
+            "openstack.cloud.security_group": {"cloud": "bench", "name": "{{ item.name }}", "description": "{{ item.description }}"},
+            "loop": [{"name": g["name"], "description": g["description"]} for g in decl["groups"]],
+        }
+    ]
     for group in decl["groups"]:
-        tasks.append({"name": "rules of %s" % group["name"], "openstack.cloud.security_group": {
-            "cloud": "bench", "name": group["name"], "description": group["description"],
-            "security_group_rules": peer_rules(group["rules"])}})
+        tasks.append(
+            {
+                "name": "rules of %s" % group["name"],
+                "openstack.cloud.security_group": {
+                    "cloud": "bench",
+                    "name": group["name"],
+                    "description": group["description"],
+                    "security_group_rules": peer_rules(group["rules"]),
+                },
+            }
+        )
     return write(os.path.join(workdir, "peer-%s.yml" % tag), [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
 
 
 def attach_assignment(servers, group_names):
     """Server name -> the 2 groups it wears (of the 4 made for the scenario)."""
-    return dict((s, [group_names[i % len(group_names)], group_names[(i + 1) % len(group_names)]])
-                for i, s in enumerate(servers))
+    return dict((s, [group_names[i % len(group_names)], group_names[(i + 1) % len(group_names)]]) for i, s in enumerate(servers))
 
 
 def attach_playbooks(workdir, servers, group_names, project_id):
     """{tool: playbook}: ours, and openstack.cloud's way(s) (BENCH_PEER_ATTACH)."""
     wanted = attach_assignment([s.name for s in servers], group_names)
-    books = {"ours": write(os.path.join(workdir, "ours-attach.yml"), [{
-        "hosts": "localhost", "gather_facts": False,
-        "tasks": [{"name": "attach", "netsec.openstack.server_security_groups": {"cloud": "bench", "servers": [
-            {"server": name, "security_groups": groups} for name, groups in wanted.items()]}}]}])}
+    books = {
+        "ours": write(
+            os.path.join(workdir, "ours-attach.yml"),
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "attach",
+                            "netsec.openstack.server_security_groups": {
+                                "cloud": "bench",
+                                "servers": [{"server": name, "security_groups": groups} for name, groups in wanted.items()],
+                            },
+                        }
+                    ],
+                }
+            ],
+        )
+    }
     for way in PEER_ATTACH:
         if way == "server":
             # openstack.cloud.server on an existing server: adds/removes groups through Nova's server actions
-            tasks = [{"name": "server %s" % name, "openstack.cloud.server": {
-                "cloud": "bench", "name": name, "image": "netsec-tiny", "flavor": "netsec-tiny", "network": "netsec-net",
-                "auto_ip": False, "security_groups": groups}} for name, groups in wanted.items()]
+            tasks = [
+                {
+                    "name": "server %s" % name,
+                    "openstack.cloud.server": {
+                        "cloud": "bench",
+                        "name": name,
+                        "image": "netsec-tiny",
+                        "flavor": "netsec-tiny",
+                        "network": "netsec-net",
+                        "auto_ip": False,
+                        "security_groups": groups,
+                    },
+                }
+                for name, groups in wanted.items()
+            ]
             play = {"hosts": "localhost", "gather_facts": False, "tasks": tasks}
         elif way == "port":
             # openstack.cloud.port on each server's port (Neutron directly): one port_info, then a loop
             tasks = [
-                {"name": "the servers' ports", "openstack.cloud.port_info": {
-                    "cloud": "bench", "filters": {"project_id": project_id, "device_owner": "compute:nova"}},
-                 "register": "bench_ports"},
-                {"name": "groups of each port", "openstack.cloud.port": {
-                    "cloud": "bench", "name": "{{ item.id }}", "network": "{{ item.network_id }}",
-                    "security_groups": "{{ bench_groups[item.device_id] }}"},
-                 "loop": "{{ bench_ports.ports | selectattr('device_id', 'in', bench_groups) | list }}",
-                 "loop_control": {"label": "{{ item.id }}"}}]
-            play = {"hosts": "localhost", "gather_facts": False, "tasks": tasks,
-                    "vars": {"bench_groups": dict((s.id, wanted[s.name]) for s in servers)}}
+                {
+                    "name": "the servers' ports",
+                    "openstack.cloud.port_info": {"cloud": "bench", "filters": {"project_id": project_id, "device_owner": "compute:nova"}},
+                    "register": "bench_ports",
+                },
+                {
+                    "name": "groups of each port",
+                    "openstack.cloud.port": {
+                        "cloud": "bench",
+                        "name": "{{ item.id }}",
+                        "network": "{{ item.network_id }}",
+                        "security_groups": "{{ bench_groups[item.device_id] }}",
+                    },
+                    "loop": "{{ bench_ports.ports | selectattr('device_id', 'in', bench_groups) | list }}",
+                    "loop_control": {"label": "{{ item.id }}"},
+                },
+            ]
+            play = {"hosts": "localhost", "gather_facts": False, "tasks": tasks, "vars": {"bench_groups": dict((s.id, wanted[s.name]) for s in servers)}}
         else:
             raise SystemExit("BENCH_PEER_ATTACH: unknown way %r (port, server)" % way)
         books["peer-" + way] = write(os.path.join(workdir, "peer-attach-%s.yml" % way), [play])
@@ -225,13 +279,11 @@ class Backend(object):
             if done.returncode:
                 raise SystemExit("tests/cloud/bench-neutron start failed (exit %d)" % done.returncode)
             self.started_here = not up
-            self.neutron = subprocess.run([BENCH_NEUTRON, "url"], capture_output=True, text=True,
-                                          check=True).stdout.strip()
+            self.neutron = subprocess.run([BENCH_NEUTRON, "url"], capture_output=True, text=True, check=True).stdout.strip()
             self.workers = WORKERS
         else:
             raise SystemExit("BENCH_NEUTRON: unknown backend %r (sqlite, mariadb)" % name)
-        self.admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"),
-                                       network_endpoint_override=self.neutron + "/")
+        self.admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"), network_endpoint_override=self.neutron + "/")
         self.proxy = CountingProxy(self.neutron).start()
         cloud = json.loads(json.dumps(base_cloud))
         cloud["network_endpoint_override"] = self.proxy.url + "/"
@@ -263,10 +315,16 @@ class Bench(object):
         self.nova_proxy = None
 
     def env(self, tool):
-        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=self.backend.clouds_file, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0",
-                   ANSIBLE_CONFIG=os.path.join(self.workdir, "ansible.cfg"))
+        env = dict(
+            os.environ,
+            OS_CLIENT_CONFIG_FILE=self.backend.clouds_file,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            ANSIBLE_DEPRECATION_WARNINGS="0",
+            ANSIBLE_CONFIG=os.path.join(self.workdir, "ansible.cfg"),
+        )
         if tool.startswith("peer"):
             env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(PEER_VENV, "lib", "python3.11", "site-packages")
             env["PATH"] = os.path.join(PEER_VENV, "bin") + os.pathsep + env["PATH"]
@@ -277,11 +335,18 @@ class Bench(object):
 
     def command(self, tool, playbook):
         if tool.startswith("floor"):
-            return [sys.executable, os.path.join(HERE, "floor.py"), "bench", playbook,
-                    str(FLOOR_CONCURRENCY if tool == "floor-c4" else 1)]
+            return [sys.executable, os.path.join(HERE, "floor.py"), "bench", playbook, str(FLOOR_CONCURRENCY if tool == "floor-c4" else 1)]
         venv_bin = os.path.join(PEER_VENV, "bin") if tool.startswith("peer") else VENV_BIN
-        return [os.path.join(venv_bin, "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                "-e", "ansible_python_interpreter=%s" % os.path.join(venv_bin, "python"), playbook]
+        return [
+            os.path.join(venv_bin, "ansible-playbook"),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=%s" % os.path.join(venv_bin, "python"),
+            playbook,
+        ]
 
     def run(self, tool, scenario, scale, rep, playbook, **extra):
         proxies = [self.backend.proxy] + ([self.nova_proxy] if self.nova_proxy else [])
@@ -289,30 +354,51 @@ class Bench(object):
             proxy.reset()
         load = os.getloadavg()[0]
         start = time.perf_counter()
-        done = subprocess.run(self.command(tool, playbook), env=self.env(tool), cwd=self.workdir,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(self.command(tool, playbook), env=self.env(tool), cwd=self.workdir, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         counts = self.backend.proxy.counts()
         output = done.stdout + done.stderr
         if done.returncode != 0:
             log("FAILED", tool, scenario, scale, output[-3000:])
         recap = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)", output)
-        sample = dict(backend=self.backend.name, tool=tool, scenario=scenario, scale=scale, rep=rep,
-                      seconds=round(seconds, 3), ok=done.returncode == 0,
-                      changed_tasks=int(recap.group(2)) if recap else None,
-                      requests=counts["total"], writes=counts["writes"],
-                      neutron_s=counts["upstream_busy_s"], neutron_sum_s=counts["upstream_s"],
-                      client_s=round(seconds - counts["upstream_busy_s"], 3), by_method=counts["by_method"],
-                      by_type=request_types(counts["requests"]), load1=round(load, 2), **extra)
+        sample = dict(
+            backend=self.backend.name,
+            tool=tool,
+            scenario=scenario,
+            scale=scale,
+            rep=rep,
+            seconds=round(seconds, 3),
+            ok=done.returncode == 0,
+            changed_tasks=int(recap.group(2)) if recap else None,
+            requests=counts["total"],
+            writes=counts["writes"],
+            neutron_s=counts["upstream_busy_s"],
+            neutron_sum_s=counts["upstream_s"],
+            client_s=round(seconds - counts["upstream_busy_s"], 3),
+            by_method=counts["by_method"],
+            by_type=request_types(counts["requests"]),
+            load1=round(load, 2),
+            **extra,
+        )
         if self.nova_proxy:
             nova = self.nova_proxy.counts()
-            sample.update(nova_requests=nova["total"], nova_writes=nova["writes"], nova_s=nova["upstream_busy_s"],
-                          nova_by_type=request_types(nova["requests"]))
+            sample.update(nova_requests=nova["total"], nova_writes=nova["writes"], nova_s=nova["upstream_busy_s"], nova_by_type=request_types(nova["requests"]))
         self.samples.append(sample)
-        log("%-7s %-8s %-9s %5s rep%d %7.2fs (neutron %.2fs) requests=%d %s%s" % (
-            self.backend.name, tool, scenario, scale, rep, seconds, counts["upstream_busy_s"], counts["total"],
-            json.dumps(sample["by_type"]),
-            (" nova=%d %s" % (sample["nova_requests"], json.dumps(sample["nova_by_type"]))) if self.nova_proxy else ""))
+        log(
+            "%-7s %-8s %-9s %5s rep%d %7.2fs (neutron %.2fs) requests=%d %s%s"
+            % (
+                self.backend.name,
+                tool,
+                scenario,
+                scale,
+                rep,
+                seconds,
+                counts["upstream_busy_s"],
+                counts["total"],
+                json.dumps(sample["by_type"]),
+                (" nova=%d %s" % (sample["nova_requests"], json.dumps(sample["nova_by_type"]))) if self.nova_proxy else "",
+            )
+        )
         return sample
 
     def clean(self):
@@ -321,8 +407,7 @@ class Bench(object):
         for group in groups:
             for port in admin.network.ports(security_groups=[group.id]):
                 if group.id in (port.security_group_ids or []):
-                    admin.network.update_port(port, security_group_ids=[
-                        s for s in port.security_group_ids if s != group.id])
+                    admin.network.update_port(port, security_group_ids=[s for s in port.security_group_ids if s != group.id])
         for group in groups:
             for attempt in range(10):
                 try:
@@ -334,8 +419,7 @@ class Bench(object):
     def rules_in_project(self):
         admin, project_id = self.backend.admin, self.project.id
         ids = set(g.id for g in admin.network.security_groups(project_id=project_id) if g.name != "default")
-        return sum(1 for r in admin.network.security_group_rules(project_id=project_id)
-                   if r.security_group_id in ids)
+        return sum(1 for r in admin.network.security_group_rules(project_id=project_id) if r.security_group_id in ids)
 
 
 def request_types(requests):
@@ -356,6 +440,7 @@ def request_types(requests):
 
 # --- scenarios ----------------------------------------------------------------
 
+
 def tools_for(backend, has_concurrency):
     """The tools measured on a backend, in the order of repetition 0."""
     if backend == "sqlite":
@@ -369,7 +454,8 @@ def tools_for(backend, has_concurrency):
 
 def scales_scenarios(bench, run_id, rep, tools, checks):
     workdir = bench.workdir
-    order = tools[rep % len(tools):] + tools[:rep % len(tools)]
+    turn = rep % len(tools)
+    order = tools[turn:] + tools[:turn]
     for scale in SCALES:
         prefix = "nb%s" % run_id
         decl = declaration(prefix, scale)
@@ -390,12 +476,10 @@ def scales_scenarios(bench, run_id, rep, tools, checks):
                 continue
             if tool.startswith("floor"):
                 bench.run(tool, "converge", scale, rep, decl_file)
-                checks.append({"backend": bench.backend.name, "tool": tool, "scale": scale,
-                               "rules": bench.rules_in_project()})
+                checks.append({"backend": bench.backend.name, "tool": tool, "scale": scale, "rules": bench.rules_in_project()})
                 continue
             bench.run(tool, "converge", scale, rep, playbooks[tool])
-            checks.append({"backend": bench.backend.name, "tool": tool, "scale": scale,
-                           "rules": bench.rules_in_project()})
+            checks.append({"backend": bench.backend.name, "tool": tool, "scale": scale, "rules": bench.rules_in_project()})
             if tool != "ours-c1":  # a no-op sends no write: concurrency has nothing to do
                 bench.run(tool, "noop", scale, rep, playbooks[tool])
             if tool == "ours" and scale > PEER_CONVERGE_MAX and "peer" in tools:
@@ -416,8 +500,7 @@ def boot_servers(conn, run_id, count):
     names = ["nb%s-s%02d" % (run_id, i) for i in range(count)]
 
     def boot(name):
-        return conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
-                                          networks=[{"uuid": network.id}])
+        return conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id, networks=[{"uuid": network.id}])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -475,7 +558,8 @@ def attachments(bench, run_id, base_cloud, checks):
     group_ids = dict((g.name, g.id) for g in admin.network.security_groups(project_id=bench.project.id))
     wanted = attach_assignment([s.name for s in servers], names)
     for rep in range(ATTACH_REPS):
-        for tool in tools[rep % len(tools):] + tools[:rep % len(tools)]:
+        turn = rep % len(tools)
+        for tool in tools[turn:] + tools[:turn]:
             ports = list(admin.network.ports(device_id=[s.id for s in servers]))
             for port in ports:
                 admin.network.update_port(port, security_group_ids=[])
@@ -483,8 +567,11 @@ def attachments(bench, run_id, base_cloud, checks):
             bench.run(tool, "attach", SERVERS, rep, book)
             # verify with the SDK, not with the module's result
             by_server = dict((s.id, s.name) for s in servers)
-            wrong = [p.id for p in admin.network.ports(device_id=list(by_server))
-                     if sorted(p.security_group_ids or []) != sorted(group_ids[g] for g in wanted[by_server[p.device_id]])]
+            wrong = [
+                p.id
+                for p in admin.network.ports(device_id=list(by_server))
+                if sorted(p.security_group_ids or []) != sorted(group_ids[g] for g in wanted[by_server[p.device_id]])
+            ]
             checks.append({"tool": tool, "scenario": "attach", "ports": len(ports), "ports_wrong": len(wrong)})
             if wrong:
                 log("after %s's attach, %d ports do not wear their declared groups" % (tool, len(wrong)))
@@ -492,6 +579,7 @@ def attachments(bench, run_id, base_cloud, checks):
 
 
 # --- summary ------------------------------------------------------------------
+
 
 def summarize(samples):
     rows = {}
@@ -501,19 +589,25 @@ def summarize(samples):
     for (backend, scenario, scale, tool), group in sorted(rows.items()):
         times = [s["seconds"] for s in group]
         row = {
-            "backend": backend, "scenario": scenario, "scale": scale, "tool": tool, "n": len(times),
-            "median_s": round(statistics.median(times), 3), "min_s": min(times), "max_s": max(times),
+            "backend": backend,
+            "scenario": scenario,
+            "scale": scale,
+            "tool": tool,
+            "n": len(times),
+            "median_s": round(statistics.median(times), 3),
+            "min_s": min(times),
+            "max_s": max(times),
             "requests_median": statistics.median([s["requests"] for s in group]),
             "neutron_s_median": round(statistics.median([s.get("neutron_s", 0) for s in group]), 3),
             "client_s_median": round(statistics.median([s.get("client_s", s["seconds"]) for s in group]), 3),
             "writes_median": statistics.median([s["writes"] for s in group]),
-            "by_type": group[-1]["by_type"], "all_ok": all(s["ok"] for s in group),
+            "by_type": group[-1]["by_type"],
+            "all_ok": all(s["ok"] for s in group),
             "changed_tasks": group[-1]["changed_tasks"],
             "load1": [s.get("load1") for s in group],
         }
         if "nova_requests" in group[-1]:
-            row.update(nova_requests_median=statistics.median([s["nova_requests"] for s in group]),
-                       nova_by_type=group[-1]["nova_by_type"])
+            row.update(nova_requests_median=statistics.median([s["nova_requests"] for s in group]), nova_by_type=group[-1]["nova_by_type"])
         summary["%s/%s/%s/%s" % (backend, scenario, scale, tool)] = row
     return summary
 
@@ -530,12 +624,10 @@ def ratios(samples):
     empties = dict((s["rep"], s["seconds"]) for s in samples if s["scenario"] == "empty")
     result = {}
     for backend in sorted(set(s.get("backend", "sqlite") for s in samples)):
-        scales = sorted(set(s["scale"] for s in samples if s["scale"] and s.get("backend", "sqlite") == backend
-                            and s["scenario"] in ("converge", "noop")))
+        scales = sorted(set(s["scale"] for s in samples if s["scale"] and s.get("backend", "sqlite") == backend and s["scenario"] in ("converge", "noop")))
         reps = sorted(set(s["rep"] for s in samples))
         for scale in scales:
-            r = dict((k, []) for k in ("conv", "conv_same", "conv_c4", "noop", "change", "speed_conv", "speed_change",
-                                       "speed_floor"))
+            r = dict((k, []) for k in ("conv", "conv_same", "conv_c4", "noop", "change", "speed_conv", "speed_change", "speed_floor"))
 
             def get(scenario, tool, rep):
                 return by.get((backend, scenario, scale, tool, rep))
@@ -560,7 +652,8 @@ def ratios(samples):
                     if seq and mine:
                         r[key].append(seq["seconds"] / mine["seconds"])
             result["%s/%s" % (backend, scale)] = {
-                "backend": backend, "scale": scale,
+                "backend": backend,
+                "scale": scale,
                 "converge_ours_over_floor_plus_empty": _median(r["conv"], 3),
                 "converge_same_neutron_time": _median(r["conv_same"], 3),
                 "converge_ours_over_floor_c4_plus_empty": _median(r["conv_c4"], 3),
@@ -569,7 +662,8 @@ def ratios(samples):
                 "concurrency_speedup_converge": _median(r["speed_conv"], 2),
                 "concurrency_speedup_change": _median(r["speed_change"], 2),
                 "floor_concurrency_speedup": _median(r["speed_floor"], 2),
-                "converge_ratios": [round(x, 3) for x in r["conv"]], "noop_speedups": [round(x, 2) for x in r["noop"]],
+                "converge_ratios": [round(x, 3) for x in r["conv"]],
+                "noop_speedups": [round(x, 2) for x in r["noop"]],
                 "concurrency_speedups_converge": [round(x, 2) for x in r["speed_conv"]],
             }
     attach = {}
@@ -584,39 +678,63 @@ def ratios(samples):
 
 
 def table(summary, rat):
-    lines = ["| Neutron | scenario | rules | tool | median s | min-max s | Neutron s | rest s | Neutron requests | writes "
-             "| per rule ms |",
-             "| --- | --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| Neutron | scenario | rules | tool | median s | min-max s | Neutron s | rest s | Neutron requests | writes | per rule ms |",
+        "| --- | --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for row in summary.values():
-        per_rule = ("%.1f" % (1000.0 * row["median_s"] / row["scale"])) if row["scale"] and row["scenario"] in (
-            "converge", "noop") else ""
+        per_rule = ("%.1f" % (1000.0 * row["median_s"] / row["scale"])) if row["scale"] and row["scenario"] in ("converge", "noop") else ""
         requests = row["requests_median"]
         if "nova_requests_median" in row:
             requests = "%s (+%s Nova)" % (requests, row["nova_requests_median"])
-        lines.append("| %s | %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %s | %s | %s |" % (
-            row["backend"], row["scenario"], row["scale"] or "", row["tool"], row["median_s"], row["min_s"],
-            row["max_s"], row["neutron_s_median"], row["client_s_median"], requests, row["writes_median"], per_rule))
+        lines.append(
+            "| %s | %s | %s | %s | %.2f | %.2f-%.2f | %.2f | %.2f | %s | %s | %s |"
+            % (
+                row["backend"],
+                row["scenario"],
+                row["scale"] or "",
+                row["tool"],
+                row["median_s"],
+                row["min_s"],
+                row["max_s"],
+                row["neutron_s_median"],
+                row["client_s_median"],
+                requests,
+                row["writes_median"],
+                per_rule,
+            )
+        )
     lines.append("")
-    lines.append("| Neutron | rules | converge: ours / (floor + empty) (target <= 1.15) | same, floor's Neutron time "
-                 "| no-op: peer / ours (target >= 15) | change: peer / ours | concurrency 1 / 4: converge "
-                 "| concurrency 1 / 4: change | floor / floor-c4 | ours / (floor-c4 + empty) |")
+    lines.append(
+        "| Neutron | rules | converge: ours / (floor + empty) (target <= 1.15) | same, floor's Neutron time "
+        "| no-op: peer / ours (target >= 15) | change: peer / ours | concurrency 1 / 4: converge "
+        "| concurrency 1 / 4: change | floor / floor-c4 | ours / (floor-c4 + empty) |"
+    )
     lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, r in rat.items():
         if key == "attach":
             continue
-        cells = (r["backend"], r["scale"], r["converge_ours_over_floor_plus_empty"], r["converge_same_neutron_time"],
-                 r["noop_speedup_vs_peer"], r["change_speedup_vs_peer"], r["concurrency_speedup_converge"],
-                 r["concurrency_speedup_change"], r["floor_concurrency_speedup"],
-                 r["converge_ours_over_floor_c4_plus_empty"])
+        cells = (
+            r["backend"],
+            r["scale"],
+            r["converge_ours_over_floor_plus_empty"],
+            r["converge_same_neutron_time"],
+            r["noop_speedup_vs_peer"],
+            r["change_speedup_vs_peer"],
+            r["concurrency_speedup_converge"],
+            r["concurrency_speedup_change"],
+            r["floor_concurrency_speedup"],
+            r["converge_ours_over_floor_c4_plus_empty"],
+        )
         lines.append("| %s |" % " | ".join("" if c is None else str(c) for c in cells))
     if "attach" in rat:
         lines.append("")
-        lines.append("Attachments, openstack.cloud / ours: %s" % ", ".join(
-            "%s %s" % (k, v) for k, v in rat["attach"].items()))
+        lines.append("Attachments, openstack.cloud / ours: %s" % ", ".join("%s %s" % (k, v) for k, v in rat["attach"].items()))
     return "\n".join(lines)
 
 
 # --- main ---------------------------------------------------------------------
+
 
 def _stop(signum, frame):
     raise SystemExit("bench/run.py: signal %d; cleaning up" % signum)
@@ -629,11 +747,11 @@ def main():
     signal.signal(signal.SIGTERM, _stop)
     admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"))
     has_concurrency = module_has_concurrency()
-    log("security_groups has `concurrency`: %s; backends %s; scales %s; reps %d; servers %d" % (
-        has_concurrency, ",".join(BACKENDS), SCALES, REPS, SERVERS))
+    log("security_groups has `concurrency`: %s; backends %s; scales %s; reps %d; servers %d" % (has_concurrency, ",".join(BACKENDS), SCALES, REPS, SERVERS))
     run_id = uuid.uuid4().hex[:6]
-    project = admin.identity.create_project(name="netsec-bench-%s" % run_id, domain_id="default",
-                                            description="netsec.openstack benchmark (bench/run.py); safe to delete")
+    project = admin.identity.create_project(
+        name="netsec-bench-%s" % run_id, domain_id="default", description="netsec.openstack benchmark (bench/run.py); safe to delete"
+    )
     user = admin.identity.find_user("admin", domain_id="default")
     admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("admin"))
     workdir = tempfile.mkdtemp(prefix="netsec-bench-")
@@ -694,31 +812,48 @@ def main():
     print(text)
     peer_version = "unknown"
     try:
-        manifest = os.path.join(PEER_VENV, "lib", "python3.11", "site-packages", "ansible_collections", "openstack",
-                                "cloud", "MANIFEST.json")
+        manifest = os.path.join(PEER_VENV, "lib", "python3.11", "site-packages", "ansible_collections", "openstack", "cloud", "MANIFEST.json")
         with open(manifest) as handle:
             peer_version = json.load(handle)["collection_info"]["version"]
     except (OSError, KeyError, ValueError):
         pass
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            check=False).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "plugins"],
-                           capture_output=True, text=True, check=False).stdout.strip()
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "plugins"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     result = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "duration_s": round(time.time() - started, 1),
-        "commit": commit, "plugins_modified_in_worktree": bool(dirty),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "loadavg_start": load_start, "loadavg_end": os.getloadavg()},
-        "settings": {"reps": REPS, "scales": SCALES, "rules_per_group": PER_GROUP, "servers": SERVERS,
-                     "attach_reps": ATTACH_REPS, "peer_attach": PEER_ATTACH, "backends": BACKENDS,
-                     "mariadb_workers": WORKERS, "module_concurrency_option": has_concurrency,
-                     "remote_group_share": 0.1, "openstack_cloud": peer_version,
-                     "openstacksdk_ours": openstack.version.__version__ if hasattr(openstack, "version") else None},
-        "summary": summary, "ratios": rat, "checks": checks, "samples": bench.samples, "table": text,
+        "commit": commit,
+        "plugins_modified_in_worktree": bool(dirty),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "loadavg_start": load_start,
+            "loadavg_end": os.getloadavg(),
+        },
+        "settings": {
+            "reps": REPS,
+            "scales": SCALES,
+            "rules_per_group": PER_GROUP,
+            "servers": SERVERS,
+            "attach_reps": ATTACH_REPS,
+            "peer_attach": PEER_ATTACH,
+            "backends": BACKENDS,
+            "mariadb_workers": WORKERS,
+            "module_concurrency_option": has_concurrency,
+            "remote_group_share": 0.1,
+            "openstack_cloud": peer_version,
+            "openstacksdk_ours": openstack.version.__version__ if hasattr(openstack, "version") else None,
+        },
+        "summary": summary,
+        "ratios": rat,
+        "checks": checks,
+        "samples": bench.samples,
+        "table": text,
     }
-    out = os.environ.get("BENCH_OUT") or os.path.join(ROOT, "bench-results",
-                                                      "bench-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
+    out = os.environ.get("BENCH_OUT") or os.path.join(ROOT, "bench-results", "bench-%s.json" % time.strftime("%Y%m%dT%H%M%S"))
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     write(out, result)
     shutil.copyfile(out, os.path.join(os.path.dirname(out) or ".", "latest.json"))

@@ -55,16 +55,17 @@ def log(*args):
 
 def rule(g, j, salt=0):
     """A distinct ingress rule: tcp/udp port j from a /24 of group g."""
-    return {"protocol": "udp" if j % 3 == 0 else "tcp", "port": 1024 + j + salt,
-            "remote_ip_prefix": "10.%d.%d.0/24" % (g % 250, j % 250) if j < 250 * 250 else "10.0.0.0/8"}
+    return {
+        "protocol": "udp" if j % 3 == 0 else "tcp",
+        "port": 1024 + j + salt,
+        "remote_ip_prefix": "10.%d.%d.0/24" % (g % 250, j % 250) if j < 250 * 250 else "10.0.0.0/8",
+    }
 
 
 def one_project_declaration(salt=0):
-    groups = [{"name": "s-g%03d" % g, "description": "scale group %d" % g, "rules": [rule(g, j) for j in range(RULES)]}
-              for g in range(GROUPS)]
+    groups = [{"name": "s-g%03d" % g, "description": "scale group %d" % g, "rules": [rule(g, j) for j in range(RULES)]} for g in range(GROUPS)]
     # The big group: prefixes from 172.16.0.0/12 so its rules never equal another group's.
-    big = [{"protocol": "tcp", "port": 20000 + (j % 5000) + salt,
-            "remote_ip_prefix": "172.%d.%d.0/24" % (16 + j // 5000 % 16, j % 250)} for j in range(BIG)]
+    big = [{"protocol": "tcp", "port": 20000 + (j % 5000) + salt, "remote_ip_prefix": "172.%d.%d.0/24" % (16 + j // 5000 % 16, j % 250)} for j in range(BIG)]
     groups.append({"name": "s-big", "description": "the big group", "rules": big})
     return {"groups": groups}
 
@@ -161,8 +162,7 @@ class Scale(object):
 
     def save(self):
         """Results so far (written after every sample: a run cut short keeps what it measured)."""
-        write(self.out, {"environment": dict((k, v) for k, v in os.environ.items() if k.startswith("SCALE_")),
-                         "samples": self.samples})
+        write(self.out, {"environment": dict((k, v) for k, v in os.environ.items() if k.startswith("SCALE_")), "samples": self.samples})
 
     def project(self, quota_groups, quota_rules):
         project = self.admin.identity.create_project(name="netsec-scale-%s" % uuid.uuid4().hex[:8], domain_id="default")
@@ -183,16 +183,22 @@ class Scale(object):
         return write(os.path.join(self.workdir, "clouds-%s.yaml" % name), {"clouds": {"bench": cloud, "bench-admin": admin_cloud}})
 
     def env(self, clouds_file):
-        return dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                    ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-                    ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
-                    PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
+        return dict(
+            os.environ,
+            OS_CLIENT_CONFIG_FILE=clouds_file,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            ANSIBLE_DEPRECATION_WARNINGS="0",
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
+            PATH=VENV_BIN + os.pathsep + os.environ["PATH"],
+        )
 
     def run(self, tool, operation, command, clouds_file, pattern, **extra):
         self.proxy.reset()
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=self.env(clouds_file), cwd=self.workdir, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(command, env=self.env(clouds_file), cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         memory = PeakMemory(process.pid, pattern)
         output = process.communicate()[0]
         seconds = time.perf_counter() - start
@@ -200,22 +206,40 @@ class Scale(object):
         counts = self.proxy.counts()
         if process.returncode != 0:
             log("FAILED", tool, operation, output[-3000:])
-        sample = dict(tool=tool, operation=operation, seconds=round(seconds, 3), ok=process.returncode == 0,
-                      requests=counts["total"], writes=counts["writes"], neutron_s=counts["upstream_busy_s"],
-                      peak_mib=peak, load1=round(os.getloadavg()[0], 2), **extra)
+        sample = dict(
+            tool=tool,
+            operation=operation,
+            seconds=round(seconds, 3),
+            ok=process.returncode == 0,
+            requests=counts["total"],
+            writes=counts["writes"],
+            neutron_s=counts["upstream_busy_s"],
+            peak_mib=peak,
+            load1=round(os.getloadavg()[0], 2),
+            **extra,
+        )
         self.samples.append(sample)
         self.save()
-        log("%-6s %-9s %8.2fs (neutron %.2fs) requests=%-5d writes=%-5d peak=%6.1f MiB load=%.1f" % (
-            tool, operation, seconds, counts["upstream_busy_s"], counts["total"], counts["writes"], peak,
-            sample["load1"]))
+        log(
+            "%-6s %-9s %8.2fs (neutron %.2fs) requests=%-5d writes=%-5d peak=%6.1f MiB load=%.1f"
+            % (tool, operation, seconds, counts["upstream_busy_s"], counts["total"], counts["writes"], peak, sample["load1"])
+        )
         return sample
 
     def playbook(self, name, tasks):
         return write(os.path.join(self.workdir, name), [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
 
     def ansible(self, playbook, *extra):
-        return [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                "-e", "ansible_python_interpreter=%s" % sys.executable, playbook] + list(extra)
+        return [
+            os.path.join(VENV_BIN, "ansible-playbook"),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=%s" % sys.executable,
+            playbook,
+        ] + list(extra)
 
     def clean(self, project):
         groups = [g for g in self.admin.network.security_groups(project_id=project.id) if g.name != "default"]
@@ -244,12 +268,11 @@ def one_project(scale):
     decl, changed = one_project_declaration(), one_project_declaration(salt=1)
     decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
     ours = {
-        "converge": scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {
-            "cloud": "bench", "groups": decl["groups"]}}]),
-        "replace": scale.playbook("replace.yml", [{"name": "all", "netsec.openstack.security_groups": {
-            "cloud": "bench", "groups": decl["groups"][:-1] + changed["groups"][-1:]}}]),
-        "delete": scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {
-            "cloud": "bench", "name": "s-big", "state": "absent"}}]),
+        "converge": scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"]}}]),
+        "replace": scale.playbook(
+            "replace.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"][:-1] + changed["groups"][-1:]}}]
+        ),
+        "delete": scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}]),
     }
     extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
     floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
@@ -265,14 +288,12 @@ def one_project(scale):
     scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
     scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
     scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
-    scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)],
-              clouds, "scale_floor.py", **extra)
+    scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)], clouds, "scale_floor.py", **extra)
     scale.run("floor", "delete", floor_ops + ["delete", big_group().id], clouds, "scale_floor.py", **extra)
     scale.run("ours", "recreate", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
     scale.run("ours", "delete", scale.ansible(ours["delete"]), clouds, "AnsiballZ_", **extra)
     scale.clean(project)
-    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)],
-              clouds, "floor.py", **extra)
+    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
     log("rules in the project after the floor's converge: %d" % scale.rules_in(project))
     scale.clean(project)
 
@@ -290,17 +311,22 @@ def many_projects(scale):
     extra = dict(part="many", projects=PROJECTS, groups_per_project=PROJECT_GROUPS, concurrency=CONCURRENCY)
 
     def multi(operation):
-        scale.run("multi", operation, scale.ansible(apply, "-e", "cloud=bench-admin", "-e", "declarations=%s" % tree,
-                                                    "-e", "project_concurrency=%d" % CONCURRENCY),
-                  clouds, "AnsiballZ_", **extra)
+        scale.run(
+            "multi",
+            operation,
+            scale.ansible(apply, "-e", "cloud=bench-admin", "-e", "declarations=%s" % tree, "-e", "project_concurrency=%d" % CONCURRENCY),
+            clouds,
+            "AnsiballZ_",
+            **extra,
+        )
 
     def singles(operation):
         started, requests = time.perf_counter(), 0
         for path in files:
-            requests += scale.run("single", operation + "-1", scale.ansible(
-                apply, "-e", "cloud=bench-admin", "-e", "declarations=%s" % path), clouds, "AnsiballZ_", **extra)["requests"]
-        sample = dict(tool="singles", operation=operation, seconds=round(time.perf_counter() - started, 3), ok=True,
-                      requests=requests, **extra)
+            requests += scale.run(
+                "single", operation + "-1", scale.ansible(apply, "-e", "cloud=bench-admin", "-e", "declarations=%s" % path), clouds, "AnsiballZ_", **extra
+            )["requests"]
+        sample = dict(tool="singles", operation=operation, seconds=round(time.perf_counter() - started, 3), ok=True, requests=requests, **extra)
         scale.samples.append(sample)
         log("singles %-9s %8.2fs (sum of %d runs)" % (operation, sample["seconds"], len(files)))
 
@@ -317,8 +343,7 @@ def table(samples):
     for s in samples:
         if s["tool"] == "single":
             continue
-        cells = (s.get("part"), s["tool"], s["operation"], s["seconds"], s.get("requests"), s.get("writes", ""),
-                 s.get("peak_mib", ""))
+        cells = (s.get("part"), s["tool"], s["operation"], s["seconds"], s.get("requests"), s.get("writes", ""), s.get("peak_mib", ""))
         lines.append("| %s | %s | %s | %.2f | %s | %s | %s |" % cells)
     by = dict(((s["tool"], s["operation"]), s) for s in samples)
     for operation in ("converge", "noop", "replace", "delete"):

@@ -29,11 +29,11 @@ def noop(conn, project_id):
 def replace(conn, group_id, path, name, concurrency):
     with open(path) as handle:
         groups = dict((g["name"], g) for g in json.load(handle)["groups"])
-    old = checked(conn.network.get("/security-group-rules?security_group_id=%s&fields=id" % group_id),
-                  "GET /security-group-rules")["security_group_rules"]
+    old = checked(conn.network.get("/security-group-rules?security_group_id=%s&fields=id" % group_id), "GET /security-group-rules")["security_group_rules"]
     bodies = [rule_body(rule, group_id, {}) for rule in groups[name]["rules"]]
     for start in range(0, len(bodies), BULK):
-        post(conn, "/security-group-rules", {"security_group_rules": bodies[start:start + BULK]})
+        end = start + BULK
+        post(conn, "/security-group-rules", {"security_group_rules": bodies[start:end]})
 
     def delete(rule_id):
         response = conn.network.delete("/security-group-rules/%s" % rule_id)

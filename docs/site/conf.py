@@ -8,26 +8,25 @@
 
 import os
 
-project = 'netsec.openstack'
-copyright = 'netsec.openstack maintainers; GNU General Public License v3.0 or later'
+project = "netsec.openstack"
+copyright = "netsec.openstack maintainers; GNU General Public License v3.0 or later"
 
-title = 'netsec.openstack'
-html_short_title = 'netsec.openstack'
+title = "netsec.openstack"
+html_short_title = "netsec.openstack"
 
-extensions = ['sphinx.ext.intersphinx', 'sphinx_antsibull_ext', 'myst_parser']
+extensions = ["sphinx.ext.intersphinx", "sphinx_antsibull_ext", "myst_parser"]
 
 intersphinx_mapping = {
-    'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/',
-                      os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible_devel.inv')),
+    "ansible_devel": ("https://docs.ansible.com/projects/ansible/devel/", os.path.join(os.path.dirname(os.path.abspath(__file__)), "ansible_devel.inv")),
 }
 
-source_suffix = {'.rst': 'restructuredtext', '.md': 'markdown'}
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 
-pygments_style = 'ansible'
+pygments_style = "ansible"
 
-highlight_language = 'YAML+Jinja'
+highlight_language = "YAML+Jinja"
 
-html_theme = 'sphinx_ansible_theme'
+html_theme = "sphinx_ansible_theme"
 html_show_sphinx = False
 
 display_version = False
@@ -37,7 +36,7 @@ html_use_modindex = False
 html_use_index = False
 html_copy_source = False
 
-default_role = 'any'
+default_role = "any"
 
 nitpicky = True
 

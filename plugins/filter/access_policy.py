@@ -73,8 +73,15 @@ def access_policy(declarations, server=None, security_groups=None, direction="in
         raise AnsibleFilterError("access_policy: give exactly one of server and security_groups")
     if direction not in ("ingress", "egress"):
         raise AnsibleFilterError("access_policy: direction must be ingress or egress, not %r" % (direction,))
-    params = {"declarations": declarations, "server": server, "security_groups": security_groups, "direction": direction,
-              "source": source, "protocol": None if protocol is None else str(protocol), "port": port}
+    params = {
+        "declarations": declarations,
+        "server": server,
+        "security_groups": security_groups,
+        "direction": direction,
+        "source": source,
+        "protocol": None if protocol is None else str(protocol),
+        "port": port,
+    }
     try:
         result = effective_access_offline(params)
     except (InspectError, DeclarationError) as exc:

@@ -49,8 +49,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _audit as 
 def audit_report(result, title="Security group audit"):
     if isinstance(result, dict) and isinstance(result.get("findings"), list) or isinstance(result, list):
         return auditing.markdown(result, title=title)
-    raise AnsibleFilterError("audit_report: expected the result of netsec.openstack.security_groups_audit or its findings, got %s"
-                             % type(result).__name__)
+    raise AnsibleFilterError("audit_report: expected the result of netsec.openstack.security_groups_audit or its findings, got %s" % type(result).__name__)
 
 
 class FilterModule(object):

@@ -122,8 +122,7 @@ def declarations_yaml(declarations, schema=None, header=None):
         lines.append("# yaml-language-server: $schema=%s" % schema)
     for line in (header or "").splitlines():
         lines.append(("# " + line).rstrip())
-    body = yaml.dump(_plain(declarations), Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=4096,
-                     allow_unicode=True, indent=2)
+    body = yaml.dump(_plain(declarations), Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=4096, allow_unicode=True, indent=2)
     return "\n".join(lines + [body.rstrip("\n")]) + "\n"
 
 

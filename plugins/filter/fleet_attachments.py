@@ -53,12 +53,14 @@ def fleet_attachments(hosts, hostvars):
         groups = variables.get("fleet_server_security_groups")
         if groups is None:
             continue
-        servers.append({
-            "server": variables.get("fleet_server_name") or host,
-            "security_groups": list(groups),
-            "mode": variables.get("fleet_server_mode") or "exact",
-            "ports": variables.get("fleet_server_ports") or "all",
-        })
+        servers.append(
+            {
+                "server": variables.get("fleet_server_name") or host,
+                "security_groups": list(groups),
+                "mode": variables.get("fleet_server_mode") or "exact",
+                "ports": variables.get("fleet_server_ports") or "all",
+            }
+        )
     return servers
 
 

@@ -58,8 +58,7 @@ Source = namedtuple("Source", ["kind", "name", "networks"])
 # the display name (group and address group names, not ids); ``ref`` is
 # {"id": rule id} (live) or {"path": declaration path} (offline).
 # ``protocol_zero``: the rule has protocol 0 (``analysis_key``); its key says any protocol.
-PolicyRule = namedtuple("PolicyRule", ["group", "group_id", "key", "ref", "description", "source", "waivers",
-                                       "protocol_zero"])
+PolicyRule = namedtuple("PolicyRule", ["group", "group_id", "key", "ref", "description", "source", "waivers", "protocol_zero"])
 PolicyRule.__new__.__defaults__ = (False,)
 PolicyGroup = namedtuple("PolicyGroup", ["name", "id", "project_id", "stateful", "tags", "rules", "path"])
 # groups: [PolicyGroup]; servers: {server name: [group names]} (offline, from the
@@ -106,12 +105,12 @@ def split_declarations(declarations):
     Validates the servers list as server_security_groups does; unknown top-level keys are errors.
     """
     if not isinstance(declarations, dict):
-        raise DeclarationError(["(top level): a declarations file is a mapping with %s, got %s"
-                                % (", ".join(DECLARATION_FILE_KEYS), type(declarations).__name__)])
+        raise DeclarationError(
+            ["(top level): a declarations file is a mapping with %s, got %s" % (", ".join(DECLARATION_FILE_KEYS), type(declarations).__name__)]
+        )
     unknown = sorted(str(key) for key in declarations if key not in DECLARATION_FILE_KEYS)
     if unknown:
-        raise DeclarationError(["%s: unknown key of a declarations file; expected %s" % (key, ", ".join(DECLARATION_FILE_KEYS))
-                                for key in unknown])
+        raise DeclarationError(["%s: unknown key of a declarations file; expected %s" % (key, ", ".join(DECLARATION_FILE_KEYS)) for key in unknown])
     core = dict((key, declarations[key]) for key in ("groups", "address_groups") if declarations.get(key) is not None)
     servers = declarations.get("servers")
     if servers is not None:
@@ -122,8 +121,8 @@ def split_declarations(declarations):
 def _raw_rule(declaration, path):
     """The user's rule mapping at a path like groups[1].rules[2]."""
     group_part, rule_part = path.split(".")
-    group_index = int(group_part[len("groups["):-1])
-    rule_index = int(rule_part[len("rules["):-1])
+    group_index = int(group_part.removeprefix("groups[").removesuffix("]"))
+    rule_index = int(rule_part.removeprefix("rules[").removesuffix("]"))
     return declaration["groups"][group_index]["rules"][rule_index]
 
 
@@ -143,18 +142,21 @@ def model_from_declarations(declarations):
         for desired_rule in group.rules or ():  # None: rules not declared (issue 13)
             key, zero = analysis_key(desired_rule.key)
             raw = _raw_rule(core, desired_rule.path)
-            rules.append(PolicyRule(
-                group=group.name,
-                group_id=None,
-                key=key,
-                ref={"path": desired_rule.path},
-                description=desired_rule.description or "",
-                source=_offline_source(key, address_groups),
-                waivers=tuple(raw.get("audit_waive") or ()),
-                protocol_zero=zero,
-            ))
-        groups.append(PolicyGroup(group.name, None, None, True if group.stateful is None else group.stateful,
-                                  tuple(group.tags or ()), tuple(rules), group.path))
+            rules.append(
+                PolicyRule(
+                    group=group.name,
+                    group_id=None,
+                    key=key,
+                    ref={"path": desired_rule.path},
+                    description=desired_rule.description or "",
+                    source=_offline_source(key, address_groups),
+                    waivers=tuple(raw.get("audit_waive") or ()),
+                    protocol_zero=zero,
+                )
+            )
+        groups.append(
+            PolicyGroup(group.name, None, None, True if group.stateful is None else group.stateful, tuple(group.tags or ()), tuple(rules), group.path)
+        )
     server_groups = None
     if servers is not None:
         server_groups = {}
@@ -198,8 +200,7 @@ def model_from_inventory(inventory):
             key, zero = analysis_key(model.key_from_neutron(rule))
             if key.remote_kind == model.REMOTE_GROUP:
                 if key.remote in group_names:
-                    source = Source(SOURCE_GROUP, group_names[key.remote],
-                                    _family_networks(members.get(key.remote, ()), key.ethertype))
+                    source = Source(SOURCE_GROUP, group_names[key.remote], _family_networks(members.get(key.remote, ()), key.ethertype))
                 else:
                     source = Source(SOURCE_GROUP, key.remote, None)
                 key = key._replace(remote=source.name)
@@ -208,19 +209,16 @@ def model_from_inventory(inventory):
                 if found is None:
                     source = Source(SOURCE_ADDRESS_GROUP, key.remote, None)
                 else:
-                    source = Source(SOURCE_ADDRESS_GROUP, found["name"],
-                                    _family_networks([_network(a) for a in found.get("addresses") or []], key.ethertype))
+                    source = Source(SOURCE_ADDRESS_GROUP, found["name"], _family_networks([_network(a) for a in found.get("addresses") or []], key.ethertype))
                 key = key._replace(remote=source.name)
             else:
                 source = _offline_source(key, {})
-            rules.append(PolicyRule(group["name"], group["id"], key, {"id": rule.get("id")}, rule.get("description") or "",
-                                    source, (), zero))
-        groups.append(PolicyGroup(group["name"], group["id"], group.get("project_id"), group.get("stateful", True),
-                                  tuple(group.get("tags") or ()), tuple(rules), None))
-    address_group_networks = dict((a["name"], tuple(_network(x) for x in a.get("addresses") or []))
-                                  for a in address_groups.values())
-    return Model(tuple(groups), None, list(inventory.get("ports") or []), True, inventory.get("project_id"),
-                 address_group_networks)
+            rules.append(PolicyRule(group["name"], group["id"], key, {"id": rule.get("id")}, rule.get("description") or "", source, (), zero))
+        groups.append(
+            PolicyGroup(group["name"], group["id"], group.get("project_id"), group.get("stateful", True), tuple(group.get("tags") or ()), tuple(rules), None)
+        )
+    address_group_networks = dict((a["name"], tuple(_network(x) for x in a.get("addresses") or [])) for a in address_groups.values())
+    return Model(tuple(groups), None, list(inventory.get("ports") or []), True, inventory.get("project_id"), address_group_networks)
 
 
 def declared_groups(model_, names, where="security_groups"):
@@ -233,8 +231,7 @@ def declared_groups(model_, names, where="security_groups"):
             if by_name[name] not in result:
                 result.append(by_name[name])
         else:
-            errors.append("%s[%d]: group %r is not declared in the declarations (declared: %s)"
-                          % (where, index, name, ", ".join(sorted(by_name)) or "none"))
+            errors.append("%s[%d]: group %r is not declared in the declarations (declared: %s)" % (where, index, name, ", ".join(sorted(by_name)) or "none"))
     if errors:
         raise AccessError("; ".join(errors))
     return result
@@ -245,8 +242,7 @@ def server_groups_offline(model_, server):
     if model_.servers is None:
         raise AccessError("the declarations have no servers list; give security_groups instead of server")
     if server not in model_.servers:
-        raise AccessError("server %r is not in the declarations' servers list (listed: %s)"
-                          % (server, ", ".join(sorted(model_.servers)) or "none"))
+        raise AccessError("server %r is not in the declarations' servers list (listed: %s)" % (server, ", ".join(sorted(model_.servers)) or "none"))
     return list(model_.servers[server])
 
 
@@ -419,8 +415,7 @@ def _policy_entry(direction, ethertype, protocol, low, high, covering):
     for rule in covering:
         identity = _source_identity(rule.source)
         if identity not in sources:
-            sources[identity] = {"kind": rule.source.kind, "source": rule.source.name,
-                                 "addresses": _addresses(rule.source.networks), "rules": []}
+            sources[identity] = {"kind": rule.source.kind, "source": rule.source.name, "addresses": _addresses(rule.source.networks), "rules": []}
         shown = {"group": rule.group, "rule": text_of(rule)}
         shown.update(rule.ref)
         if shown not in sources[identity]["rules"]:
@@ -458,8 +453,9 @@ def policy_text(entry):
     word = "from" if entry["direction"] == "ingress" else "to"
     sources = []
     for source in entry["sources"]:
-        label = source["source"] if source["kind"] == SOURCE_CIDR else "%s %s" % (
-            "group" if source["kind"] == SOURCE_GROUP else "address group", source["source"])
+        label = (
+            source["source"] if source["kind"] == SOURCE_CIDR else "%s %s" % ("group" if source["kind"] == SOURCE_GROUP else "address group", source["source"])
+        )
         if source["kind"] != SOURCE_CIDR and source["addresses"] is not None:
             label += " (%s)" % (", ".join(source["addresses"]) or "no members")
         sources.append(label)
@@ -502,14 +498,14 @@ def principal_from_source(source, model_=None):
             ipaddress.ip_network(text, strict=True)
         except ValueError:
             raise AccessError("source %r has host bits set; did you mean %s?" % (source, network.with_prefixlen))
-        return Principal(network.with_prefixlen if network.prefixlen != network.max_prefixlen else str(network.network_address),
-                         (network,), frozenset())
+        return Principal(network.with_prefixlen if network.prefixlen != network.max_prefixlen else str(network.network_address), (network,), frozenset())
     if model_ is None:
         raise AccessError("source %r is not an IP address or CIDR" % (source,))
     names = set(g.name for g in model_.groups)
     if text not in names:
-        raise AccessError("source %r is neither an IP address or CIDR nor a security group name (known groups: %s)"
-                          % (source, ", ".join(sorted(names)) or "none"))
+        raise AccessError(
+            "source %r is neither an IP address or CIDR nor a security group name (known groups: %s)" % (source, ", ".join(sorted(names)) or "none")
+        )
     networks = ()
     if model_.live:
         ids = set(g.id for g in model_.groups if g.name == text)
@@ -722,8 +718,9 @@ def policy_changes(before, after, target, direction=None):
         any_new = [r for _lo, _hi, r in new.get(any_bucket, [])] if protocol is not None else []
         bucket_changes = []
         for change, gained, lost, background in (
-                ("opened", new.get(bucket, []), old.get(bucket, []), any_old + any_new),
-                ("closed", old.get(bucket, []), new.get(bucket, []), any_old + any_new)):
+            ("opened", new.get(bucket, []), old.get(bucket, []), any_old + any_new),
+            ("closed", old.get(bucket, []), new.get(bucket, []), any_old + any_new),
+        ):
             items = [(lo, hi, ("gain", r)) for lo, hi, r in gained] + [(lo, hi, ("keep", r)) for lo, hi, r in lost]
             diffs = []
             for low, high, payloads in _segments(items):
@@ -735,8 +732,14 @@ def policy_changes(before, after, target, direction=None):
                 symbolic = gain_symbolic - keep_symbolic
                 if not networks and not symbolic:
                     continue
-                contributing = [r for r in gain if r.source.networks is None and _source_identity(r.source) in symbolic
-                                or r.source.networks is not None and any(n.overlaps(m) for n in networks for m in r.source.networks)]
+                contributing = [
+                    r
+                    for r in gain
+                    if r.source.networks is None
+                    and _source_identity(r.source) in symbolic
+                    or r.source.networks is not None
+                    and any(n.overlaps(m) for n in networks for m in r.source.networks)
+                ]
                 diffs.append((low, high, (tuple(n.with_prefixlen for n in networks), tuple(sorted(symbolic)), contributing)))
             merged = []
             for low, high, payload in diffs:
@@ -747,16 +750,14 @@ def policy_changes(before, after, target, direction=None):
                 else:
                     merged.append((low, high, payload))
             for low, high, (networks, symbolic, contributing) in merged:
-                entry = _change_entry(target, change, rule_direction, ethertype, protocol, low, high, networks, symbolic,
-                                      contributing)
+                entry = _change_entry(target, change, rule_direction, ethertype, protocol, low, high, networks, symbolic, contributing)
                 bucket_changes.append((low, change, entry))
         changes.extend(entry for _low, _change, entry in sorted(bucket_changes, key=lambda item: item[:2]))
     return changes
 
 
 def _change_entry(target, change, direction, ethertype, protocol, low, high, networks, symbolic, contributing):
-    sources = list(networks) + ["%s %s" % ("group" if kind == SOURCE_GROUP else "address group", name)
-                                for kind, name in symbolic]
+    sources = list(networks) + ["%s %s" % ("group" if kind == SOURCE_GROUP else "address group", name) for kind, name in symbolic]
     ports = axis_text(protocol, low, high)
     what = (protocol or "any protocol") if ports == "all" else "%s/%s" % (protocol, ports)
     verb = "opens" if change == "opened" else "closes"

@@ -16,13 +16,17 @@ __metaclass__ = type
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import (
-    HAS_OPENSTACKSDK, OPENSTACKSDK_IMPORT_ERROR, RequestCounter, connect, discover_network)
+    HAS_OPENSTACKSDK,
+    OPENSTACKSDK_IMPORT_ERROR,
+    RequestCounter,
+    connect,
+    discover_network,
+)
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.reads import Reads
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.writes import Writes
 from ansible_collections.netsec.openstack.plugins.module_utils._errors import CloudError
 
-__all__ = ["Adapter", "CloudError", "DEFAULT_CONCURRENCY", "HAS_OPENSTACKSDK", "OPENSTACKSDK_IMPORT_ERROR",
-           "RequestCounter", "connect", "discover_network"]
+__all__ = ["Adapter", "CloudError", "DEFAULT_CONCURRENCY", "HAS_OPENSTACKSDK", "OPENSTACKSDK_IMPORT_ERROR", "RequestCounter", "connect", "discover_network"]
 DEFAULT_CONCURRENCY = executor.DEFAULT_CONCURRENCY
 
 
@@ -45,11 +49,11 @@ class Adapter(Reads):
         """Set each port's groups (a PUT of the whole list: safe to repeat)."""
         done = []
         for op in ops:
-            what = "setting the security groups of port %s (server %s) to %s" % (
-                op["port"], op["server"], ", ".join(op["after"]) or "none")
+            what = "setting the security groups of port %s (server %s) to %s" % (op["port"], op["server"], ", ".join(op["after"]) or "none")
             try:
                 self.writes.set_port_groups(op["port"], op["security_group_ids"], what)
             except CloudError as exc:
-                raise CloudError(str(exc), done, ops[len(done):])
+                completed = len(done)
+                raise CloudError(str(exc), done, ops[completed:])
             done.append(op)
         return done

@@ -73,12 +73,12 @@ def validate_servers(servers):
             known = sorted(SERVER_SCHEMA["properties"])
             for field in extra:
                 hint = _suggest(field, known)
-                errors.append("%s: unknown field %r (%sexpected one of: %s)"
-                              % (format_path(path + [field]), field, "did you mean %r? " % hint[0] if hint else "",
-                                 ", ".join(known)))
+                errors.append(
+                    "%s: unknown field %r (%sexpected one of: %s)"
+                    % (format_path(path + [field]), field, "did you mean %r? " % hint[0] if hint else "", ", ".join(known))
+                )
         elif error.validator == "anyOf":
-            errors.append("%s: expected 'all' or a list of port ids, names, fixed IPs or network names"
-                          % format_path(list(error.absolute_path)))
+            errors.append("%s: expected 'all' or a list of port ids, names, fixed IPs or network names" % format_path(list(error.absolute_path)))
         else:
             errors.extend(_schema_error_message(error))
     # A server may be listed more than once only to give different ports different groups:
@@ -88,8 +88,10 @@ def validate_servers(servers):
         if isinstance(entry, dict) and isinstance(entry.get("server"), str):
             first = seen.get(entry["server"])
             if first is not None and not (isinstance(entry.get("ports"), list) and isinstance(servers[first].get("ports"), list)):
-                errors.append("servers[%d].server: %r is listed twice (also servers[%d]); list it once, or give each entry "
-                              "its own ports" % (index, entry["server"], first))
+                errors.append(
+                    "servers[%d].server: %r is listed twice (also servers[%d]); list it once, or give each entry "
+                    "its own ports" % (index, entry["server"], first)
+                )
             seen.setdefault(entry["server"], index)
     if errors:
         raise DeclarationError(errors)
@@ -103,8 +105,10 @@ def _resolve_server(text, servers, path, errors):
     if len(by_name) == 1:
         return by_name[0]
     if len(by_name) > 1:
-        errors.append("%s.server: server name %r is ambiguous: %s; use an id"
-                      % (path, text, ", ".join("%s (project %s)" % (s["id"], s.get("project_id")) for s in by_name)))
+        errors.append(
+            "%s.server: server name %r is ambiguous: %s; use an id"
+            % (path, text, ", ".join("%s (project %s)" % (s["id"], s.get("project_id")) for s in by_name))
+        )
     else:
         errors.append("%s.server: server %r not found" % (path, text))
     return None
@@ -134,16 +138,16 @@ def _resolve_group(text, project_id, groups, path, errors, planned=None):
     if len(in_project) == 1:
         return in_project[0]
     if len(in_project) > 1:
-        errors.append("%s: security group name %r is ambiguous in project %s: %s; use an id"
-                      % (path, text, project_id, ", ".join(g["id"] for g in in_project)))
+        errors.append("%s: security group name %r is ambiguous in project %s: %s; use an id" % (path, text, project_id, ", ".join(g["id"] for g in in_project)))
         return None
     if text in planned:
         # The play creates it in this project, so a shared namesake of another project is not the one meant.
         if planned[text] is not None:
             return planned[text]
-        errors.append("%s: security group %r not found in project %s; it is listed in planned_groups, so the task "
-                      "that creates it (netsec.openstack.security_groups, not in check mode) must run before this one"
-                      % (path, text, project_id))
+        errors.append(
+            "%s: security group %r not found in project %s; it is listed in planned_groups, so the task "
+            "that creates it (netsec.openstack.security_groups, not in check mode) must run before this one" % (path, text, project_id)
+        )
         return None
     shared = [g for g in groups if g["name"] == text and g.get("shared")]
     if len(shared) == 1:
@@ -157,11 +161,9 @@ def _select_ports(selector, ports, path, errors):
         return list(ports)
     chosen = []
     for index, wanted in enumerate(selector):
-        matches = [p for p in ports if wanted in (p["id"], p.get("name"), p.get("network_name"), p.get("network_id"))
-                   or wanted in (p.get("fixed_ips") or [])]
+        matches = [p for p in ports if wanted in (p["id"], p.get("name"), p.get("network_name"), p.get("network_id")) or wanted in (p.get("fixed_ips") or [])]
         if not matches:
-            errors.append("%s.ports[%d]: no port of this server matches %r (port id, name, fixed IP or network)"
-                          % (path, index, wanted))
+            errors.append("%s.ports[%d]: no port of this server matches %r (port id, name, fixed IP or network)" % (path, index, wanted))
         for port in matches:
             if port not in chosen:
                 chosen.append(port)
@@ -197,8 +199,7 @@ def plan_attachments(servers, observed, default_mode="exact", planned_groups=(),
         for name in planned:
             server_planned[name] = planned_group(name, server.get("project_id")) if check_mode else None
         for group_index, text in enumerate(entry.get("security_groups") or []):
-            found = _resolve_group(text, server.get("project_id"), groups, "%s.security_groups[%d]" % (path, group_index),
-                                   errors, server_planned)
+            found = _resolve_group(text, server.get("project_id"), groups, "%s.security_groups[%d]" % (path, group_index), errors, server_planned)
             if found is not None and is_planned(found["id"]):
                 group_by_id.setdefault(found["id"], found)
             if found is not None and found["id"] not in [g["id"] for g in wanted]:
@@ -209,8 +210,10 @@ def plan_attachments(servers, observed, default_mode="exact", planned_groups=(),
             continue
         for port in _select_ports(entry.get("ports"), server_ports, path, errors):
             if port["id"] in claimed:
-                errors.append("%s.ports: port %s of server %s is also chosen by %s; each port may be declared once"
-                              % (path, port["id"], server["name"], claimed[port["id"]]))
+                errors.append(
+                    "%s.ports: port %s of server %s is also chosen by %s; each port may be declared once"
+                    % (path, port["id"], server["name"], claimed[port["id"]])
+                )
                 continue
             claimed[port["id"]] = path
             current = list(port.get("security_group_ids") or [])
@@ -224,51 +227,58 @@ def plan_attachments(servers, observed, default_mode="exact", planned_groups=(),
             if sorted(set(current)) == after:
                 continue
             if not port.get("port_security_enabled", True) and after:
-                errors.append("%s: port %s of server %s has port security disabled; Neutron accepts no security "
-                              "groups there" % (path, port["id"], server["name"]))
+                errors.append(
+                    "%s: port %s of server %s has port security disabled; Neutron accepts no security groups there" % (path, port["id"], server["name"])
+                )
                 continue
             for group_id in after:
                 group = group_by_id.get(group_id)
                 if group is None:
                     continue
                 if group.get("project_id") != port.get("project_id") and not group.get("shared"):
-                    errors.append("%s: security group %s (%s) belongs to project %s, which port %s of project %s can "
-                                  "not use" % (path, group["name"], group_id, group.get("project_id"), port["id"],
-                                               port.get("project_id")))
+                    errors.append(
+                        "%s: security group %s (%s) belongs to project %s, which port %s of project %s can "
+                        "not use" % (path, group["name"], group_id, group.get("project_id"), port["id"], port.get("project_id"))
+                    )
             # A planned group's statefulness is not known yet: the real run checks it.
-            statefulness = set(bool(group_by_id[g].get("stateful", True)) for g in after
-                               if g in group_by_id and not is_planned(g))
+            statefulness = set(bool(group_by_id[g].get("stateful", True)) for g in after if g in group_by_id and not is_planned(g))
             if len(statefulness) > 1:
-                kinds = ", ".join("%s=%s" % (group_by_id[g]["name"],
-                                             "stateful" if group_by_id[g].get("stateful", True) else "stateless")
-                                  for g in after if g in group_by_id and not is_planned(g))
-                errors.append("%s: port %s would mix stateful and stateless groups (%s); Neutron refuses that"
-                              % (path, port["id"], kinds))
+                kinds = ", ".join(
+                    "%s=%s" % (group_by_id[g]["name"], "stateful" if group_by_id[g].get("stateful", True) else "stateless")
+                    for g in after
+                    if g in group_by_id and not is_planned(g)
+                )
+                errors.append("%s: port %s would mix stateful and stateless groups (%s); Neutron refuses that" % (path, port["id"], kinds))
                 continue
 
             def names(ids):
                 return sorted(group_by_id[g]["name"] if g in group_by_id else g for g in ids)
 
             created = names([g for g in after if is_planned(g) and g not in current])
-            reason = ("%s: the port wears %s, the declaration (mode %s) says %s"
-                      % (path, ", ".join(names(sorted(set(current)))) or "no group", mode,
-                         ", ".join(names(after)) or "no group"))
+            reason = "%s: the port wears %s, the declaration (mode %s) says %s" % (
+                path,
+                ", ".join(names(sorted(set(current)))) or "no group",
+                mode,
+                ", ".join(names(after)) or "no group",
+            )
             if created:
                 reason += "; %s" % "; ".join("would attach %s (created by this plan)" % name for name in created)
-            ops.append({
-                "action": "update_port",
-                "server": server["name"],
-                "server_id": server["id"],
-                "port": port["id"],
-                "port_name": port.get("name") or "",
-                "fixed_ips": list(port.get("fixed_ips") or []),
-                "before": names(sorted(set(current))),
-                "after": names(after),
-                "security_group_ids": after,
-                "created_by_plan": created,
-                "path": path,
-                "reason": reason,
-            })
+            ops.append(
+                {
+                    "action": "update_port",
+                    "server": server["name"],
+                    "server_id": server["id"],
+                    "port": port["id"],
+                    "port_name": port.get("name") or "",
+                    "fixed_ips": list(port.get("fixed_ips") or []),
+                    "before": names(sorted(set(current))),
+                    "after": names(after),
+                    "security_group_ids": after,
+                    "created_by_plan": created,
+                    "path": path,
+                    "reason": reason,
+                }
+            )
     if errors:
         raise PlanError(errors)
     return ops
@@ -292,7 +302,7 @@ def server_view(servers, observed, ports):
     for port in ports:
         for group_id in port.get("security_group_ids") or []:
             if is_planned(group_id):
-                group_names[group_id] = group_id[len(PLANNED_PREFIX):]
+                group_names[group_id] = group_id.removeprefix(PLANNED_PREFIX)
     result = []
     resolved = []
     for entry in servers:
@@ -309,8 +319,15 @@ def server_view(servers, observed, ports):
             for name in names:
                 if name not in union:
                     union.append(name)
-            shown.append({"id": port["id"], "name": port.get("name") or "", "fixed_ips": list(port.get("fixed_ips") or []),
-                          "network": port.get("network_name") or port.get("network_id"), "security_groups": names})
+            shown.append(
+                {
+                    "id": port["id"],
+                    "name": port.get("name") or "",
+                    "fixed_ips": list(port.get("fixed_ips") or []),
+                    "network": port.get("network_name") or port.get("network_id"),
+                    "security_groups": names,
+                }
+            )
         result.append({"server": server["name"], "id": server["id"], "security_groups": sorted(union), "ports": shown})
     return result
 
@@ -336,8 +353,7 @@ def _server_rules(server_ports, group_by_id):
                 unknown.append(group["name"] if group else group_id)
                 continue
             # Protocol 0 is any protocol to Neutron's drivers (so it admits tcp/22 too).
-            rules.extend(dict(rule, protocol=None) if str(rule.get("protocol")).lower() in ("0", "hopopt") else rule
-                         for rule in group["rules"])
+            rules.extend(dict(rule, protocol=None) if str(rule.get("protocol")).lower() in ("0", "hopopt") else rule for rule in group["rules"])
     return rules, sorted(set(unknown))
 
 
@@ -364,7 +380,7 @@ def find_server_lockouts(observed, ops, lockout_ports):
     for op in ops:
         for group_id in op["security_group_ids"]:
             if is_planned(group_id):
-                group_by_id.setdefault(group_id, planned_group(group_id[len(PLANNED_PREFIX):], None))
+                group_by_id.setdefault(group_id, planned_group(group_id.removeprefix(PLANNED_PREFIX), None))
     after_ports = simulate_ports(observed, ops)
     servers = []
     for op in ops:
@@ -377,27 +393,41 @@ def find_server_lockouts(observed, ops, lockout_ports):
         label = "server %s (%s)" % (server_name, server_id)
         now = "; ".join(_port_text(p, group_by_id) for p in after)
         if _wears_nothing(after) and not _wears_nothing(before):
-            findings.append({"server": server_name, "server_id": server_id, "kind": "no_group", "ports": [],
-                             "message": "LOCKOUT: this change leaves %s with no security group on any port, so Neutron "
-                                        "drops all its traffic, SSH included (after it: %s). Declare the groups it "
-                                        "should wear, or set lockout_guard=warn (or ignore) if this is intended."
-                                        % (label, now)})
+            findings.append(
+                {
+                    "server": server_name,
+                    "server_id": server_id,
+                    "kind": "no_group",
+                    "ports": [],
+                    "message": "LOCKOUT: this change leaves %s with no security group on any port, so Neutron "
+                    "drops all its traffic, SSH included (after it: %s). Declare the groups it "
+                    "should wear, or set lockout_guard=warn (or ignore) if this is intended." % (label, now),
+                }
+            )
             continue
         rules_before, _unknown = _server_rules(before, group_by_id)
         rules_after, unknown = _server_rules(after, group_by_id)
-        lost = lockout.find_lockouts([{"id": server_id, "name": server_name, "rules": rules_before}],
-                                     [{"id": server_id, "name": server_name, "rules": rules_after}], lockout_ports)
+        lost = lockout.find_lockouts(
+            [{"id": server_id, "name": server_name, "rules": rules_before}], [{"id": server_id, "name": server_name, "rules": rules_after}], lockout_ports
+        )
         if not lost:
             continue
         ports_text = ", ".join("tcp/%d" % port for port in lost[0]["ports"])
         if unknown:
-            undecided.append("lockout guard: after this change no existing group of %s admits %s; whether %s (created "
-                             "by this plan) does is judged by the real run, which refuses the change if none does"
-                             % (label, ports_text, ", ".join(unknown)))
+            undecided.append(
+                "lockout guard: after this change no existing group of %s admits %s; whether %s (created "
+                "by this plan) does is judged by the real run, which refuses the change if none does" % (label, ports_text, ", ".join(unknown))
+            )
             continue
-        findings.append({"server": server_name, "server_id": server_id, "kind": "port", "ports": lost[0]["ports"],
-                         "message": "LOCKOUT: after this change no security group that %s wears admits %s, and "
-                                    "before it some did (after it: %s). Keep a group admitting it, or set "
-                                    "lockout_guard=warn (or ignore, or change lockout_ports) if this is intended."
-                                    % (label, ports_text, now)})
+        findings.append(
+            {
+                "server": server_name,
+                "server_id": server_id,
+                "kind": "port",
+                "ports": lost[0]["ports"],
+                "message": "LOCKOUT: after this change no security group that %s wears admits %s, and "
+                "before it some did (after it: %s). Keep a group admitting it, or set "
+                "lockout_guard=warn (or ignore, or change lockout_ports) if this is intended." % (label, ports_text, now),
+            }
+        )
     return findings, undecided

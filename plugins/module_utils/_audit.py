@@ -195,21 +195,30 @@ def check_world(group, admin_ports):
             continue
         world = model.ANY_PREFIX[key.ethertype]
         if key.protocol is None:
-            findings.append(_finding(
-                "world-any-protocol", group, rule,
-                "group %s admits every protocol and port from %s (%s)%s"
-                % (group.name, world, access.text_of(rule), ZERO_NOTE if rule.protocol_zero else ""),
-                "restrict the rule to the protocols and ports the service needs, or to a remote group or the "
-                "prefixes of your clients"))
+            findings.append(
+                _finding(
+                    "world-any-protocol",
+                    group,
+                    rule,
+                    "group %s admits every protocol and port from %s (%s)%s"
+                    % (group.name, world, access.text_of(rule), ZERO_NOTE if rule.protocol_zero else ""),
+                    "restrict the rule to the protocols and ports the service needs, or to a remote group or the prefixes of your clients",
+                )
+            )
             continue
         exposed = _admin_ports_in(key, admin_ports)
         if exposed:
-            findings.append(_finding(
-                "world-admin-port", group, rule,
-                "group %s admits %s from %s to administrative/database port%s %s"
-                % (group.name, key.protocol, world, "s" if len(exposed) > 1 else "", ", ".join(exposed)),
-                "admit these ports only from a bastion (remote_group) or your office prefixes (remote_ip_prefix / "
-                "remote_address_group); if this is intended, waive the finding (%s)" % _waive_text("world-admin-port", group, rule)))
+            findings.append(
+                _finding(
+                    "world-admin-port",
+                    group,
+                    rule,
+                    "group %s admits %s from %s to administrative/database port%s %s"
+                    % (group.name, key.protocol, world, "s" if len(exposed) > 1 else "", ", ".join(exposed)),
+                    "admit these ports only from a bastion (remote_group) or your office prefixes (remote_ip_prefix / "
+                    "remote_address_group); if this is intended, waive the finding (%s)" % _waive_text("world-admin-port", group, rule),
+                )
+            )
     return findings
 
 
@@ -220,11 +229,16 @@ def check_shadowed(group):
             if other is rule or other.key == rule.key or not covers(other, rule):
                 continue
             where = other.ref.get("path") or other.ref.get("id")
-            findings.append(_finding(
-                "shadowed-rule", group, rule,
-                "rule %s of group %s admits nothing that rule %s (%s) does not already admit"
-                % (access.text_of(rule), group.name, access.text_of(other), where),
-                "delete this rule, or narrow the wider rule if this one states the intent"))
+            findings.append(
+                _finding(
+                    "shadowed-rule",
+                    group,
+                    rule,
+                    "rule %s of group %s admits nothing that rule %s (%s) does not already admit"
+                    % (access.text_of(rule), group.name, access.text_of(other), where),
+                    "delete this rule, or narrow the wider rule if this one states the intent",
+                )
+            )
             break
     return findings
 
@@ -279,11 +293,15 @@ def check_asymmetric(group):
         if counterpart is None:
             continue
         reason = "the group is tagged %s" % SYMMETRIC_TAG if symmetric else "the rule admits everyone on %s" % key.ethertype
-        findings.append(_finding(
-            "asymmetric-family", group, rule,
-            "rule %s of group %s has no %s counterpart (%s)" % (access.text_of(rule), group.name, other, reason),
-            "add %s, or waive the finding (%s) if %s is not meant to be reachable"
-            % (counterpart, _waive_text("asymmetric-family", group, rule), other)))
+        findings.append(
+            _finding(
+                "asymmetric-family",
+                group,
+                rule,
+                "rule %s of group %s has no %s counterpart (%s)" % (access.text_of(rule), group.name, other, reason),
+                "add %s, or waive the finding (%s) if %s is not meant to be reachable" % (counterpart, _waive_text("asymmetric-family", group, rule), other),
+            )
+        )
     return findings
 
 
@@ -321,8 +339,7 @@ def _waive_text(check, group, rule=None):
     """How to waive a finding: the rule's audit_waive (declarations) or the group's tag (live too)."""
     found = finding_id(check, group.name, rule)
     if rule is not None and rule.ref.get("path"):
-        return "audit_waive: [%s] on %s, or tag %s%s on group %s" % (check, rule.ref["path"], WAIVER_TAG_PREFIX, found,
-                                                                     group.name)
+        return "audit_waive: [%s] on %s, or tag %s%s on group %s" % (check, rule.ref["path"], WAIVER_TAG_PREFIX, found, group.name)
     return "tag %s%s on group %s" % (WAIVER_TAG_PREFIX, found, group.name)
 
 
@@ -340,14 +357,18 @@ def check_address_group_family(group, address_groups):
             continue
         counterpart = _counterpart_text(rule, other)
         addresses = ", ".join(n.with_prefixlen for n in access._collapse(left_out))
-        findings.append(_finding(
-            "address-group-family", group, rule,
-            "rule %s of group %s admits only the %s addresses of address group %s; its %s addresses %s are not "
-            "admitted (a rule has one ethertype, %s when none is given, and no %s rule of the group references the "
-            "address group)" % (access.text_of(rule), group.name, key.ethertype, key.remote, other, addresses,
-                                "IPv4", other),
-            "%sor take the %s addresses out of address group %s if they are not meant to be admitted"
-            % ("add %s, " % counterpart if counterpart else "", other, key.remote)))
+        findings.append(
+            _finding(
+                "address-group-family",
+                group,
+                rule,
+                "rule %s of group %s admits only the %s addresses of address group %s; its %s addresses %s are not "
+                "admitted (a rule has one ethertype, %s when none is given, and no %s rule of the group references the "
+                "address group)" % (access.text_of(rule), group.name, key.ethertype, key.remote, other, addresses, "IPv4", other),
+                "%sor take the %s addresses out of address group %s if they are not meant to be admitted"
+                % ("add %s, " % counterpart if counterpart else "", other, key.remote),
+            )
+        )
     return findings
 
 
@@ -360,11 +381,16 @@ def check_unused(groups, wearers):
         if group.name == model.DEFAULT_GROUP_NAME:
             continue
         if not wearers.get(group.id if group.id is not None else group.name):
-            findings.append(_finding(
-                "unused-group", group, None,
-                "no %s wears group %s, so its rules admit nothing (and remote-group rules naming it admit nobody)"
-                % ("port" if group.id is not None else "server of the declarations", group.name),
-                "attach it (server_security_groups) or delete it"))
+            findings.append(
+                _finding(
+                    "unused-group",
+                    group,
+                    None,
+                    "no %s wears group %s, so its rules admit nothing (and remote-group rules naming it admit nobody)"
+                    % ("port" if group.id is not None else "server of the declarations", group.name),
+                    "attach it (server_security_groups) or delete it",
+                )
+            )
     return findings
 
 
@@ -384,19 +410,28 @@ def check_foreign(groups, live, project_by_group):
                     detail = "of project %s (the group is in project %s)" % (owner, group.project_id)
                 else:
                     detail = "%s, which is not in this project (or not visible to these credentials)" % key.remote
-                findings.append(_finding(
-                    "foreign-remote-group", group, rule,
-                    "rule %s of group %s references the %s %s" % (access.text_of(rule), group.name, what, detail),
-                    "membership of another project's %s changes without this project's review; reference a group "
-                    "of this project or the prefixes meant" % what))
-            elif rule.source.kind == access.SOURCE_GROUP and rule.source.name not in project_by_group.get("declared", ()) \
-                    and looks_like_id(rule.source.name):
-                findings.append(_finding(
-                    "foreign-remote-group", group, rule,
-                    "rule %s of group %s references %s %s by id; it is not declared here and may belong to another "
-                    "project" % (access.text_of(rule), group.name, what, key.remote),
-                    "declare the group in this file and reference it by name, or audit the live cloud to check its "
-                    "project", severity="low"))
+                findings.append(
+                    _finding(
+                        "foreign-remote-group",
+                        group,
+                        rule,
+                        "rule %s of group %s references the %s %s" % (access.text_of(rule), group.name, what, detail),
+                        "membership of another project's %s changes without this project's review; reference a group "
+                        "of this project or the prefixes meant" % what,
+                    )
+                )
+            elif rule.source.kind == access.SOURCE_GROUP and rule.source.name not in project_by_group.get("declared", ()) and looks_like_id(rule.source.name):
+                findings.append(
+                    _finding(
+                        "foreign-remote-group",
+                        group,
+                        rule,
+                        "rule %s of group %s references %s %s by id; it is not declared here and may belong to another "
+                        "project" % (access.text_of(rule), group.name, what, key.remote),
+                        "declare the group in this file and reference it by name, or audit the live cloud to check its project",
+                        severity="low",
+                    )
+                )
     return findings
 
 
@@ -449,8 +484,7 @@ def _missing_replies(rule, candidates):
 
 def _reply_hint(rule, need):
     protocol, (low, high) = need
-    shape = {"direction": "egress" if rule.key.direction == "ingress" else "ingress", "ethertype": rule.key.ethertype,
-             "protocol": protocol}
+    shape = {"direction": "egress" if rule.key.direction == "ingress" else "ingress", "ethertype": rule.key.ethertype, "protocol": protocol}
     if protocol in model.PORT_PROTOCOLS:
         shape["port"] = "%d-%d" % (low, high)
     elif protocol in model.ICMP_PROTOCOLS and (low, high) != access.ICMP_AXIS:
@@ -479,18 +513,21 @@ def check_stateless(groups, companions):
             if not missing:
                 continue
             # A rule that carries the replies of an opposite-direction rule is a reply rule, not a new flow.
-            if any(_reply_needs(other) and not _missing_replies(other, [rule])
-                   for other in candidates if other.key.direction != rule.key.direction):
+            if any(_reply_needs(other) and not _missing_replies(other, [rule]) for other in candidates if other.key.direction != rule.key.direction):
                 continue
             reply = "egress" if rule.key.direction == "ingress" else "ingress"
             ports = any(protocol in model.PORT_PROTOCOLS for protocol, _interval in missing)
-            findings.append(_finding(
-                "stateless-no-reply", group, rule,
-                "group %s is stateless and rule %s has no %s rule for its replies, in the group or the stateless "
-                "groups worn with it" % (group.name, access.text_of(rule), reply),
-                "add %s%s, or make the group stateful"
-                % (" and ".join(_reply_hint(rule, need) for need in missing),
-                   " (replies go to the clients' ephemeral ports)" if ports else "")))
+            findings.append(
+                _finding(
+                    "stateless-no-reply",
+                    group,
+                    rule,
+                    "group %s is stateless and rule %s has no %s rule for its replies, in the group or the stateless "
+                    "groups worn with it" % (group.name, access.text_of(rule), reply),
+                    "add %s%s, or make the group stateful"
+                    % (" and ".join(_reply_hint(rule, need) for need in missing), " (replies go to the clients' ephemeral ports)" if ports else ""),
+                )
+            )
     return findings
 
 
@@ -550,14 +587,13 @@ def apply_waivers(findings, model_):
     rules = {}
     tags = {}
     for group in model_.groups:
-        tags[group.name] = [t[len(WAIVER_TAG_PREFIX):] for t in group.tags if t.startswith(WAIVER_TAG_PREFIX)]
+        tags[group.name] = [t.removeprefix(WAIVER_TAG_PREFIX) for t in group.tags if t.startswith(WAIVER_TAG_PREFIX)]
         for rule in group.rules:
             rules[(group.name, access.text_of(rule))] = rule.waivers
     for finding in findings:
         places = []
         if finding["rule"] is not None:
-            places.append(("%s audit_waive" % (finding["path"] or finding["rule"]["text"]),
-                           rules.get((finding["group"], finding["rule"]["text"]), ())))
+            places.append(("%s audit_waive" % (finding["path"] or finding["rule"]["text"]), rules.get((finding["group"], finding["rule"]["text"]), ())))
         places.append(("group %s tag %s<id or check>" % (finding["group"], WAIVER_TAG_PREFIX), tags.get(finding["group"], ())))
         for where, waivers in places:
             matched = [w for w in waivers if w in (finding["id"], finding["check"])]
@@ -593,9 +629,10 @@ def unknown_waivers(findings, model_):
         for rule in group.rules:
             for waiver in rule.waivers:
                 if (group.name, waiver) not in used and waiver not in CHECKS:
-                    warnings.append("%s: audit_waive %r matches no finding of this rule (ids look like %s)"
-                                    % (rule.ref.get("path") or group.name, waiver,
-                                       finding_id("<check>", group.name, rule)))
+                    warnings.append(
+                        "%s: audit_waive %r matches no finding of this rule (ids look like %s)"
+                        % (rule.ref.get("path") or group.name, waiver, finding_id("<check>", group.name, rule))
+                    )
     return warnings
 
 
@@ -628,34 +665,59 @@ def markdown(result, title="Security group audit"):
     waived = [f for f in findings if f.get("waived")]
     if gate:
         verdict = "passed" if gate.get("passed") else "FAILED"
-        lines.append("**Gate %s** (fail_on: %s, %d blocking finding%s)." % (
-            verdict, gate.get("fail_on"), gate.get("blocking", 0), "" if gate.get("blocking") == 1 else "s"))
+        lines.append(
+            "**Gate %s** (fail_on: %s, %d blocking finding%s)."
+            % (verdict, gate.get("fail_on"), gate.get("blocking", 0), "" if gate.get("blocking") == 1 else "s")
+        )
         lines.append("")
     if not open_findings:
         lines.append("No open findings%s." % (" (%d waived)" % len(waived) if waived else ""))
     else:
-        lines.append("%d open finding%s: %d high, %d medium, %d low; %d waived." % (
-            len(open_findings), "" if len(open_findings) == 1 else "s", summary.get("high", 0), summary.get("medium", 0),
-            summary.get("low", 0), summary.get("waived", 0)))
+        lines.append(
+            "%d open finding%s: %d high, %d medium, %d low; %d waived."
+            % (
+                len(open_findings),
+                "" if len(open_findings) == 1 else "s",
+                summary.get("high", 0),
+                summary.get("medium", 0),
+                summary.get("low", 0),
+                summary.get("waived", 0),
+            )
+        )
     lines.append("")
     if open_findings:
         lines.extend(["## Findings", "", "| Severity | Group | Rule | Finding | Fix | Id |", "| --- | --- | --- | --- | --- | --- |"])
         for finding in open_findings:
-            lines.append("| %s | %s | %s | %s | %s | `%s` |" % (
-                SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")), _cell(finding.get("group")),
-                _rule_cell(finding), _cell(finding.get("message")), _cell(finding.get("hint")), _cell(finding.get("id"))))
+            lines.append(
+                "| %s | %s | %s | %s | %s | `%s` |"
+                % (
+                    SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")),
+                    _cell(finding.get("group")),
+                    _rule_cell(finding),
+                    _cell(finding.get("message")),
+                    _cell(finding.get("hint")),
+                    _cell(finding.get("id")),
+                )
+            )
         lines.append("")
     if waived:
         lines.extend(["## Waived", "", "| Severity | Group | Rule | Finding | Waived by | Id |", "| --- | --- | --- | --- | --- | --- |"])
         for finding in waived:
             waiver = finding.get("waiver") or {}
-            lines.append("| %s | %s | %s | %s | `%s` in %s | `%s` |" % (
-                SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")), _cell(finding.get("group")),
-                _rule_cell(finding), _cell(finding.get("message")), _cell(waiver.get("by")), _cell(waiver.get("where")),
-                _cell(finding.get("id"))))
+            lines.append(
+                "| %s | %s | %s | %s | `%s` in %s | `%s` |"
+                % (
+                    SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")),
+                    _cell(finding.get("group")),
+                    _rule_cell(finding),
+                    _cell(finding.get("message")),
+                    _cell(waiver.get("by")),
+                    _cell(waiver.get("where")),
+                    _cell(finding.get("id")),
+                )
+            )
         lines.append("")
-    lines.append("Waive a finding by listing its id (or its check name) in the rule's `audit_waive`, or in a group tag "
-                 "`%s<id or check>`." % WAIVER_TAG_PREFIX)
+    lines.append("Waive a finding by listing its id (or its check name) in the rule's `audit_waive`, or in a group tag `%s<id or check>`." % WAIVER_TAG_PREFIX)
     return "\n".join(lines) + "\n"
 
 

@@ -143,8 +143,7 @@ def _export_group(group, group_name_of, address_group_name_of):
     tags = sorted(t for t in group.get("tags") or [] if t != model.OWNER_TAG)
     if tags:
         exported["tags"] = tags
-    exported["rules"] = [_stored_protocol(compact_rule(key, rules[key], name_of_for(key)), key in stored_zero)
-                         for key in sorted(rules, key=_rule_order)]
+    exported["rules"] = [_stored_protocol(compact_rule(key, rules[key], name_of_for(key)), key in stored_zero) for key in sorted(rules, key=_rule_order)]
     return exported
 
 
@@ -233,12 +232,12 @@ def export_project(inventory, project_id, names=None, tags=None, include_servers
     exported_groups = []
     for group in sorted(selected, key=lambda g: (g.get("name") or "", g["id"])):
         if group.get("name") not in unique_groups:
-            warnings.append("security group %s (%s): its name %r is not unique in project %s, and a declarations file "
-                            "names groups uniquely; left out (rules of other groups refer to it by id)"
-                            % (group.get("name"), group["id"], group.get("name"), project_id))
+            warnings.append(
+                "security group %s (%s): its name %r is not unique in project %s, and a declarations file "
+                "names groups uniquely; left out (rules of other groups refer to it by id)" % (group.get("name"), group["id"], group.get("name"), project_id)
+            )
             continue
-        exported_groups.append(sharing.with_shared_with(_export_group(group, group_name_of, address_group_name_of),
-                                                        inventory, "security_group", group["id"]))
+        exported_groups.append(sharing.with_shared_with(_export_group(group, group_name_of, address_group_name_of), inventory, "security_group", group["id"]))
 
     if filtered:
         wanted = _referenced_address_groups(selected) & local_address_group_ids
@@ -248,11 +247,12 @@ def export_project(inventory, project_id, names=None, tags=None, include_servers
     exported_address_groups = []
     for address_group in sorted(chosen_address_groups, key=lambda a: (a.get("name") or "", a["id"])):
         if address_group.get("name") not in unique_address_groups:
-            warnings.append("address group %s (%s): its name is not unique in project %s; left out (rules refer to it "
-                            "by id)" % (address_group.get("name"), address_group["id"], project_id))
+            warnings.append(
+                "address group %s (%s): its name is not unique in project %s; left out (rules refer to it "
+                "by id)" % (address_group.get("name"), address_group["id"], project_id)
+            )
             continue
-        exported_address_groups.append(sharing.with_shared_with(_export_address_group(address_group), inventory,
-                                                                "address_group", address_group["id"]))
+        exported_address_groups.append(sharing.with_shared_with(_export_address_group(address_group), inventory, "address_group", address_group["id"]))
 
     mapping = {}
     if project:
@@ -260,9 +260,15 @@ def export_project(inventory, project_id, names=None, tags=None, include_servers
     mapping["address_groups"] = exported_address_groups
     mapping["groups"] = exported_groups
     if include_servers:
-        mapping["servers"] = _export_servers(project_id, inventory.get("servers") or [], inventory.get("ports") or [],
-                                             all_groups, set(g["id"] for g in selected) & local_group_ids, filtered,
-                                             warnings)
+        mapping["servers"] = _export_servers(
+            project_id,
+            inventory.get("servers") or [],
+            inventory.get("ports") or [],
+            all_groups,
+            set(g["id"] for g in selected) & local_group_ids,
+            filtered,
+            warnings,
+        )
     return mapping, warnings
 
 

@@ -57,8 +57,9 @@ def _flag_errors(rule, path):
             suggestion = " (did you mean %r?)" % hint[0] if hint else "; expected one of: %s" % ", ".join(FLAGS)
             errors.append("%s.%s: unknown field %r%s" % (path, field, field, suggestion))
     if not errors and rule.get("used_in_default_sg") is False and rule.get("used_in_non_default_sg") is False:
-        errors.append("%s: used_in_default_sg and used_in_non_default_sg are both false: the template would apply to "
-                      "no group; remove it or set one of them" % path)
+        errors.append(
+            "%s: used_in_default_sg and used_in_non_default_sg are both false: the template would apply to no group; remove it or set one of them" % path
+        )
     return errors
 
 
@@ -67,8 +68,7 @@ def _remote_errors(rule, path):
     if isinstance(remote, dict):
         return ["%s.remote_group: a template names a group by id (or PARENT), not as {name, project}" % path]
     if isinstance(remote, str) and remote != PARENT and not _looks_like_id(remote):
-        return ["%s.remote_group: %r is not a template's remote group; use PARENT (the new group itself) or a group id"
-                % (path, remote)]
+        return ["%s.remote_group: %r is not a template's remote group; use PARENT (the new group itself) or a group id" % (path, remote)]
     remote = rule.get("remote_address_group")
     if isinstance(remote, str) and not _looks_like_id(remote):
         return ["%s.remote_address_group: %r is not an id; a template names an address group by id" % (path, remote)]
@@ -86,7 +86,7 @@ def _rule_part(rule):
 
 def _unprefixed(errors):
     prefix = "groups[0]."
-    return [e[len(prefix):] if e.startswith(prefix) else e for e in errors]
+    return [e.removeprefix(prefix) for e in errors]
 
 
 def parse_templates(rules):
@@ -101,8 +101,7 @@ def parse_templates(rules):
         errors.extend(_flag_errors(rule, "rules[%d]" % index))
         errors.extend(_remote_errors(rule, "rules[%d]" % index))
     try:
-        validate_declaration({"groups": [{"name": "templates", "rules": [
-            _rule_part(r) if isinstance(r, dict) else r for r in rules]}]})
+        validate_declaration({"groups": [{"name": "templates", "rules": [_rule_part(r) if isinstance(r, dict) else r for r in rules]}]})
     except DeclarationError as exc:
         errors = _unprefixed(exc.errors) + errors
     if errors:
@@ -114,13 +113,13 @@ def parse_templates(rules):
         flags.update((k, rule[k]) for k in FLAGS if k in rule)
         for desired in expand_rule(_rule_part(rule), path):
             if desired.key in seen:
-                errors.append("%s: the same rule as %s; declare a rule once, with used_in_default_sg and "
-                              "used_in_non_default_sg saying where it applies (Neutron refuses duplicates)"
-                              % (path, seen[desired.key]))
+                errors.append(
+                    "%s: the same rule as %s; declare a rule once, with used_in_default_sg and "
+                    "used_in_non_default_sg saying where it applies (Neutron refuses duplicates)" % (path, seen[desired.key])
+                )
                 continue
             seen[desired.key] = path
-            templates.append(Template(desired.key, flags["used_in_default_sg"], flags["used_in_non_default_sg"],
-                                      rule.get("description"), path, None))
+            templates.append(Template(desired.key, flags["used_in_default_sg"], flags["used_in_non_default_sg"], rule.get("description"), path, None))
     if errors:
         raise DeclarationError(errors)
     return templates
@@ -128,8 +127,14 @@ def parse_templates(rules):
 
 def observed_template(item):
     """A template as the cloud layer returns it (a Neutron-shaped dict) -> Template."""
-    return Template(model.key_from_neutron(item), bool(item.get("used_in_default_sg")),
-                    bool(item.get("used_in_non_default_sg")), item.get("description") or "", None, item.get("id"))
+    return Template(
+        model.key_from_neutron(item),
+        bool(item.get("used_in_default_sg")),
+        bool(item.get("used_in_non_default_sg")),
+        item.get("description") or "",
+        None,
+        item.get("id"),
+    )
 
 
 def _same(observed, desired):
@@ -169,9 +174,15 @@ def make_plan(desired, observed, purge=True):
         if present:
             for old in present[1:]:
                 deletes.append(_op("delete", old, "a second template with the rule of %s" % template.path))
-            replaces.append(dict(_op("replace", template, "%s: %s (templates can not be updated: delete, then create)"
-                                     % (template.path, _why_replaced(present[0], template))),
-                                 id=present[0].id, old=render(present[0])))
+            replaces.append(
+                dict(
+                    _op(
+                        "replace", template, "%s: %s (templates can not be updated: delete, then create)" % (template.path, _why_replaced(present[0], template))
+                    ),
+                    id=present[0].id,
+                    old=render(present[0]),
+                )
+            )
             continue
         creates.append(_op("create", template, "declared in %s, not present" % template.path))
     if purge:
@@ -223,14 +234,16 @@ def simulate(observed, plan):
     for op in plan:
         if op["action"] in ("create", "replace"):
             rendered = op["template"]
-            after.append(Template(template_key(rendered), rendered["used_in_default_sg"],
-                                  rendered["used_in_non_default_sg"], rendered.get("description") or "", None, None))
+            after.append(
+                Template(
+                    template_key(rendered), rendered["used_in_default_sg"], rendered["used_in_non_default_sg"], rendered.get("description") or "", None, None
+                )
+            )
     return sorted(after, key=sort_key)
 
 
 def sort_key(template):
-    return (model.sort_key_of_rule_key(template.key), not template.used_in_default_sg,
-            not template.used_in_non_default_sg, template.description or "")
+    return (model.sort_key_of_rule_key(template.key), not template.used_in_default_sg, not template.used_in_non_default_sg, template.description or "")
 
 
 # --- the guard ---------------------------------------------------------------
@@ -262,14 +275,13 @@ def guard_findings(before, after):
 
 def _guard_message(who, direction):
     if direction == "egress":
-        effect = ("servers wearing only such a group can not send any traffic (no DNS, no updates, no replies of "
-                  "stateless flows)")
+        effect = "servers wearing only such a group can not send any traffic (no DNS, no updates, no replies of stateless flows)"
     else:
-        effect = ("servers booted without a group (they get default) accept no traffic at all, not even from each "
-                  "other or SSH")
-    return ("LOCKOUT: after this change the default security group rule templates give %s no %s rule: %s. Declare "
-            "one, or set lockout_guard=ignore if this is intended. Existing groups are not changed."
-            % (who, direction, effect))
+        effect = "servers booted without a group (they get default) accept no traffic at all, not even from each other or SSH"
+    return (
+        "LOCKOUT: after this change the default security group rule templates give %s no %s rule: %s. Declare "
+        "one, or set lockout_guard=ignore if this is intended. Existing groups are not changed." % (who, direction, effect)
+    )
 
 
 # --- diff --------------------------------------------------------------------
@@ -292,10 +304,8 @@ def describe(template):
         remote = "address group %s" % key.remote
     else:
         remote = key.remote or model.ANY_PREFIX[key.ethertype]
-    where = [name for flag, name in (("used_in_default_sg", "default"), ("used_in_non_default_sg", "other"))
-             if getattr(template, flag)]
-    line = "%s %s %s %s %s [%s]" % (key.direction, key.ethertype, what, "from" if key.direction == "ingress" else "to",
-                                    remote, ", ".join(where) or "none")
+    where = [name for flag, name in (("used_in_default_sg", "default"), ("used_in_non_default_sg", "other")) if getattr(template, flag)]
+    line = "%s %s %s %s %s [%s]" % (key.direction, key.ethertype, what, "from" if key.direction == "ingress" else "to", remote, ", ".join(where) or "none")
     if template.description:
         line += " %r" % template.description
     return line
@@ -306,9 +316,12 @@ def diff_text(templates):
 
 
 def diff(before, after):
-    return {"before_header": "default security group rule templates (before)",
-            "after_header": "default security group rule templates (after)",
-            "before": diff_text(before), "after": diff_text(after)}
+    return {
+        "before_header": "default security group rule templates (before)",
+        "after_header": "default security group rule templates (after)",
+        "before": diff_text(before),
+        "after": diff_text(after),
+    }
 
 
 def summarize(plan):

@@ -41,8 +41,7 @@ def _role_refusal(roles):
     """Why these credentials can not change the templates (Neutron's default policy: admin only), or None."""
     if not roles or ADMIN_ROLE in roles:
         return None
-    return ("changing the default security group rule templates needs the %s role; these credentials have %s"
-            % (ADMIN_ROLE, ", ".join(sorted(roles))))
+    return "changing the default security group rule templates needs the %s role; these credentials have %s" % (ADMIN_ROLE, ", ".join(sorted(roles)))
 
 
 def _guard(before, after, mode):
@@ -90,12 +89,14 @@ def _verify(connection, desired, options, done):
     try:
         final = _observe(connection)
     except cloud.CloudError as exc:
-        raise cloud.CloudError("every planned operation was carried out, but reading the templates back failed: %s"
-                               % exc, done)
+        raise cloud.CloudError("every planned operation was carried out, but reading the templates back failed: %s" % exc, done)
     left = templates.make_plan(desired, final, options.get("purge_rules", True))
     if left:
-        raise cloud.CloudError("the templates still differ from the declaration after applying the plan (%s); another "
-                               "client may be changing them" % templates.summarize(left), done, left)
+        raise cloud.CloudError(
+            "the templates still differ from the declaration after applying the plan (%s); another client may be changing them" % templates.summarize(left),
+            done,
+            left,
+        )
     return final
 
 
@@ -110,8 +111,7 @@ def reconcile(rules, options, auth, check_mode, with_diff=True, connect=cloud.co
     counter.wrap(connection.session)
     calls.require_api(connection)
     try:
-        with run_lock.run_lock(_auth_url(connection), LOCK_SCOPE, options.get("lock_timeout") or 600,
-                               enabled=options.get("lock", True)):
+        with run_lock.run_lock(_auth_url(connection), LOCK_SCOPE, options.get("lock_timeout") or 600, enabled=options.get("lock", True)):
             result = _reconcile_locked(connection, desired, options, mode, check_mode, with_diff)
     except run_lock.LockTimeout as exc:
         raise cloud.CloudError("%s; nothing was changed" % exc)

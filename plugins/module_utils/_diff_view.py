@@ -80,9 +80,11 @@ def group_text(group):
     """A security group (``_plan.render_group``'s shape) as sorted lines; empty when absent."""
     if group is None:
         return ""
-    lines = ["description: %s" % _quoted(group.get("description") or ""),
-             "stateful: %s" % ("true" if group.get("stateful", True) else "false"),
-             "tags: %s" % (", ".join(sorted(group.get("tags") or [])) or "(none)")]
+    lines = [
+        "description: %s" % _quoted(group.get("description") or ""),
+        "stateful: %s" % ("true" if group.get("stateful", True) else "false"),
+        "tags: %s" % (", ".join(sorted(group.get("tags") or [])) or "(none)"),
+    ]
     rules = group.get("rules")
     if rules is None:
         lines.append("rules: (not managed)")
@@ -95,8 +97,7 @@ def group_text(group):
 def address_group_text(address_group):
     if address_group is None:
         return ""
-    lines = ["description: %s" % _quoted(address_group.get("description") or ""),
-             "addresses:%s" % ("" if address_group.get("addresses") else " (none)")]
+    lines = ["description: %s" % _quoted(address_group.get("description") or ""), "addresses:%s" % ("" if address_group.get("addresses") else " (none)")]
     lines.extend("  %s" % address for address in address_group.get("addresses") or [])
     return "\n".join(lines) + "\n"
 
@@ -121,20 +122,23 @@ def _items(kind, before, after, render):
         before_text, after_text = render(old.get(name)), render(new.get(name))
         if before_text == after_text:
             continue
-        items.append({
-            "before_header": "%s %s%s" % (kind, name, "" if name in old else " (does not exist)"),
-            "after_header": "%s %s%s" % (kind, name, "" if name in new else " (deleted)"),
-            "before": before_text,
-            "after": after_text,
-        })
+        items.append(
+            {
+                "before_header": "%s %s%s" % (kind, name, "" if name in old else " (does not exist)"),
+                "after_header": "%s %s%s" % (kind, name, "" if name in new else " (deleted)"),
+                "before": before_text,
+                "after": after_text,
+            }
+        )
     return items
 
 
 def group_diffs(diff):
     """``_plan.diff``'s {before, after} of security groups and address groups -> Ansible diff items."""
     before, after = diff.get("before") or {}, diff.get("after") or {}
-    return (_items("address group", before.get("address_groups"), after.get("address_groups"), address_group_text)
-            + _items("security group", before.get("security_groups"), after.get("security_groups"), group_text))
+    return _items("address group", before.get("address_groups"), after.get("address_groups"), address_group_text) + _items(
+        "security group", before.get("security_groups"), after.get("security_groups"), group_text
+    )
 
 
 def _port_label(server, port):

@@ -77,8 +77,7 @@ def _group_changes(plan):
     for op in plan:
         kind = operations.KINDS.get(op["action"])
         if kind is None:
-            identity, entry = ("security_group", op.get("group") or op.get("address_group")), _change(
-                op, "update", what=op["action"])
+            identity, entry = ("security_group", op.get("group") or op.get("address_group")), _change(op, "update", what=op["action"])
         else:
             change, extra = kind.drift(op, words)
             identity, entry = (kind.object_type_of(op), kind.object_name(op)), _change(op, change, **extra)
@@ -114,10 +113,16 @@ def _server_changes(plan, objects, order):
         before, after = sorted(op.get("before") or []), sorted(op.get("after") or [])
         port = op.get("port_name") or _short(op.get("port"))
         ips = ", ".join(op.get("fixed_ips") or [])
-        entry = _change(op, "update", what="port %s%s: wears [%s], declared [%s]"
-                        % (port, " (%s)" % ips if ips else "", ", ".join(before), ", ".join(after)),
-                        port=op.get("port"), before=before, after=after,
-                        added=[g for g in after if g not in before], removed=[g for g in before if g not in after])
+        entry = _change(
+            op,
+            "update",
+            what="port %s%s: wears [%s], declared [%s]" % (port, " (%s)" % ips if ips else "", ", ".join(before), ", ".join(after)),
+            port=op.get("port"),
+            before=before,
+            after=after,
+            added=[g for g in after if g not in before],
+            removed=[g for g in before if g not in after],
+        )
         identity = ("server", op.get("server"))
         if identity not in objects:
             objects[identity] = []
@@ -133,8 +138,9 @@ def _not_declared(declarations, live):
     declared_servers = set(s.get("server") for s in declarations.get("servers") or [])
     return {
         "security_groups": sorted(g["name"] for g in live.get("groups") or [] if g.get("name") not in declared_groups),
-        "address_groups": sorted(a["name"] for a in live.get("address_groups") or []
-                                 if a.get("name") not in set(x.get("name") for x in declarations.get("address_groups") or [])),
+        "address_groups": sorted(
+            a["name"] for a in live.get("address_groups") or [] if a.get("name") not in set(x.get("name") for x in declarations.get("address_groups") or [])
+        ),
         "servers": sorted(set(s["server"] for s in live.get("servers") or [] if s.get("server") not in declared_servers)),
     }
 
@@ -203,19 +209,24 @@ def markdown(data, picture=None, title="Security group drift"):
         lines.append("**No drift**: the cloud matches %s." % (", ".join(where) or "the declarations"))
     else:
         counts = data.get("counts") or {}
-        lines.append("**Drift: %d change(s)** (%s)%s." % (
-            counts.get("total", 0), ", ".join("%d %s" % (counts.get(c, 0), c) for c in CHANGES),
-            " against " + ", ".join(where) if where else ""))
-        lines.extend(["", "A run of `apply.yml` would make these changes:", "",
-                      "| Object | Change | What | Reason |", "| --- | --- | --- | --- |"])
+        lines.append(
+            "**Drift: %d change(s)** (%s)%s."
+            % (counts.get("total", 0), ", ".join("%d %s" % (counts.get(c, 0), c) for c in CHANGES), " against " + ", ".join(where) if where else "")
+        )
+        lines.extend(["", "A run of `apply.yml` would make these changes:", "", "| Object | Change | What | Reason |", "| --- | --- | --- | --- |"])
         for item in data.get("objects") or []:
             label = "%s %s" % (TYPE_TITLES.get(item["type"], item["type"]), _code(item["name"]))
             for entry in item["changes"]:
                 cells = (_cell(label), entry["change"], _cell(entry.get("what")), _cell(entry.get("reason")))
                 lines.append("| %s | %s | %s | %s |" % cells)
     if data.get("adopt"):
-        lines.extend(["", "Declared groups that match but are not tagged %s yet (the next apply adds the tag, "
-                          "nothing else; not drift): %s." % (_code(OWNER_TAG), ", ".join(_code(n) for n in data["adopt"]))])
+        lines.extend(
+            [
+                "",
+                "Declared groups that match but are not tagged %s yet (the next apply adds the tag, "
+                "nothing else; not drift): %s." % (_code(OWNER_TAG), ", ".join(_code(n) for n in data["adopt"])),
+            ]
+        )
     not_declared = data.get("not_declared") or {}
     extra = [(kind, names) for kind, names in sorted(not_declared.items()) if names]
     if extra:
@@ -223,6 +234,7 @@ def markdown(data, picture=None, title="Security group drift"):
         for kind, names in extra:
             lines.append("- %s: %s" % (kind.replace("_", " "), ", ".join(_code(n) for n in names)))
     if picture:
-        lines.extend(["", "<details><summary>Declared access (who may talk to whom)</summary>", "",
-                      "```mermaid", picture.rstrip("\n"), "```", "", "</details>"])
+        lines.extend(
+            ["", "<details><summary>Declared access (who may talk to whom)</summary>", "", "```mermaid", picture.rstrip("\n"), "```", "", "</details>"]
+        )
     return "\n".join(lines) + "\n"

@@ -28,8 +28,9 @@ class PlanError(ValueError):
 class CloudError(Exception):
     """A cloud call failed; ``done`` lists the operations completed before it, ``pending`` those not done."""
 
-    def __init__(self, message: str, done: Optional[List[Dict[str, Any]]] = None,
-                 pending: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None) -> None:
+    def __init__(
+        self, message: str, done: Optional[List[Dict[str, Any]]] = None, pending: Optional[List[Dict[str, Any]]] = None, status: Optional[int] = None
+    ) -> None:
         super(CloudError, self).__init__(message)
         self.done = list(done or [])
         self.pending = list(pending or [])

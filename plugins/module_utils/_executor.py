@@ -86,13 +86,16 @@ class Run(object):
 
     def bind_template_rules(self, op, group_id, initial):
         """Give the plan's id-less deletes of template rules the real ids."""
-        predicted = [model.key_from_neutron(dict(b, remote_group_id=group_id if b.get("remote_group_id") == op["ref"]
-                                                 else b.get("remote_group_id")))
-                     for b in op.get("initial_rules") or []]
+        predicted = [
+            model.key_from_neutron(dict(b, remote_group_id=group_id if b.get("remote_group_id") == op["ref"] else b.get("remote_group_id")))
+            for b in op.get("initial_rules") or []
+        ]
         actual = [model.key_from_neutron(r) for r in initial]
         if sorted(map(model.sort_key_of_rule_key, predicted)) != sorted(map(model.sort_key_of_rule_key, actual)):
-            self.warn("group %s: the cloud gave the new group other rules than its default-rule templates said; "
-                      "the run re-checks the group after applying" % op["group"])
+            self.warn(
+                "group %s: the cloud gave the new group other rules than its default-rule templates said; "
+                "the run re-checks the group after applying" % op["group"]
+            )
         with self._lock:
             self._template_rules[op["ref"]] = list(initial)
 
@@ -130,8 +133,10 @@ class Run(object):
                 if extra["id"] == keep["id"] or extra["id"] in self.known_group_ids - set([op["id"]]):
                     continue
                 self.writes.delete_group(extra["id"], "duplicate %s" % op["group"])
-                self.warn("group %s: a concurrent run (or a lost answer) made a second group of this name; "
-                          "kept %s, deleted %s" % (op["group"], keep["id"], extra["id"]))
+                self.warn(
+                    "group %s: a concurrent run (or a lost answer) made a second group of this name; "
+                    "kept %s, deleted %s" % (op["group"], keep["id"], extra["id"])
+                )
             if keep["id"] != op["id"]:
                 self.bind(op["ref"], keep["id"])
                 with self._lock:

@@ -39,7 +39,8 @@ def export(options, auth, connect=cloud.connect):
         # in an all-projects export each mapping carries its project's id.
         label = options.get("project") if scope_id is not None else project_id
         mapping, project_warnings = declarations_file.export_project(
-            inventory, project_id, names=names, tags=tags, include_servers=include_servers, project=label)
+            inventory, project_id, names=names, tags=tags, include_servers=include_servers, project=label
+        )
         if options.get("all_projects") and not (mapping["groups"] or mapping["address_groups"] or mapping.get("servers")):
             continue
         warnings.extend(project_warnings)

@@ -29,14 +29,12 @@ Feature = namedtuple("Feature", ["name", "alias", "what"])
 # Every feature the collection cares about: its name here, Neutron's extension alias, what it gives.
 FEATURES = (
     Feature("address_groups", "address-group", "address groups"),
-    Feature("remote_address_group", "security-groups-remote-address-group",
-            "rules whose source is an address group"),
+    Feature("remote_address_group", "security-groups-remote-address-group", "rules whose source is an address group"),
     Feature("stateful", "stateful-security-group", "stateless security groups: stateful false"),
     Feature("tags", "standard-attr-tag", "tags on security groups"),
     Feature("default_rules", "security-groups-default-rules", "default security group rule templates"),
     Feature("normalized_cidr", "security-groups-normalized-cidr", "the read-only normalized_cidr of rules"),
-    Feature("belongs_to_default_sg", "security-groups-rules-belongs-to-default-sg",
-            "the read-only belongs_to_default_sg of rules"),
+    Feature("belongs_to_default_sg", "security-groups-rules-belongs-to-default-sg", "the read-only belongs_to_default_sg of rules"),
     Feature("shared_filtering", "security-groups-shared-filtering", "the shared filter on security groups"),
     Feature("rbac_security_groups", "rbac-security-groups", "sharing security groups with other projects"),
     Feature("rbac_address_groups", "rbac-address-group", "sharing address groups with other projects"),
@@ -115,13 +113,11 @@ def missing(uses, features):
         if name in features or (path, name) in seen:
             continue
         seen.add((path, name))
-        errors.append("%s: this cloud's Neutron lacks the API extension '%s' (%s)%s"
-                      % (path, feature.alias, feature.what, _why(name)))
+        errors.append("%s: this cloud's Neutron lacks the API extension '%s' (%s)%s" % (path, feature.alias, feature.what, _why(name)))
     return errors
 
 
 def _why(name):
     if name == "tags":
-        return ("; netsec.openstack records which groups it manages with the tag %s, so it can not create "
-                "or adopt groups here" % model.OWNER_TAG)
+        return "; netsec.openstack records which groups it manages with the tag %s, so it can not create or adopt groups here" % model.OWNER_TAG
     return ""

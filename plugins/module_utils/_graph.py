@@ -62,8 +62,7 @@ def remote_text(key):
 
 def rule_text(key):
     """'ingress IPv4 tcp/22 from group bastion' / 'egress IPv6 any to anywhere'."""
-    return "%s %s %s %s %s" % (key.direction, key.ethertype, traffic_label(key),
-                               "from" if key.direction == "ingress" else "to", remote_text(key))
+    return "%s %s %s %s %s" % (key.direction, key.ethertype, traffic_label(key), "from" if key.direction == "ingress" else "to", remote_text(key))
 
 
 # --- the graph --------------------------------------------------------------
@@ -109,8 +108,7 @@ def _listed(items, limit=MAX_LISTED):
 def build(declarations, egress=True, servers=True):
     """A Graph of a declarations mapping (validated like the modules do)."""
     declarations = declarations or {}
-    desired = parse_declaration({"groups": declarations.get("groups") or [],
-                                 "address_groups": declarations.get("address_groups") or []})
+    desired = parse_declaration({"groups": declarations.get("groups") or [], "address_groups": declarations.get("address_groups") or []})
     worn = {}
     if servers:
         for entry in declarations.get("servers") or []:
@@ -174,8 +172,7 @@ def _label_order(label):
 
 
 def _mermaid_text(text):
-    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-            .replace("|", "#124;"))
+    return text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("|", "#124;")
 
 
 def to_mermaid(graph, title=None):
@@ -183,12 +180,12 @@ def to_mermaid(graph, title=None):
     if title:
         lines.extend(["---", "title: %s" % title.replace("\n", " "), "---"])
     lines.append("flowchart LR")
-    shapes = {"group": ('["', '"]'), "external_group": ('["', '"]'), "address_group": ('{{"', '"}}'),
-              "cidr": ('(["', '"])')}
+    shapes = {"group": ('["', '"]'), "external_group": ('["', '"]'), "address_group": ('{{"', '"}}'), "cidr": ('(["', '"])')}
     for node in graph.nodes:
-        label = "<br/>".join([_mermaid_text(node["name"] if node["kind"] != "external_group"
-                                            else "%s (not declared)" % node["name"])]
-                             + [_mermaid_text(line) for line in node["lines"]])
+        label = "<br/>".join(
+            [_mermaid_text(node["name"] if node["kind"] != "external_group" else "%s (not declared)" % node["name"])]
+            + [_mermaid_text(line) for line in node["lines"]]
+        )
         opening, closing = shapes[node["kind"]]
         lines.append("  %s%s%s%s" % (node["id"], opening, label, closing))
     for identity in graph.edge_order:
@@ -200,8 +197,7 @@ def to_mermaid(graph, title=None):
     lines.append("  classDef external fill:#f5f5f5,stroke:#999,stroke-dasharray:4 3")
     lines.append("  classDef addressgroup fill:#fef7e0,stroke:#e37400")
     lines.append("  classDef cidr fill:#fce8e6,stroke:#c5221f")
-    for kind, css in (("group", "sg"), ("external_group", "external"), ("address_group", "addressgroup"),
-                      ("cidr", "cidr")):
+    for kind, css in (("group", "sg"), ("external_group", "external"), ("address_group", "addressgroup"), ("cidr", "cidr")):
         ids = [n["id"] for n in graph.nodes if n["kind"] == kind]
         if ids:
             lines.append("  class %s %s" % (",".join(ids), css))

@@ -135,8 +135,12 @@ def dual_stack_error(icmp_type):
     if v4 is None or v6 is None or v4[0] == v6[0]:
         return None
     hint = _number_of(v4[0], "IPv6")
-    return ("type %d is %s on IPv4 but %s on IPv6; declare one rule per family%s"
-            % (icmp_type, v4[0], v6[0], "" if hint is None else " (IPv6 %s is type %d)" % (v4[0], hint)))
+    return "type %d is %s on IPv4 but %s on IPv6; declare one rule per family%s" % (
+        icmp_type,
+        v4[0],
+        v6[0],
+        "" if hint is None else " (IPv6 %s is type %d)" % (v4[0], hint),
+    )
 
 
 # A rule's ``audit_waive`` entry that keeps a rule whose type belongs to the other family, or whose code

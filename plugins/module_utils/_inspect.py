@@ -35,8 +35,10 @@ def _find_live_target(inventory, ref):
     if by_id:
         servers = by_id
     if len(servers) > 1:
-        raise InspectError("server name %r is ambiguous in project %s; use one of the ids: %s"
-                           % (ref, inventory.get("project_id"), ", ".join(sorted(s["id"] for s in servers))))
+        raise InspectError(
+            "server name %r is ambiguous in project %s; use one of the ids: %s"
+            % (ref, inventory.get("project_id"), ", ".join(sorted(s["id"] for s in servers)))
+        )
     if servers:
         server = servers[0]
         ports = [p for p in inventory["ports"] if p["device_id"] == server["id"]]
@@ -78,8 +80,13 @@ def effective_access_offline(params):
     except access.AccessError as exc:
         raise InspectError(str(exc))
     rules = access.rules_of(groups)
-    result = {"changed": False, "mode": "declarations", "target": {"kind": "declaration", "name": target},
-              "security_groups": [g.name for g in groups], "direction": params["direction"]}
+    result = {
+        "changed": False,
+        "mode": "declarations",
+        "target": {"kind": "declaration", "name": target},
+        "security_groups": [g.name for g in groups],
+        "direction": params["direction"],
+    }
     result.update(_policy_result(rules, params))
     if _question_asked(params):
         result.update(_ask(rules, params, principal, target))
@@ -95,25 +102,35 @@ def effective_access_live(params, auth, connect=cloud.connect):
     by_id = dict((g.id, g) for g in model_.groups)
     missing = [g for g in group_ids if g not in by_id]
     if missing:
-        raise InspectError("the ports of %s wear groups that are not visible in project %s: %s"
-                           % (target["name"], project_id, ", ".join(missing)))
+        raise InspectError("the ports of %s wear groups that are not visible in project %s: %s" % (target["name"], project_id, ", ".join(missing)))
     groups = [by_id[g] for g in group_ids]
     try:
         principal = access.principal_from_source(params.get("source"), model_)
     except access.AccessError as exc:
         raise InspectError(str(exc))
     rules = access.rules_of(groups)
-    result = {"changed": False, "mode": "live", "project_id": project_id, "target": dict(target, kind=kind),
-              "security_groups": sorted(set(g.name for g in groups)), "direction": params["direction"]}
+    result = {
+        "changed": False,
+        "mode": "live",
+        "project_id": project_id,
+        "target": dict(target, kind=kind),
+        "security_groups": sorted(set(g.name for g in groups)),
+        "direction": params["direction"],
+    }
     result.update(_policy_result(rules, params))
     shown_ports = []
     warnings = []
     question = _question_asked(params)
     any_allowed = False
     for port in ports:
-        shown = {"id": port["id"], "name": port.get("name") or "", "fixed_ips": port["fixed_ips"],
-                 "network": port.get("network_name"), "port_security_enabled": port["port_security_enabled"],
-                 "security_groups": [by_id[g].name for g in port["security_group_ids"]]}
+        shown = {
+            "id": port["id"],
+            "name": port.get("name") or "",
+            "fixed_ips": port["fixed_ips"],
+            "network": port.get("network_name"),
+            "port_security_enabled": port["port_security_enabled"],
+            "security_groups": [by_id[g].name for g in port["security_group_ids"]],
+        }
         if question:
             if not port["port_security_enabled"]:
                 shown["allowed"] = True
@@ -122,8 +139,9 @@ def effective_access_live(params, auth, connect=cloud.connect):
                 shown["allowed"] = _ask(port_rules, params, principal, target["name"])["allowed"]
             any_allowed = any_allowed or shown["allowed"]
         if not port["port_security_enabled"]:
-            warnings.append("port %s of %s has port security disabled: its security groups are not enforced and "
-                            "everything can reach it" % (port["id"], target["name"]))
+            warnings.append(
+                "port %s of %s has port security disabled: its security groups are not enforced and everything can reach it" % (port["id"], target["name"])
+            )
         shown_ports.append(shown)
     result["ports"] = shown_ports
     if question:

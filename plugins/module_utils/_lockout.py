@@ -99,10 +99,8 @@ def find_lockouts(before, after, ports=None):
         if not lost:
             continue
         remaining = set(rule.get("id") for rule in later.get("rules") or [])
-        removed = [rule.get("id") for rule in group.get("rules") or []
-                   if rule.get("id") not in remaining and admitted_ports([rule], lost)]
-        found.append({"group": group.get("name"), "group_id": group["id"], "ports": lost,
-                      "rules_removed": sorted(removed)})
+        removed = [rule.get("id") for rule in group.get("rules") or [] if rule.get("id") not in remaining and admitted_ports([rule], lost)]
+        found.append({"group": group.get("name"), "group_id": group["id"], "ports": lost, "rules_removed": sorted(removed)})
     found.sort(key=lambda item: (item["group"] or "", item["group_id"]))
     return found
 
@@ -160,9 +158,17 @@ def find_port_lockouts(ports_before, groups_before, ports_after=None, groups_aft
         no_group = bool(before_ids) and not after_ids
         lost = sorted(had - has)
         if no_group or lost:
-            found.append({"port": port["id"], "server": port.get("device_id"), "ports": lost, "no_group": no_group,
-                          "groups_before": sorted(before_ids), "groups_after": sorted(after_ids),
-                          "unknown_groups": sorted(unknown)})
+            found.append(
+                {
+                    "port": port["id"],
+                    "server": port.get("device_id"),
+                    "ports": lost,
+                    "no_group": no_group,
+                    "groups_before": sorted(before_ids),
+                    "groups_after": sorted(after_ids),
+                    "unknown_groups": sorted(unknown),
+                }
+            )
     found.sort(key=lambda item: (item["server"] or "", item["port"]))
     return found
 
@@ -174,16 +180,15 @@ def port_lockout_messages(findings, ports_before=None):
     for finding in findings:
         where = _port_text(by_id.get(finding["port"], {"id": finding["port"], "device_id": finding["server"]}))
         if finding["no_group"]:
-            what = "wears no security group at all afterwards (it wore %s), so it admits nothing" % (
-                ", ".join(finding["groups_before"]))
+            what = "wears no security group at all afterwards (it wore %s), so it admits nothing" % (", ".join(finding["groups_before"]))
         else:
             lost = ", ".join("tcp/%d" % port for port in finding["ports"])
-            what = "admitted %s before and no group it wears afterwards (%s) does" % (
-                lost, ", ".join(finding["groups_after"]))
+            what = "admitted %s before and no group it wears afterwards (%s) does" % (lost, ", ".join(finding["groups_after"]))
         if finding["unknown_groups"]:
             what += " (rules of %s unknown)" % ", ".join(finding["unknown_groups"])
-        messages.append((finding, "LOCKOUT: port %s %s. Keep a group admitting it, or set lockout_guard=ignore (or "
-                                  "lockout_ports) if this is intended." % (where, what)))
+        messages.append(
+            (finding, "LOCKOUT: port %s %s. Keep a group admitting it, or set lockout_guard=ignore (or lockout_ports) if this is intended." % (where, what))
+        )
     return messages
 
 
@@ -212,12 +217,13 @@ def lockout_messages(lockouts, ports_by_group):
             continue
         servers = sorted(set(p.get("device_id") for p in wearers if p.get("device_id")))
         lost = ", ".join("tcp/%d" % port for port in finding["ports"])
-        message = ("LOCKOUT: this plan removes every ingress rule of security group %s (%s) that admits %s, and %d "
-                   "port(s) of %d server(s) wear that group: %s. Nothing else admits %s to them through this group; "
-                   "if no other group they wear does, they become unreachable on %s. Keep a rule admitting it, or set "
-                   "lockout_guard=ignore (or lockout_ports) if this is intended."
-                   % (finding["group"], finding["group_id"], lost, len(wearers), len(servers),
-                      "; ".join(_port_text(p) for p in wearers), lost, lost))
+        message = (
+            "LOCKOUT: this plan removes every ingress rule of security group %s (%s) that admits %s, and %d "
+            "port(s) of %d server(s) wear that group: %s. Nothing else admits %s to them through this group; "
+            "if no other group they wear does, they become unreachable on %s. Keep a rule admitting it, or set "
+            "lockout_guard=ignore (or lockout_ports) if this is intended."
+            % (finding["group"], finding["group_id"], lost, len(wearers), len(servers), "; ".join(_port_text(p) for p in wearers), lost, lost)
+        )
         messages.append((finding, message))
     return messages
 

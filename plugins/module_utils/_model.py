@@ -109,10 +109,7 @@ def canonical_protocol(value, ethertype):
     else:
         name = PROTOCOL_ALIASES.get(text, text)
         if name not in PROTOCOL_NUMBERS:
-            raise ModelError(
-                "unknown protocol %r; use a name (%s), a number 0-255 or 'any'"
-                % (value, ", ".join(sorted(PROTOCOL_NUMBERS)))
-            )
+            raise ModelError("unknown protocol %r; use a name (%s), a number 0-255 or 'any'" % (value, ", ".join(sorted(PROTOCOL_NUMBERS))))
     if ethertype == "IPv6" and name == "icmp":
         name = "ipv6-icmp"
     return name

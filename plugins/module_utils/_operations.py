@@ -138,19 +138,24 @@ class CreateAddressGroup(Kind):
     object_type = "address_group"
 
     def simulate(self, state, op, sim):
-        state["address_groups"].append({"id": op["ref"], "name": op["address_group"], "description": op["description"],
-                                        "addresses": list(op["addresses"]), "project_id": state.get("project_id")})
+        state["address_groups"].append(
+            {
+                "id": op["ref"],
+                "name": op["address_group"],
+                "description": op["description"],
+                "addresses": list(op["addresses"]),
+                "project_id": state.get("project_id"),
+            }
+        )
 
     def execute(self, run, op):
-        body = {"name": op["address_group"], "description": op["description"], "addresses": op["addresses"],
-                "project_id": run.project_id}
+        body = {"name": op["address_group"], "description": op["description"], "addresses": op["addresses"], "project_id": run.project_id}
 
         def find_new():
             found = run.writes.address_groups_named(run.project_id, op["address_group"])
             return found[0] if found else None
 
-        created, adopted = run.create_adopting("creating address group %s" % op["address_group"],
-                                               lambda: run.writes.create_address_group(body), find_new)
+        created, adopted = run.create_adopting("creating address group %s" % op["address_group"], lambda: run.writes.create_address_group(body), find_new)
         run.bind(op["ref"], created["id"])
         return dict(op, id=created["id"], adopted=True) if adopted else dict(op, id=created["id"])
 
@@ -179,8 +184,7 @@ class UpdateAddressGroup(Kind):
         run.writes.change_addresses(op["id"], op.get("add_addresses"), op.get("remove_addresses"), op["address_group"])
         changes = op.get("changes") or {}
         if "description" in changes:
-            run.writes.update_address_group(op["id"], {"description": changes["description"]["after"]},
-                                            op["address_group"])
+            run.writes.update_address_group(op["id"], {"description": changes["description"]["after"]}, op["address_group"])
         return dict(op)
 
     def drift(self, op, words):
@@ -191,8 +195,7 @@ class UpdateAddressGroup(Kind):
             parts.append("remove %s" % ", ".join(op["remove_addresses"]))
         if op.get("changes"):
             parts.append(words.attribute_changes(op["changes"]))
-        return self.change, {"what": "; ".join(parts), "add_addresses": op.get("add_addresses") or [],
-                             "remove_addresses": op.get("remove_addresses") or []}
+        return self.change, {"what": "; ".join(parts), "add_addresses": op.get("add_addresses") or [], "remove_addresses": op.get("remove_addresses") or []}
 
 
 class DeleteAddressGroup(Kind):
@@ -226,9 +229,17 @@ class CreateGroup(Kind):
 
     def simulate(self, state, op, sim):
         rules = [sim.new_rule(body, op["ref"]) for body in op.get("initial_rules") or []]
-        state["groups"].append({"id": op["ref"], "name": op["group"], "description": op["description"],
-                                "stateful": op.get("stateful", True), "tags": list(op["tags"]),
-                                "project_id": state.get("project_id"), "rules": rules})
+        state["groups"].append(
+            {
+                "id": op["ref"],
+                "name": op["group"],
+                "description": op["description"],
+                "stateful": op.get("stateful", True),
+                "tags": list(op["tags"]),
+                "project_id": state.get("project_id"),
+                "rules": rules,
+            }
+        )
 
     def inverse(self, op):
         return {"action": "delete_group", "group": op["group"], "id": op.get("id")}
@@ -254,15 +265,13 @@ class CreateGroup(Kind):
                     return found
             return None
 
-        created, adopted = run.create_adopting("creating security group %s" % op["group"],
-                                               lambda: run.writes.create_group(body), find_new)
+        created, adopted = run.create_adopting("creating security group %s" % op["group"], lambda: run.writes.create_group(body), find_new)
         run.bind(op["ref"], created["id"], group=True)
         result = dict(op, id=created["id"], initial_rule_ids=[r["id"] for r in created.get("rules") or []])
         result["created"] = created
         if adopted:
             result["adopted"] = True
-            run.warn("group %s: creating it failed with a transient fault but the group had been made; adopted %s"
-                     % (op["group"], created["id"]))
+            run.warn("group %s: creating it failed with a transient fault but the group had been made; adopted %s" % (op["group"], created["id"]))
         return result
 
     def finish(self, run, op, result):
@@ -300,8 +309,10 @@ class UpdateGroup(Kind):
         ports = ports_by_group.get(op["id"]) or []
         if "stateful" not in (op.get("changes") or {}) or not ports:
             return None
-        return ("%s: refused: group %s is in use by %d port(s), and Neutron can not change stateful of a group in "
-                "use; detach it first or keep stateful as it is" % (op.get("path") or op["group"], op["group"], len(ports)))
+        return (
+            "%s: refused: group %s is in use by %d port(s), and Neutron can not change stateful of a group in "
+            "use; detach it first or keep stateful as it is" % (op.get("path") or op["group"], op["group"], len(ports))
+        )
 
     def execute(self, run, op):
         changes = op["changes"]
@@ -384,8 +395,7 @@ class CreateRule(Kind):
         try:
             return dict(op, id=run.writes.create_rule(body, what)["id"])
         except errors.DuplicateRule as exc:
-            run.warn("group %s: rule %s already existed as %s; adopted it"
-                     % (op["group"], words_of_rule(op["rule"]), exc.existing_id))
+            run.warn("group %s: rule %s already existed as %s; adopted it" % (op["group"], words_of_rule(op["rule"]), exc.existing_id))
             return dict(op, id=exc.existing_id, adopted=True)
 
     def drift(self, op, words):
@@ -406,8 +416,7 @@ class DeleteRule(Kind):
             group["rules"] = [r for r in group["rules"] if r["id"] != op["id"]]
             return
         for index, rule in enumerate(group["rules"]):  # a template rule of a group the plan creates
-            if (model.key_from_neutron(rule) == model.key_from_neutron(op["body"])
-                    and (rule.get("description") or "") == (op["body"].get("description") or "")):
+            if model.key_from_neutron(rule) == model.key_from_neutron(op["body"]) and (rule.get("description") or "") == (op["body"].get("description") or ""):
                 del group["rules"][index]
                 return
 
@@ -446,15 +455,13 @@ class ReplaceRule(Kind):
         group["rules"].append(sim.new_rule(op["body"], op["group_ref"]))
 
     def inverse(self, op):
-        return {"action": "create_rule", "group": op["group"], "group_ref": op["group_ref"], "rule": op["old_rule"],
-                "body": op["old_body"]}
+        return {"action": "create_rule", "group": op["group"], "group_ref": op["group_ref"], "rule": op["old_rule"], "body": op["old_body"]}
 
     def execute(self, run, op):
         rule = words_of_rule(op["rule"])
         run.writes.delete_rule(op["id"], "deleting rule %s of group %s to replace it" % (op["id"], op["group"]))
         try:
-            created = run.writes.create_rule(run.rule_body(op["body"], op["group_ref"]),
-                                             "creating rule %s in group %s" % (rule, op["group"]))
+            created = run.writes.create_rule(run.rule_body(op["body"], op["group_ref"]), "creating rule %s in group %s" % (rule, op["group"]))
         except errors.DuplicateRule as exc:  # a concurrent run made it meanwhile
             return dict(op, new_id=exc.existing_id, adopted=True)
         except errors.CloudError as exc:
@@ -467,26 +474,32 @@ class ReplaceRule(Kind):
         try:
             restored = CreateRule.create_one(run, back, run.rule_body(back["body"], back["group_ref"]))
         except errors.CloudError as exc:
-            error = errors.CloudError("replacing rule %s of group %s: %s; restoring the old rule %s failed too: "
-                                      "%s; the group has lost that rule until a run succeeds"
-                                      % (words_of_rule(op["rule"]), op["group"], failure, op["id"], exc))
+            error = errors.CloudError(
+                "replacing rule %s of group %s: %s; restoring the old rule %s failed too: "
+                "%s; the group has lost that rule until a run succeeds" % (words_of_rule(op["rule"]), op["group"], failure, op["id"], exc)
+            )
             error.outcome = dict(op, outcome="old rule deleted, new rule not created, restore failed")
             return error
         if restored.get("adopted"):  # the failed create had landed after all (a late answer)
-            error = errors.CloudError("replacing rule %s of group %s: %s; restoring the old rule found the rule "
-                                      "there already (%s), so the group holds it" % (
-                                          words_of_rule(op["rule"]), op["group"], failure, restored["id"]))
+            error = errors.CloudError(
+                "replacing rule %s of group %s: %s; restoring the old rule found the rule "
+                "there already (%s), so the group holds it" % (words_of_rule(op["rule"]), op["group"], failure, restored["id"])
+            )
         else:
-            error = errors.CloudError("replacing rule %s of group %s: %s; the old rule was restored as it was "
-                                      "(now %s)" % (words_of_rule(op["rule"]), op["group"], failure, restored["id"]))
+            error = errors.CloudError(
+                "replacing rule %s of group %s: %s; the old rule was restored as it was "
+                "(now %s)" % (words_of_rule(op["rule"]), op["group"], failure, restored["id"])
+            )
         error.restored = dict(op, restored_id=restored["id"])
         return error
 
     def drift(self, op, words):
         rule, old = op.get("rule") or {}, op.get("old_rule") or {}
-        return self.change, {"what": "rule %s: description %r -> %r"
-                             % (words.describe_rule(words.without_description(rule)), old.get("description") or "",
-                                rule.get("description") or ""), "rule": rule}
+        return self.change, {
+            "what": "rule %s: description %r -> %r"
+            % (words.describe_rule(words.without_description(rule)), old.get("description") or "", rule.get("description") or ""),
+            "rule": rule,
+        }
 
 
 # --- sharing (RBAC policies access_as_shared, see _sharing) ---------------------------
@@ -507,8 +520,9 @@ class Share(Kind):
 
     def simulate(self, state, op, sim):
         sim.counter += 1
-        state.setdefault("rbac", []).append({"id": "simulated-%d" % sim.counter, "object_type": op["object_type"],
-                                             "object_id": op["object_ref"], "target_project_id": op["target_project"]})
+        state.setdefault("rbac", []).append(
+            {"id": "simulated-%d" % sim.counter, "object_type": op["object_type"], "object_id": op["object_ref"], "target_project_id": op["target_project"]}
+        )
 
     def inverse(self, op):
         return dict(op, action="unshare", object_id=op["object_ref"], id=op.get("id"))
@@ -517,8 +531,7 @@ class Share(Kind):
         name = self.object_name(op)
         object_id = run.resolve(op["object_ref"])
         try:
-            created = run.writes.create_rbac_policy(op["object_type"], object_id, op["target_project"], name,
-                                                    run.project_id)
+            created = run.writes.create_rbac_policy(op["object_type"], object_id, op["target_project"], name, run.project_id)
         except (errors.OverQuota, errors.InUse):
             raise
         except errors.Conflict:  # it exists already: a concurrent run, or a lost answer repeated
@@ -547,8 +560,7 @@ class Unshare(Kind):
         return dict(op)
 
     def drift(self, op, words):
-        return self.change, {"what": "no longer shared with %s" % _shared_label(op),
-                             "target_project": op["target_project"]}
+        return self.change, {"what": "no longer shared with %s" % _shared_label(op), "target_project": op["target_project"]}
 
 
 def words_of_rule(rule):
@@ -564,9 +576,22 @@ def words_of_rule(rule):
     return " ".join(parts)
 
 
-KINDS = dict((kind.name, kind) for kind in (
-    CreateAddressGroup(), UpdateAddressGroup(), DeleteAddressGroup(), CreateGroup(), UpdateGroup(), DeleteGroup(),
-    CreateRule(), DeleteRule(), ReplaceRule(), Share(), Unshare()))
+KINDS = dict(
+    (kind.name, kind)
+    for kind in (
+        CreateAddressGroup(),
+        UpdateAddressGroup(),
+        DeleteAddressGroup(),
+        CreateGroup(),
+        UpdateGroup(),
+        DeleteGroup(),
+        CreateRule(),
+        DeleteRule(),
+        ReplaceRule(),
+        Share(),
+        Unshare(),
+    )
+)
 STAGE_NAMES = tuple(stage for stage, _kind in STAGES)
 
 

@@ -81,12 +81,12 @@ class Names(object):
 
     def group(self, ref):
         if is_placeholder(ref):
-            return ref[len(NEW_PREFIX):]
+            return ref.removeprefix(NEW_PREFIX)
         return self.groups.get(ref, ref)
 
     def address_group(self, ref):
         if is_placeholder(ref):
-            return ref[len(NEW_PREFIX):]
+            return ref.removeprefix(NEW_PREFIX)
         return self.address_groups.get(ref, ref)
 
     def display(self, key, description=""):
@@ -144,13 +144,13 @@ def _resolver(desired, observed, errors, group_refs, address_group_refs):
         if len(matches) == 1:
             return matches[0]["id"]
         if len(matches) > 1:
-            errors.append("%s: %s name %r is ambiguous in project %s; use one of the ids: %s"
-                          % (path, what, text, observed.get("project_id"), _candidates(matches)))
+            errors.append(
+                "%s: %s name %r is ambiguous in project %s; use one of the ids: %s" % (path, what, text, observed.get("project_id"), _candidates(matches))
+            )
             return None
         if text in ids:
             return text
-        errors.append("%s: unknown %s %r: not declared in this task and not found in project %s"
-                      % (path, what, text, observed.get("project_id")))
+        errors.append("%s: unknown %s %r: not declared in this task and not found in project %s" % (path, what, text, observed.get("project_id")))
         return None
 
     return resolve
@@ -163,8 +163,9 @@ def _match_existing(items, desired_items, what, errors, path_of):
     for item in desired_items:
         found = by_name.get(item.name) or []
         if len(found) > 1:
-            errors.append("%s.name: %s name %r is ambiguous in the project: %s; rename or delete the extra ones"
-                          % (path_of(item), what, item.name, _candidates(found)))
+            errors.append(
+                "%s.name: %s name %r is ambiguous in the project: %s; rename or delete the extra ones" % (path_of(item), what, item.name, _candidates(found))
+            )
             matched[item.name] = None
         else:
             matched[item.name] = found[0] if found else None
@@ -199,8 +200,7 @@ def _namesakes(desired, observed, options):
         if not tagged:
             continue
         keep = min(tagged, key=age_key)
-        yield (group.name, keep, [g for g in tagged if g["id"] != keep["id"]],
-               [g for g in found if g not in tagged])
+        yield (group.name, keep, [g for g in tagged if g["id"] != keep["id"]], [g for g in found if g not in tagged])
 
 
 def owned_duplicates(desired, observed, options):
@@ -239,8 +239,13 @@ def deletion_candidates(desired, observed, options):
             continue
         if state == "absent" and group.get("name") in declared:
             groups.append(group["id"])
-        elif (state == "present" and options.get("purge_groups") and group.get("name") not in declared
-              and model.OWNER_TAG in (group.get("tags") or []) and group.get("project_id") == scope):
+        elif (
+            state == "present"
+            and options.get("purge_groups")
+            and group.get("name") not in declared
+            and model.OWNER_TAG in (group.get("tags") or [])
+            and group.get("project_id") == scope
+        ):
             groups.append(group["id"])
     groups.extend(group_id for group_id in owned_duplicates(desired, observed, options) if group_id not in groups)
     # Neutron has no tags on address groups, so ownership can not be recorded
@@ -291,31 +296,32 @@ def make_plan(desired, observed, options):
     duplicates = owned_duplicates(desired, observed, options)
     namesakes = untagged_namesakes(desired, observed, options)
     for group_id, (name, kept) in sorted(namesakes.items()):
-        plan.warnings.append("group %s: another group of this name without the ownership tag %s, %s, was left alone; "
-                             "the declaration manages %s, which carries the tag (a create whose answer was lost can "
-                             "leave such a copy: delete %s if it is not someone else's)"
-                             % (name, model.OWNER_TAG, group_id, kept, group_id))
-    existing_groups = _match_existing([g for g in observed.get("groups") or []
-                                       if g["id"] not in duplicates and g["id"] not in namesakes],
-                                      desired.groups, "security group", plan.errors, lambda g: g.path)
-    existing_address_groups = _match_existing(observed.get("address_groups") or [], desired.address_groups,
-                                              "address group", plan.errors, lambda a: a.path)
+        plan.warnings.append(
+            "group %s: another group of this name without the ownership tag %s, %s, was left alone; "
+            "the declaration manages %s, which carries the tag (a create whose answer was lost can "
+            "leave such a copy: delete %s if it is not someone else's)" % (name, model.OWNER_TAG, group_id, kept, group_id)
+        )
+    existing_groups = _match_existing(
+        [g for g in observed.get("groups") or [] if g["id"] not in duplicates and g["id"] not in namesakes],
+        desired.groups,
+        "security group",
+        plan.errors,
+        lambda g: g.path,
+    )
+    existing_address_groups = _match_existing(observed.get("address_groups") or [], desired.address_groups, "address group", plan.errors, lambda a: a.path)
     plan.raise_errors()
     group_refs = dict((name, found["id"] if found else placeholder(name)) for name, found in existing_groups.items())
-    address_group_refs = dict((name, found["id"] if found else placeholder(name))
-                              for name, found in existing_address_groups.items())
+    address_group_refs = dict((name, found["id"] if found else placeholder(name)) for name, found in existing_address_groups.items())
     if plan.state == "present":
         resolve = _resolver(desired, observed, plan.errors, group_refs, address_group_refs)
         for address_group in desired.address_groups:
-            _plan_address_group(plan, address_group, existing_address_groups[address_group.name],
-                                address_group_refs[address_group.name])
+            _plan_address_group(plan, address_group, existing_address_groups[address_group.name], address_group_refs[address_group.name])
         for group in desired.groups:
             _plan_group(plan, group, existing_groups[group.name], group_refs[group.name], resolve)
         _plan_sharing(plan, existing_groups, group_refs, existing_address_groups, address_group_refs)
     _plan_deletions(plan, duplicates)
     _check_references(plan)
-    _check_deletions(observed, plan.deleted_groups, plan.deleted_address_groups, plan.deleted_rule_ids, plan.names,
-                     plan.errors)
+    _check_deletions(observed, plan.deleted_groups, plan.deleted_address_groups, plan.deleted_rule_ids, plan.names, plan.errors)
     plan.raise_errors()
     return plan.ordered(), plan.warnings
 
@@ -324,20 +330,25 @@ def _plan_sharing(plan, existing_groups, group_refs, existing_address_groups, ad
     for group in plan.desired.groups:
         sharing.plan_item(plan, sharing.SECURITY_GROUP, group, existing_groups[group.name], group_refs[group.name])
     for address_group in plan.desired.address_groups:
-        sharing.plan_item(plan, sharing.ADDRESS_GROUP, address_group, existing_address_groups[address_group.name],
-                          address_group_refs[address_group.name])
+        sharing.plan_item(plan, sharing.ADDRESS_GROUP, address_group, existing_address_groups[address_group.name], address_group_refs[address_group.name])
 
 
 def _plan_address_group(plan, address_group, found, ref):
     if found is None:
-        plan.add("create_address_group", {
-            "action": "create_address_group", "address_group": address_group.name, "ref": ref,
-            "description": address_group.description or "", "addresses": list(address_group.addresses or []),
-            "path": address_group.path,
-            "reason": "declared at %s; no address group of that name in project %s" % (address_group.path, plan.scope)})
+        plan.add(
+            "create_address_group",
+            {
+                "action": "create_address_group",
+                "address_group": address_group.name,
+                "ref": ref,
+                "description": address_group.description or "",
+                "addresses": list(address_group.addresses or []),
+                "path": address_group.path,
+                "reason": "declared at %s; no address group of that name in project %s" % (address_group.path, plan.scope),
+            },
+        )
         return
-    op = {"action": "update_address_group", "address_group": address_group.name, "id": found["id"],
-          "path": address_group.path, "changes": {}}
+    op = {"action": "update_address_group", "address_group": address_group.name, "id": found["id"], "path": address_group.path, "changes": {}}
     reasons = []
     if address_group.addresses is not None:
         current = set(model.canonical_addresses(found.get("addresses") or []))
@@ -388,11 +399,14 @@ def _wanted_rules(plan, group, resolve):
 def _plan_new_group(plan, group, ref):
     """A create_group op; returns the rules the new group will get from the templates."""
     templates = plan.observed.get("templates")
-    initial = template_keys(ASSUMED_TEMPLATES if templates is None else templates, ref,
-                            group.name == model.DEFAULT_GROUP_NAME)
+    initial = template_keys(ASSUMED_TEMPLATES if templates is None else templates, ref, group.name == model.DEFAULT_GROUP_NAME)
     op = {
-        "action": "create_group", "group": group.name, "ref": ref, "description": group.description or "",
-        "tags": sorted(set(group.tags or []) | set([model.OWNER_TAG])), "path": group.path,
+        "action": "create_group",
+        "group": group.name,
+        "ref": ref,
+        "description": group.description or "",
+        "tags": sorted(set(group.tags or []) | set([model.OWNER_TAG])),
+        "path": group.path,
         "initial_rules": [_body_of(k, d) for k, d in initial],
         "reason": "declared at %s; no group of that name in project %s" % (group.path, plan.scope),
     }
@@ -425,8 +439,9 @@ def _plan_group_update(plan, group, found):
             reasons.append("adopted: ownership tag %s added" % model.OWNER_TAG)
         else:
             reasons.append("%s differs from %s" % (field, group.path))
-    plan.add("update_group", {"action": "update_group", "group": group.name, "id": found["id"], "changes": changes,
-                              "path": group.path, "reason": "; ".join(reasons)})
+    plan.add(
+        "update_group", {"action": "update_group", "group": group.name, "id": found["id"], "changes": changes, "path": group.path, "reason": "; ".join(reasons)}
+    )
 
 
 def _match_rules(plan, group, wanted, current):
@@ -444,20 +459,17 @@ def _match_rules(plan, group, wanted, current):
         keep = same[0] if same else present[0]
         if not same and keep[1] is None:
             # A template rule of a group the plan creates: nobody wears the group yet.
-            creates.append((key, rule.description, rule.path,
-                            "replaces a rule of the new group's templates whose description differs (%s)" % rule.path))
+            creates.append((key, rule.description, rule.path, "replaces a rule of the new group's templates whose description differs (%s)" % rule.path))
             keep = None
         elif not same:
             replaces.append((key, rule.description, keep, rule.path))
-        deletes.extend((key, extra[0], extra[1], "duplicate of a declared rule (%s)" % rule.path)
-                       for extra in present if extra is not keep)
+        deletes.extend((key, extra[0], extra[1], "duplicate of a declared rule (%s)" % rule.path) for extra in present if extra is not keep)
     if plan.purge_rules:
         for key, present in by_key.items():
             for description, rule_id in present:
                 reason = "not declared in %s (purge_rules)" % group.path
                 if rule_id is None:
-                    reason = ("added by the cloud's default rule template to a new group; not declared in %s "
-                              "(purge_rules)" % group.path)
+                    reason = "added by the cloud's default rule template to a new group; not declared in %s (purge_rules)" % group.path
                 deletes.append((key, description, rule_id, reason))
     return creates, replaces, deletes
 
@@ -466,24 +478,52 @@ def _plan_rules(plan, group, ref, wanted, current):
     creates, replaces, deletes = _match_rules(plan, group, wanted, current)
     names = plan.names
     for key, description, path, reason in _sorted_rules(creates):
-        plan.add("create_rule", {"action": "create_rule", "group": group.name, "group_ref": ref,
-                                 "rule": names.display(key, description), "body": _body_of(key, description),
-                                 "path": path, "reason": reason})
+        plan.add(
+            "create_rule",
+            {
+                "action": "create_rule",
+                "group": group.name,
+                "group_ref": ref,
+                "rule": names.display(key, description),
+                "body": _body_of(key, description),
+                "path": path,
+                "reason": reason,
+            },
+        )
     for key, description, (old_description, old_id), path in _sorted_rules(replaces):
         plan.deleted_rule_ids.add(old_id)
-        plan.add("replace_rule", {
-            "action": "replace_rule", "group": group.name, "group_ref": ref, "id": old_id,
-            "rule": names.display(key, description), "body": _body_of(key, description),
-            "old_rule": names.display(key, old_description), "old_body": _body_of(key, old_description),
-            "path": path, "reason": "description changes from %r to %r (%s); rules are immutable, so it is replaced: "
-                                    "deleted and created again back to back" % (old_description, description, path)})
+        plan.add(
+            "replace_rule",
+            {
+                "action": "replace_rule",
+                "group": group.name,
+                "group_ref": ref,
+                "id": old_id,
+                "rule": names.display(key, description),
+                "body": _body_of(key, description),
+                "old_rule": names.display(key, old_description),
+                "old_body": _body_of(key, old_description),
+                "path": path,
+                "reason": "description changes from %r to %r (%s); rules are immutable, so it is replaced: "
+                "deleted and created again back to back" % (old_description, description, path),
+            },
+        )
     added = [c[0] for c in creates] + [r[0] for r in replaces]
     for key, description, rule_id, reason in _sorted_rules(deletes):
         if rule_id is not None:
             plan.deleted_rule_ids.add(rule_id)
-        plan.add(_delete_stage(key, rule_id, added), {
-            "action": "delete_rule", "group": group.name, "group_ref": ref, "id": rule_id,
-            "rule": names.display(key, description), "body": _body_of(key, description), "reason": reason})
+        plan.add(
+            _delete_stage(key, rule_id, added),
+            {
+                "action": "delete_rule",
+                "group": group.name,
+                "group_ref": ref,
+                "id": rule_id,
+                "rule": names.display(key, description),
+                "body": _body_of(key, description),
+                "reason": reason,
+            },
+        )
 
 
 def _plan_deletions(plan, duplicates):
@@ -500,27 +540,32 @@ def _plan_deletions(plan, duplicates):
         if plan.state == "absent":
             reason = "state is absent"
         elif group_id in duplicates:
-            reason = ("a second group of the declared name, both carrying %s (a create whose answer was lost, or two "
-                      "runs at once); kept %s, the older one" % (model.OWNER_TAG, duplicates[group_id][1]))
+            reason = "a second group of the declared name, both carrying %s (a create whose answer was lost, or two runs at once); kept %s, the older one" % (
+                model.OWNER_TAG,
+                duplicates[group_id][1],
+            )
         else:
             reason = "carries %s, not declared (purge_groups)" % model.OWNER_TAG
-        plan.add("delete_group", {"action": "delete_group", "group": group["name"], "id": group_id,
-                                  "rules": len(group.get("rules") or []), "reason": reason})
+        plan.add("delete_group", {"action": "delete_group", "group": group["name"], "id": group_id, "rules": len(group.get("rules") or []), "reason": reason})
     address_groups_by_id = dict((a["id"], a) for a in plan.observed.get("address_groups") or [])
     for address_group_id in candidate_address_groups:
         plan.deleted_address_groups.add(address_group_id)
-        plan.add("delete_address_group", {"action": "delete_address_group", "id": address_group_id,
-                                          "address_group": address_groups_by_id[address_group_id]["name"],
-                                          "reason": "state is absent"})
+        plan.add(
+            "delete_address_group",
+            {
+                "action": "delete_address_group",
+                "id": address_group_id,
+                "address_group": address_groups_by_id[address_group_id]["name"],
+                "reason": "state is absent",
+            },
+        )
 
 
 def _check_references(plan):
     for kind, ref, path in plan.references:
-        if (kind == model.REMOTE_GROUP and ref in plan.deleted_groups) or (
-                kind == model.REMOTE_ADDRESS_GROUP and ref in plan.deleted_address_groups):
+        if (kind == model.REMOTE_GROUP and ref in plan.deleted_groups) or (kind == model.REMOTE_ADDRESS_GROUP and ref in plan.deleted_address_groups):
             name = plan.names.group(ref) if kind == model.REMOTE_GROUP else plan.names.address_group(ref)
-            plan.errors.append("%s: references %s, which this plan deletes (purge_groups); declare it or drop the rule"
-                               % (path, name))
+            plan.errors.append("%s: references %s, which this plan deletes (purge_groups); declare it or drop the rule" % (path, name))
 
 
 def _ports_overlap(a, b):
@@ -565,38 +610,40 @@ def _check_deletions(observed, groups, address_groups, deleted_rule_ids, names, 
     for group_id in sorted(groups):
         info = usage.get(group_id)
         if info is None:
-            errors.append("security group %s (%s): its usage could not be read, refusing to delete it"
-                          % (names.group(group_id), group_id))
+            errors.append("security group %s (%s): its usage could not be read, refusing to delete it" % (names.group(group_id), group_id))
             continue
         ports = info.get("ports") or []
         if ports:
-            listed = ", ".join("port %s%s" % (p["id"], " of server %s" % p["device_id"] if p.get("device_id") else "")
-                               for p in ports[:20])
-            errors.append("security group %s (%s) is in use by %d port(s): %s; detach it first "
-                          "(netsec.openstack.server_security_groups) or keep the group"
-                          % (names.group(group_id), group_id, len(ports), listed))
-        cascading = [r for r in info.get("rules") or []
-                     if r.get("security_group_id") not in groups and r.get("id") not in deleted_rule_ids]
+            listed = ", ".join("port %s%s" % (p["id"], " of server %s" % p["device_id"] if p.get("device_id") else "") for p in ports[:20])
+            errors.append(
+                "security group %s (%s) is in use by %d port(s): %s; detach it first "
+                "(netsec.openstack.server_security_groups) or keep the group" % (names.group(group_id), group_id, len(ports), listed)
+            )
+        cascading = [r for r in info.get("rules") or [] if r.get("security_group_id") not in groups and r.get("id") not in deleted_rule_ids]
         if cascading:
-            errors.append("security group %s (%s) is referenced by rules of other groups, which Neutron would "
-                          "silently delete with it: %s; remove those rules first (or in the same declaration)"
-                          % (names.group(group_id), group_id, "; ".join(_describe_rule(r, names) for r in cascading[:20])))
+            errors.append(
+                "security group %s (%s) is referenced by rules of other groups, which Neutron would "
+                "silently delete with it: %s; remove those rules first (or in the same declaration)"
+                % (names.group(group_id), group_id, "; ".join(_describe_rule(r, names) for r in cascading[:20]))
+            )
     address_usage = observed.get("address_group_usage") or {}
     for address_group_id in sorted(address_groups):
         info = address_usage.get(address_group_id)
         if info is None:
-            errors.append("address group %s (%s): its usage could not be read, refusing to delete it"
-                          % (names.address_group(address_group_id), address_group_id))
+            errors.append(
+                "address group %s (%s): its usage could not be read, refusing to delete it" % (names.address_group(address_group_id), address_group_id)
+            )
             continue
-        using = [r for r in info.get("rules") or []
-                 if r.get("security_group_id") not in groups and r.get("id") not in deleted_rule_ids]
+        using = [r for r in info.get("rules") or [] if r.get("security_group_id") not in groups and r.get("id") not in deleted_rule_ids]
         if using:
-            errors.append("address group %s (%s) is used by rules that stay: %s; remove those rules first"
-                          % (names.address_group(address_group_id), address_group_id,
-                             "; ".join(_describe_rule(r, names) for r in using[:20])))
+            errors.append(
+                "address group %s (%s) is used by rules that stay: %s; remove those rules first"
+                % (names.address_group(address_group_id), address_group_id, "; ".join(_describe_rule(r, names) for r in using[:20]))
+            )
 
 
 # --- simulation -----------------------------------------------------------
+
 
 def simulate(observed, plan):
     """Apply a plan to an observed state, as the cloud would; return the new state."""
@@ -610,6 +657,7 @@ def simulate(observed, plan):
 
 
 # --- rendering --------------------------------------------------------------
+
 
 def render_group(group, names):
     rules = []

@@ -58,9 +58,10 @@ def check(details: Details, steps: List[Step]) -> Optional[str]:
         if limit < 0 or peak <= limit:
             continue
         free = max(limit - start, 0)
-        problems.append("quota %s: the plan needs %d more at its peak but only %d are free (limit %d, used %d, "
-                        "reserved %d)" % (resource, peak - start, free, limit, int(entry.get("used") or 0),
-                                          int(entry.get("reserved") or 0)))
+        problems.append(
+            "quota %s: the plan needs %d more at its peak but only %d are free (limit %d, used %d, "
+            "reserved %d)" % (resource, peak - start, free, limit, int(entry.get("used") or 0), int(entry.get("reserved") or 0))
+        )
     if not problems:
         return None
     return "%s; raise the quota or split the change" % "; ".join(problems)

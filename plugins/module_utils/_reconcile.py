@@ -101,8 +101,9 @@ def observe_for_plan(adapter, project_id, desired, options):
 def _locked(cloud_run, options):
     """The run lock of ``_run_lock``; not getting it in time is a CloudError (nothing was changed)."""
     try:
-        with run_lock.run_lock(cloud_connection.auth_url(cloud_run.connection), cloud_run.project_id,
-                               cloud_run.options.lock_timeout, enabled=cloud_run.options.lock):
+        with run_lock.run_lock(
+            cloud_connection.auth_url(cloud_run.connection), cloud_run.project_id, cloud_run.options.lock_timeout, enabled=cloud_run.options.lock
+        ):
             yield
     except run_lock.LockTimeout as exc:
         raise errors.CloudError("%s; nothing was changed" % exc)
@@ -122,8 +123,7 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
     plan alone, so leaving it out changes nothing else.
     """
     desired = parse_declaration(declaration)
-    option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS),
-                                             options.get("lockout_guard") or lockout.DEFAULT_MODE)
+    option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS), options.get("lockout_guard") or lockout.DEFAULT_MODE)
     option_errors += cloud_connection.below_minimum(options)
     if option_errors:
         raise DeclarationError(option_errors)
@@ -142,16 +142,14 @@ def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, wit
 
 def _apply(adapter, plan, project_id, observed, options):
     known = [g["id"] for g in observed["groups"]]
-    return adapter.execute(plan, project_id, concurrency=options.get("concurrency") or executor.DEFAULT_CONCURRENCY,
-                           known_group_ids=known)
+    return adapter.execute(plan, project_id, concurrency=options.get("concurrency") or executor.DEFAULT_CONCURRENCY, known_group_ids=known)
 
 
 def _verify_read(adapter, project_id, desired, options, done):
     try:
         return observe_for_plan(adapter, project_id, desired, options)
     except errors.CloudError as exc:
-        raise errors.CloudError("every planned operation was carried out, but reading the result back to verify it "
-                                "failed: %s" % exc, done)
+        raise errors.CloudError("every planned operation was carried out, but reading the result back to verify it failed: %s" % exc, done)
 
 
 def check_lockout(adapter, observed, plan, options):
@@ -185,8 +183,9 @@ def check_quota(adapter, project_id, plan, warnings):
         return None
     details = adapter.quota_details(project_id)
     if not details:
-        warnings.append("the project's quota details could not be read (no quota_details API, or not allowed); "
-                        "the plan was not checked against the quota before writing")
+        warnings.append(
+            "the project's quota details could not be read (no quota_details API, or not allowed); the plan was not checked against the quota before writing"
+        )
         return None
     refusal = quota.check(details, steps)
     if refusal:
@@ -213,8 +212,7 @@ def check_unshares(adapter, project_id, observed, plan, options):
     group_ids, address_group_ids = sharing.objects_losing_access(plan)
     if options.get(sharing.FORCE_OPTION) or not (group_ids or address_group_ids):
         return
-    refusals = sharing.unshare_refusals(plan, observed, adapter.rules_referencing(group_ids, address_group_ids),
-                                        project_id)
+    refusals = sharing.unshare_refusals(plan, observed, adapter.rules_referencing(group_ids, address_group_ids), project_id)
     if refusals:
         raise errors.PlanError(refusals)
 
@@ -237,8 +235,14 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     quota_used = check_quota(adapter, project_id, plan, warnings)
     lockouts = check_lockout(adapter, observed, plan, options)
     warnings.extend(finding["message"] for finding in lockouts)
-    result = {"changed": bool(plan), "plan": public_plan(plan), "project_id": project_id,
-              "summary": planner.summarize(plan), "lockouts": lockouts, "quota": quota_used}
+    result = {
+        "changed": bool(plan),
+        "plan": public_plan(plan),
+        "project_id": project_id,
+        "summary": planner.summarize(plan),
+        "lockouts": lockouts,
+        "quota": quota_used,
+    }
     if with_diff:
         result["diff"] = planner.diff(desired, observed, plan)
     if plan and not check_mode:
@@ -248,11 +252,12 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
         try:
             residual, residual_warnings = planner.make_plan(desired, final, options)
         except errors.PlanError as exc:
-            raise errors.CloudError("every planned operation was carried out, but the result does not plan cleanly: %s"
-                                    % exc, done)
+            raise errors.CloudError("every planned operation was carried out, but the result does not plan cleanly: %s" % exc, done)
         if residual:
-            warnings.append("after applying, the cloud still differed from the declaration (%s); applied the "
-                            "remaining %d operation(s) too" % (planner.summarize(residual), len(residual)))
+            warnings.append(
+                "after applying, the cloud still differed from the declaration (%s); applied the "
+                "remaining %d operation(s) too" % (planner.summarize(residual), len(residual))
+            )
             try:
                 more, more_warnings = _apply(adapter, residual, project_id, final, options)
             except errors.CloudError as exc:
@@ -263,9 +268,12 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
             final = _verify_read(adapter, project_id, desired, options, done + more)
             left, left_warnings = planner.make_plan(desired, final, options)
             if left:
-                raise errors.CloudError("the cloud still differs from the declaration after applying the plan twice "
-                                        "(%s); another client may be changing these groups" % planner.summarize(left),
-                                        done + more, left)
+                raise errors.CloudError(
+                    "the cloud still differs from the declaration after applying the plan twice "
+                    "(%s); another client may be changing these groups" % planner.summarize(left),
+                    done + more,
+                    left,
+                )
         state = final
     elif plan:
         state = planner.simulate(observed, plan)
@@ -278,7 +286,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
 
 
 def _unprefix(errors, prefix="groups[0]."):
-    return [e[len(prefix):] if e.startswith(prefix) else e.replace("groups[0]", "(group)") for e in errors]
+    return [e.removeprefix(prefix) if e.startswith(prefix) else e.replace("groups[0]", "(group)") for e in errors]
 
 
 def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect, with_diff=True):

@@ -42,8 +42,7 @@ def guard(observed, ops, options):
 def reconcile_attachments(servers, options, auth, check_mode, connect=cloud.connect):
     """Make servers wear the declared groups.  Returns the module result."""
     attachments.validate_servers(servers)
-    option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS),
-                                             options.get("lockout_guard") or DEFAULT_LOCKOUT_GUARD)
+    option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS), options.get("lockout_guard") or DEFAULT_LOCKOUT_GUARD)
     if option_errors:
         raise DeclarationError(option_errors)
     option_errors = below_minimum(options)

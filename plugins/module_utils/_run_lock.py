@@ -58,8 +58,7 @@ def run_lock(auth_url, project_id, timeout, enabled=True, directory=None):
                 break
             except (IOError, OSError):
                 if time.time() - started > timeout:
-                    raise LockTimeout("another netsec.openstack run on this controller held %s for more than %d s"
-                                      % (path, timeout))
+                    raise LockTimeout("another netsec.openstack run on this controller held %s for more than %d s" % (path, timeout))
                 time.sleep(0.2)
         yield time.time() - started
     finally:

@@ -87,8 +87,7 @@ class DeclarationError(ValueError):
     def __init__(self, errors):
         self.errors = list(errors)
         super(DeclarationError, self).__init__(
-            "invalid declaration (%d error%s):\n  - %s"
-            % (len(self.errors), "" if len(self.errors) == 1 else "s", "\n  - ".join(self.errors))
+            "invalid declaration (%d error%s):\n  - %s" % (len(self.errors), "" if len(self.errors) == 1 else "s", "\n  - ".join(self.errors))
         )
 
 
@@ -165,8 +164,7 @@ def _schema_error_message(error):
     if error.validator in ("minimum", "maximum") and path and path[-1] in PORT_FIELDS:
         if path[-1] == "port":
             return ["%s: expected a port within 1-65535, got %r" % (where, error.instance)]
-        return ["%s: expected a port within 1-65535 (-1 on both ends: all ports, or any ICMP type/code), got %r"
-                % (where, error.instance)]
+        return ["%s: expected a port within 1-65535 (-1 on both ends: all ports, or any ICMP type/code), got %r" % (where, error.instance)]
     if error.validator == "minimum":
         return ["%s: expected %s or more, got %r" % (where, error.validator_value, error.instance)]
     if error.validator == "maximum":
@@ -263,13 +261,14 @@ class _RuleCheck(object):
                 self.errors.append("%s: %r is not a valid IP address or CIDR" % (format_path(where), prefix))
                 continue
             if model.has_host_bits(prefix):
-                self.errors.append("%s: %r has host bits set; write the network %s (or a /%d host address)"
-                                   % (format_path(where), prefix, network.with_prefixlen, network.max_prefixlen))
+                self.errors.append(
+                    "%s: %r has host bits set; write the network %s (or a /%d host address)"
+                    % (format_path(where), prefix, network.with_prefixlen, network.max_prefixlen)
+                )
             family = model.ethertype_of(network)
             families.add(family)
             if ethertype is not None and family != ethertype:
-                self.errors.append("%s: %s is an %s prefix but the rule's ethertype is %s"
-                                   % (format_path(where), prefix, family, ethertype))
+                self.errors.append("%s: %s is an %s prefix but the rule's ethertype is %s" % (format_path(where), prefix, family, ethertype))
         return families
 
     def protocol(self, ethertype, prefix_families):
@@ -286,8 +285,7 @@ class _RuleCheck(object):
         return protocol, explicit or implied
 
     def no_ports(self, field, protocol, hint=""):
-        self.err(field, "ports need a port protocol (%s); protocol is %s%s"
-                 % (", ".join(sorted(model.PORT_PROTOCOLS)), protocol or "any", hint))
+        self.err(field, "ports need a port protocol (%s); protocol is %s%s" % (", ".join(sorted(model.PORT_PROTOCOLS)), protocol or "any", hint))
 
     def port(self, protocol):
         value = self.rule["port"]
@@ -311,8 +309,11 @@ class _RuleCheck(object):
                 return  # openstack.cloud's "all ports"
             if -1 in (low, high):
                 field = "port_range_min" if low == -1 else "port_range_max"
-                return self.err(field, "-1 means all ports only when port_range_min and port_range_max are both -1; "
-                                       "give both as -1 (or leave both out) for all ports, or a range within 1-65535")
+                return self.err(
+                    field,
+                    "-1 means all ports only when port_range_min and port_range_max are both -1; "
+                    "give both as -1 (or leave both out) for all ports, or a range within 1-65535",
+                )
             for field, value in (("port_range_min", low), ("port_range_max", high)):
                 if value is not None and value < 1:
                     return self.err(field, "ports must be within 1-65535, got %d" % value)
@@ -328,8 +329,11 @@ class _RuleCheck(object):
                 if value is not None and value > 255:
                     self.err(field, "ICMP type/code must be within 0-255, got %d" % value)
         else:
-            self.no_ports("port_range_min" if low is not None else "port_range_max", protocol,
-                          "; leave port_range_min/port_range_max out (-1 means all ports only for those)")
+            self.no_ports(
+                "port_range_min" if low is not None else "port_range_max",
+                protocol,
+                "; leave port_range_min/port_range_max out (-1 means all ports only for those)",
+            )
 
     def icmp_fields(self, protocol):
         if protocol not in model.ICMP_PROTOCOLS:

@@ -69,8 +69,11 @@ def project_entries(desired):
 
 def policies_of(observed, object_type, object_id):
     """{target project id: policy id} of one object."""
-    return dict((policy["target_project_id"], policy["id"]) for policy in observed.get("rbac") or []
-                if policy["object_type"] == object_type and policy["object_id"] == object_id)
+    return dict(
+        (policy["target_project_id"], policy["id"])
+        for policy in observed.get("rbac") or []
+        if policy["object_type"] == object_type and policy["object_id"] == object_id
+    )
 
 
 def _wanted(item, observed, errors):
@@ -80,8 +83,7 @@ def _wanted(item, observed, errors):
     for entry in item.shared_with:
         target = EVERYONE if entry == EVERYONE else projects.get(entry)
         if target is None:
-            errors.append("%s.shared_with: project %r not found, or not visible to these credentials (give its id)"
-                          % (item.path, entry))
+            errors.append("%s.shared_with: project %r not found, or not visible to these credentials (give its id)" % (item.path, entry))
             continue
         wanted.setdefault(target, entry)
     return wanted
@@ -106,14 +108,33 @@ def plan_item(plan, object_type, item, found, ref):
     wanted = _wanted(item, plan.observed, plan.errors)
     current = policies_of(plan.observed, object_type, found["id"]) if found is not None else {}
     for target in sorted(set(wanted) - set(current)):
-        plan.add("share", {"action": "share", "object_type": object_type, name_field: item.name, "object_ref": ref,
-                           "target_project": target, "project": wanted[target], "path": item.path + ".shared_with",
-                           "reason": "%s lists %s" % (item.path + ".shared_with", _label(target, wanted[target]))})
+        plan.add(
+            "share",
+            {
+                "action": "share",
+                "object_type": object_type,
+                name_field: item.name,
+                "object_ref": ref,
+                "target_project": target,
+                "project": wanted[target],
+                "path": item.path + ".shared_with",
+                "reason": "%s lists %s" % (item.path + ".shared_with", _label(target, wanted[target])),
+            },
+        )
     for target in sorted(set(current) - set(wanted)):
-        plan.add("unshare", {"action": "unshare", "object_type": object_type, name_field: item.name,
-                             "object_id": found["id"], "id": current[target], "target_project": target,
-                             "path": item.path + ".shared_with",
-                             "reason": "%s no longer lists %s" % (item.path + ".shared_with", _label(target))})
+        plan.add(
+            "unshare",
+            {
+                "action": "unshare",
+                "object_type": object_type,
+                name_field: item.name,
+                "object_id": found["id"],
+                "id": current[target],
+                "target_project": target,
+                "path": item.path + ".shared_with",
+                "reason": "%s no longer lists %s" % (item.path + ".shared_with", _label(target)),
+            },
+        )
 
 
 def access_lost(plan_ops, observed):
@@ -162,12 +183,12 @@ def unshare_refusals(plan_ops, observed, referencing_rules, owner_project):
         op = next(o for o in plan_ops if o.get("action") == "unshare" and o["object_id"] == object_id)
         what = "group" if object_type == SECURITY_GROUP else "address group"
         name = op.get("group") or op.get("address_group")
-        listed = "; ".join("rule %s of group %s (project %s)" % (r.get("id"), r.get("security_group_id"), r.get("project_id"))
-                           for r in losing[:20])
-        refusals.append("%s: refused: unsharing %s %s (%s) from project(s) %s, whose rules still reference it: %s; "
-                        "remove those rules first, or set %s=true" % (
-                            op.get("path"), what, name, object_id,
-                            ", ".join(sorted(set(r.get("project_id") for r in losing))), listed, FORCE_OPTION))
+        listed = "; ".join("rule %s of group %s (project %s)" % (r.get("id"), r.get("security_group_id"), r.get("project_id")) for r in losing[:20])
+        refusals.append(
+            "%s: refused: unsharing %s %s (%s) from project(s) %s, whose rules still reference it: %s; "
+            "remove those rules first, or set %s=true"
+            % (op.get("path"), what, name, object_id, ", ".join(sorted(set(r.get("project_id") for r in losing))), listed, FORCE_OPTION)
+        )
     return refusals
 
 
@@ -226,9 +247,9 @@ def resolve_foreign(observed, ref, path, errors):
     if len(matches) == 1:
         return matches[0]["id"]
     if matches:
-        errors.append("%s: security group name %r is ambiguous in project %s; use one of the ids: %s"
-                      % (path, ref.name, ref.project, ", ".join(g["id"] for g in matches)))
+        errors.append(
+            "%s: security group name %r is ambiguous in project %s; use one of the ids: %s" % (path, ref.name, ref.project, ", ".join(g["id"] for g in matches))
+        )
         return None
-    errors.append("%s: no security group %r in project %s that these credentials see (is it shared with this "
-                  "project?)" % (path, ref.name, ref.project))
+    errors.append("%s: no security group %r in project %s that these credentials see (is it shared with this project?)" % (path, ref.name, ref.project))
     return None

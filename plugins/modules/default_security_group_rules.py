@@ -277,8 +277,7 @@ ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
 
 def run(module):
     options = dict((k, module.params[k]) for k in ("purge_rules", "lockout_guard", "lock", "lock_timeout"))
-    return reconcile(module.params["rules"], options, auth_options(module.params), module.check_mode,
-                     with_diff=module._diff)
+    return reconcile(module.params["rules"], options, auth_options(module.params), module.check_mode, with_diff=module._diff)
 
 
 def main():

@@ -290,8 +290,7 @@ ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 
 def run(module):
     params = module.params
-    group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules", "shared_with")
-                 if params[k] is not None)
+    group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules", "shared_with") if params[k] is not None)
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "force_unshare"))
     options.update(run_options(params))
     options.update(lockout_options(params))

@@ -171,16 +171,22 @@ def run(module):
     if not gate["passed"]:
         for warning in result.pop("warnings", []):
             module.warn(warning)
-        module.fail_json(msg="%d finding(s) at or above severity %s (fail_on): %s"
-                         % (gate["blocking"], gate["fail_on"],
-                            ", ".join(f["id"] for f in result["findings"] if not f["waived"]
-                                      and f["severity"] in _at_or_above(gate["fail_on"]))), **result)
+        module.fail_json(
+            msg="%d finding(s) at or above severity %s (fail_on): %s"
+            % (
+                gate["blocking"],
+                gate["fail_on"],
+                ", ".join(f["id"] for f in result["findings"] if not f["waived"] and f["severity"] in _at_or_above(gate["fail_on"])),
+            ),
+            **result,
+        )
     return result
 
 
 def _at_or_above(severity):
     order = ["low", "medium", "high"]
-    return order[order.index(severity):]
+    start = order.index(severity)
+    return order[start:]
 
 
 def main():

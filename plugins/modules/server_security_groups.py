@@ -235,10 +235,14 @@ def run(module):
     if params["servers"] is not None:
         servers = params["servers"]
     else:
-        servers = [{"server": params["server"], "security_groups": params["security_groups"],
-                    "mode": params["mode"], "ports": params["ports"]}]
-    options = dict(run_options(params), project=params["project"], planned_groups=params["planned_groups"],
-                   lockout_ports=params["lockout_ports"], lockout_guard=params["lockout_guard"])
+        servers = [{"server": params["server"], "security_groups": params["security_groups"], "mode": params["mode"], "ports": params["ports"]}]
+    options = dict(
+        run_options(params),
+        project=params["project"],
+        planned_groups=params["planned_groups"],
+        lockout_ports=params["lockout_ports"],
+        lockout_guard=params["lockout_guard"],
+    )
     result = reconcile_attachments(servers, options, auth_options(params), module.check_mode)
     if not module._diff:
         result.pop("diff")

@@ -140,8 +140,15 @@ def scratch_project(admin):
 
 def playbook_env(clouds_file):
     """The environment every test's ansible-playbook runs in."""
-    return dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    return dict(
+        os.environ,
+        OS_CLIENT_CONFIG_FILE=clouds_file,
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
 
 
 def ansible_playbook(playbook, clouds_file, cwd, inventory="localhost,", extra_args=()):
@@ -155,17 +162,21 @@ def ansible_playbook(playbook, clouds_file, cwd, inventory="localhost,", extra_a
 
 def write_module_playbook(path, module, args, result_file, check=False, diff=False):
     """A playbook that runs one module task and saves its registered result (failed or not) as JSON."""
-    playbook = [{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [
-            {"name": "module under test", module: args, "register": "result", "ignore_errors": True,
-             "check_mode": check, "diff": diff},
-            {"name": "save the result", "ansible.builtin.copy": {
-                "content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"},
-             "check_mode": False, "diff": False},
-        ],
-    }]
+    playbook = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {"name": "module under test", module: args, "register": "result", "ignore_errors": True, "check_mode": check, "diff": diff},
+                {
+                    "name": "save the result",
+                    "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"},
+                    "check_mode": False,
+                    "diff": False,
+                },
+            ],
+        }
+    ]
     with open(path, "w") as handle:
         yaml.safe_dump(playbook, handle)
 
@@ -214,8 +225,9 @@ def openstack_cli(clouds_file):
 
     def run(*args, cloud="netsec-admin", output=True):
         env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file)
-        completed = subprocess.run([executable, "--os-cloud", cloud] + list(args) + (["-f", "json"] if output else []),
-                                   env=env, capture_output=True, text=True, check=False)
+        completed = subprocess.run(
+            [executable, "--os-cloud", cloud] + list(args) + (["-f", "json"] if output else []), env=env, capture_output=True, text=True, check=False
+        )
         if completed.returncode != 0:
             raise AssertionError("openstack %s failed: %s" % (" ".join(args), completed.stderr))
         return json.loads(completed.stdout) if completed.stdout.strip() else None

@@ -10,8 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-              "transfer-encoding", "upgrade"}
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding", "upgrade"}
 
 
 class CountingProxy(object):
@@ -93,5 +92,11 @@ class CountingProxy(object):
             elif stop > end:
                 busy += stop - end
                 end = stop
-        return {"total": len(requests), "writes": writes, "by_method": by_method, "requests": requests,
-                "upstream_s": round(sum(stop - start for start, stop in intervals), 3), "upstream_busy_s": round(busy, 3)}
+        return {
+            "total": len(requests),
+            "writes": writes,
+            "by_method": by_method,
+            "requests": requests,
+            "upstream_s": round(sum(stop - start for start, stop in intervals), 3),
+            "upstream_busy_s": round(busy, 3),
+        }

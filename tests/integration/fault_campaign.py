@@ -25,8 +25,7 @@ import openstack
 import pytest
 import yaml
 
-from conftest import (ROOT, _ensure_collection_link, ansible_playbook, boot_servers, delete_groups, delete_servers,
-                      write_module_playbook)
+from conftest import ROOT, _ensure_collection_link, ansible_playbook, boot_servers, delete_groups, delete_servers, write_module_playbook
 from fault_proxy import FaultProxy, is_write
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
@@ -47,8 +46,21 @@ MODULE = "netsec.openstack.security_groups"
 FAULT_TIMEOUT = 5
 CLEAN_TIMEOUT = 60
 HOLD = FAULT_TIMEOUT + 2
-CAMPAIGN_KINDS = ("500", "503", "500_after", "503_after", "drop_before", "drop_after", "timeout", "409", "404", "latency",
-                  "429", "429_retry_after", "409_overquota")
+CAMPAIGN_KINDS = (
+    "500",
+    "503",
+    "500_after",
+    "503_after",
+    "drop_before",
+    "drop_after",
+    "timeout",
+    "409",
+    "404",
+    "latency",
+    "429",
+    "429_retry_after",
+    "409_overquota",
+)
 # The watcher polls the project's rules this often during every faulted run.
 WATCH_PERIOD = 0.1
 OUTPUT_DIR = os.path.join(ROOT, "tests", "output")
@@ -61,6 +73,7 @@ GROUP_DESCRIPTIONS = ["", "web tier", "database tier", "bastion hosts", "cache",
 
 
 # --- the proxy and the clouds that go through it ----------------------------------
+
 
 @pytest.fixture(scope="session")
 def fault_proxy():
@@ -115,8 +128,7 @@ def run_inprocess(declaration, options, cloud="netsec-admin-faulty", check_mode=
             text = module_utils._done_text(done, pending)
         except TypeError:  # the helper before 'pending' existed
             text = module_utils._done_text(done)
-        return Outcome(False, "%s%s" % (exc, text), {"completed": done, "not_completed": pending, "changed": bool(done)},
-                       False, "inprocess")
+        return Outcome(False, "%s%s" % (exc, text), {"completed": done, "not_completed": pending, "changed": bool(done)}, False, "inprocess")
     except (DeclarationError, PlanError) as exc:  # refused before any change, as the module says it
         return Outcome(False, "nothing was changed: %s" % exc, {"changed": False}, False, "inprocess")
     except Exception:  # what the module would show as a traceback: never acceptable
@@ -147,6 +159,7 @@ def run_playbook(workdir, clouds_path, declaration, options, cloud="netsec-admin
 
 
 # --- reading the cloud back (openstacksdk, independent of the module) ---------------
+
 
 def _rule_view(rule, name_of):
     key = model.key_from_neutron(rule)
@@ -184,19 +197,15 @@ def mismatches(conn, project_id, declaration, purge=True):
         if group.rules is None:  # rules not declared: whatever the group holds is right (issue 13)
             continue
         # A rule declared without a description matches any description (issue 13): compare without it.
-        free = set(tuple("" if v is None else str(v) for v in rule.key) for rule in group.rules
-                   if rule.description is None)
-        want = collections.Counter((tuple("" if v is None else str(v) for v in rule.key), rule.description)
-                                   for rule in group.rules)
-        want = collections.Counter(dict(((key, None if key in free else description), n)
-                                        for (key, description), n in want.items()))
+        free = set(tuple("" if v is None else str(v) for v in rule.key) for rule in group.rules if rule.description is None)
+        want = collections.Counter((tuple("" if v is None else str(v) for v in rule.key), rule.description) for rule in group.rules)
+        want = collections.Counter(dict(((key, None if key in free else description), n) for (key, description), n in want.items()))
         have = collections.Counter()
         for rule in found.security_group_rules or []:
             key, description = _rule_view(rule, name_of)
             have[(key, None if key in free else description)] += 1
         if want != have:
-            problems.append("group %s: missing rules %s, extra rules %s"
-                            % (group.name, sorted((want - have).elements()), sorted((have - want).elements())))
+            problems.append("group %s: missing rules %s, extra rules %s" % (group.name, sorted((want - have).elements()), sorted((have - want).elements())))
     for group in groups if purge else []:
         if OWNER in (group.tags or []) and group.name not in declared_names:
             problems.append("group %s (%s): tagged, not declared, not purged" % (group.name, group.id))
@@ -205,12 +214,15 @@ def mismatches(conn, project_id, declaration, purge=True):
 
 def project_snapshot(conn, project_id, prefix=""):
     """The project's groups (named ``prefix``...) with ids, tags and rule ids: for 'nothing had been changed' claims."""
-    return sorted((g.id, g.name, g.description or "", tuple(sorted(g.tags or [])),
-                   tuple(sorted(r["id"] for r in g.security_group_rules or [])))
-                  for g in project_groups(conn, project_id) if (g.name or "").startswith(prefix))
+    return sorted(
+        (g.id, g.name, g.description or "", tuple(sorted(g.tags or [])), tuple(sorted(r["id"] for r in g.security_group_rules or [])))
+        for g in project_groups(conn, project_id)
+        if (g.name or "").startswith(prefix)
+    )
 
 
 # --- sentinels: objects the declaration does not own ---------------------------------
+
 
 class Sentinels(object):
     """An untagged group, a group with a hand-added rule (same project), a tagged group in another
@@ -221,16 +233,20 @@ class Sentinels(object):
         self.prefix = prefix
         self.server = None
         self.scoped = None
-        self.untagged = admin.network.create_security_group(name=prefix + "sentinel-untagged", project_id=project.id,
-                                                            description="not ours")
-        self.hand = admin.network.create_security_group(name=prefix + "sentinel-hand", project_id=project.id,
-                                                        description="a rule added by hand")
-        admin.network.create_security_group_rule(security_group_id=self.hand.id, direction="ingress", ethertype="IPv4",
-                                                 protocol="tcp", port_range_min=2222, port_range_max=2222,
-                                                 remote_ip_prefix="198.51.100.0/24", description="by hand")
+        self.untagged = admin.network.create_security_group(name=prefix + "sentinel-untagged", project_id=project.id, description="not ours")
+        self.hand = admin.network.create_security_group(name=prefix + "sentinel-hand", project_id=project.id, description="a rule added by hand")
+        admin.network.create_security_group_rule(
+            security_group_id=self.hand.id,
+            direction="ingress",
+            ethertype="IPv4",
+            protocol="tcp",
+            port_range_min=2222,
+            port_range_max=2222,
+            remote_ip_prefix="198.51.100.0/24",
+            description="by hand",
+        )
         self.demo2 = openstack.connect(cloud="netsec-demo2")
-        self.other = self.demo2.network.create_security_group(name=prefix + "sentinel-other-project",
-                                                              description="tagged, in netsec-demo2")
+        self.other = self.demo2.network.create_security_group(name=prefix + "sentinel-other-project", description="tagged, in netsec-demo2")
         self.demo2.network.set_tags(self.other, [OWNER])
         self.port_id = None
         if with_server:
@@ -243,9 +259,12 @@ class Sentinels(object):
 
     def _group(self, conn, group_id):
         group = conn.network.get_security_group(group_id)
-        return {"name": group.name, "description": group.description, "tags": sorted(group.tags or []),
-                "rules": sorted((r["id"],) + _rule_view(r, {})[0] + (r.get("description") or "",)
-                                for r in group.security_group_rules or [])}
+        return {
+            "name": group.name,
+            "description": group.description,
+            "tags": sorted(group.tags or []),
+            "rules": sorted((r["id"],) + _rule_view(r, {})[0] + (r.get("description") or "",) for r in group.security_group_rules or []),
+        }
 
     def snapshot(self):
         state = {
@@ -262,8 +281,7 @@ class Sentinels(object):
             now = self.snapshot()
         except openstack.exceptions.NotFoundException as exc:
             return ["a sentinel is gone: %s" % exc]
-        return ["%s: %s -> %s" % (name, self.before[name], now[name]) for name in sorted(self.before)
-                if self.before[name] != now[name]]
+        return ["%s: %s -> %s" % (name, self.before[name], now[name]) for name in sorted(self.before) if self.before[name] != now[name]]
 
     def cleanup(self):
         if self.server is not None:
@@ -272,6 +290,7 @@ class Sentinels(object):
 
 
 # --- the random declarations ---------------------------------------------------------
+
 
 class Generator(object):
     def __init__(self, rng, prefix):
@@ -378,6 +397,7 @@ def _valid(declaration, ignore_references=False):
 
 def _keys(rule):
     from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
+
     return set(r.key for r in expand_rule(rule, "x"))
 
 
@@ -402,6 +422,7 @@ def _dedupe(declaration):
 
 
 # --- the campaign ----------------------------------------------------------------------
+
 
 def estimate_requests(conn, project_id, declaration, options):
     """(reads, writes) a run of ``declaration`` would send, from the plan made over ``conn`` (no new login).
@@ -494,15 +515,19 @@ class Watcher(object):
                 continue
             allowed = _replacement_window(rule_id, proxy_log)
             if allowed is None:
-                problems.append("rule %s of group %s was absent for %.2f s but its id %s was never deleted"
-                                % (_key_text(identity), identity[0], absent[-1] - absent[0], rule_id))
+                problems.append(
+                    "rule %s of group %s was absent for %.2f s but its id %s was never deleted"
+                    % (_key_text(identity), identity[0], absent[-1] - absent[0], rule_id)
+                )
                 continue
             start, end = allowed
             slack = 2 * self.period + 0.5
             outside = [t for t in absent if t < start - slack or t > end + slack]
             if outside:
-                problems.append("rule %s of group %s was absent for %.2f s, longer than its delete->create pair "
-                                "(%.2f s)" % (_key_text(identity), identity[0], absent[-1] - absent[0], end - start))
+                problems.append(
+                    "rule %s of group %s was absent for %.2f s, longer than its delete->create pair "
+                    "(%.2f s)" % (_key_text(identity), identity[0], absent[-1] - absent[0], end - start)
+                )
         return problems, max([0.0] + [_span([t for t, seen in self.samples if i not in seen]) for i in watched])
 
 
@@ -522,8 +547,12 @@ def _replacement_window(rule_id, proxy_log):
         return None
     start = deleted[0]["time"]
     for entry in proxy_log:
-        if (entry["method"] == "POST" and entry["path"].split("?")[0].endswith("/security-group-rules")
-                and entry["time"] >= start and entry.get("status") == 201):
+        if (
+            entry["method"] == "POST"
+            and entry["path"].split("?")[0].endswith("/security-group-rules")
+            and entry["time"] >= start
+            and entry.get("status") == 201
+        ):
             return start, entry.get("t_end") or entry["time"]
     return start, time.time()
 
@@ -564,11 +593,23 @@ class Campaign(object):
         self.options = {"project": project.id, "purge_groups": True}
         self.log = log
         self.figures = {
-            "seed": seed, "runs": 0, "ansible_runs": 0, "faults_by_kind": collections.Counter(),
-            "faults_fired": 0, "faults_not_reached": 0,
-            "faulted_outcomes": collections.Counter(), "converged_on_rerun": 0, "not_converged_on_rerun": 0,
-            "collateral_changes": 0, "violations": [], "seconds": 0.0, "iterations": [],
-            "watched_runs": 0, "watch_polls": 0, "rules_absent_during_a_run": 0, "longest_absence_s": 0.0,
+            "seed": seed,
+            "runs": 0,
+            "ansible_runs": 0,
+            "faults_by_kind": collections.Counter(),
+            "faults_fired": 0,
+            "faults_not_reached": 0,
+            "faulted_outcomes": collections.Counter(),
+            "converged_on_rerun": 0,
+            "not_converged_on_rerun": 0,
+            "collateral_changes": 0,
+            "violations": [],
+            "seconds": 0.0,
+            "iterations": [],
+            "watched_runs": 0,
+            "watch_polls": 0,
+            "rules_absent_during_a_run": 0,
+            "longest_absence_s": 0.0,
         }
         self.watcher = Watcher(project.id)
 
@@ -607,8 +648,15 @@ class Campaign(object):
         else:
             target, at, match = "any", rng.randint(1, 2 * reads + writes), None
         via_ansible = self.ansible_every and index % self.ansible_every == 0
-        record = {"iteration": index, "changes": changes, "kind": kind, "target": target, "at": at,
-                  "estimated": [reads, writes], "via": "ansible" if via_ansible else "inprocess"}
+        record = {
+            "iteration": index,
+            "changes": changes,
+            "kind": kind,
+            "target": target,
+            "at": at,
+            "estimated": [reads, writes],
+            "via": "ansible" if via_ansible else "inprocess",
+        }
         before = project_snapshot(self.admin, self.project.id)
         before_rules = rules_before(self.admin, self.project.id)
         clock.append(time.time())
@@ -671,8 +719,9 @@ class Campaign(object):
             self.violation(index, "clean re-run did not converge", (rerun.msg or "") + " | " + "; ".join(left), record)
             if not self.converge(declaration):
                 self.log("  could not repair iteration %d: purging the campaign's groups" % index)
-                delete_groups(self.admin, lambda g: g.project_id == self.project.id and OWNER in (g.tags or [])
-                              and (g.name or "").startswith(self.sentinels.prefix + "g"))
+                delete_groups(
+                    self.admin, lambda g: g.project_id == self.project.id and OWNER in (g.tags or []) and (g.name or "").startswith(self.sentinels.prefix + "g")
+                )
                 self.converge(declaration)
         collateral = self.sentinels.changes()
         if collateral:
@@ -682,26 +731,33 @@ class Campaign(object):
         clock.append(time.time())
         record["seconds"] = [round(b - a, 2) for a, b in zip(clock, clock[1:])]
         self.figures["iterations"].append(record)
-        self.log("  %3d %-11s %-6s at %-3s %-9s fired=%-22s %s / rerun %s %s" % (
-            index, kind, target, at, record["via"],
-            ("%s %s" % (fault.fired["method"], fault.fired["path"].split("?")[0][-14:])) if fault.fired else "-",
-            label, record["rerun"], record["seconds"]))
+        self.log(
+            "  %3d %-11s %-6s at %-3s %-9s fired=%-22s %s / rerun %s %s"
+            % (
+                index,
+                kind,
+                target,
+                at,
+                record["via"],
+                ("%s %s" % (fault.fired["method"], fault.fired["path"].split("?")[0][-14:])) if fault.fired else "-",
+                label,
+                record["rerun"],
+                record["seconds"],
+            )
+        )
         return declaration
 
 
 def figures_table(figures):
     lines = [
-        "seed %s, %d runs (%d through ansible-playbook), %.1f s" % (
-            figures["seed"], figures["runs"], figures["ansible_runs"], figures["seconds"]),
+        "seed %s, %d runs (%d through ansible-playbook), %.1f s" % (figures["seed"], figures["runs"], figures["ansible_runs"], figures["seconds"]),
         "faults by kind: %s" % ", ".join("%s %d" % (k, v) for k, v in sorted(figures["faults_by_kind"].items())),
-        "faults that hit a request: %d; fault point past the run's last request: %d" % (figures["faults_fired"],
-                                                                                        figures["faults_not_reached"]),
+        "faults that hit a request: %d; fault point past the run's last request: %d" % (figures["faults_fired"], figures["faults_not_reached"]),
         "faulted-run outcomes: %s" % ", ".join("%s %d" % (k, v) for k, v in sorted(figures["faulted_outcomes"].items())),
         "converged on the clean re-run: %d / %d" % (figures["converged_on_rerun"], figures["runs"]),
         "collateral changes to sentinels: %d" % figures["collateral_changes"],
         "watcher: %d faulted runs watched, %d polls, %d runs with a declared rule briefly absent (replacements), "
-        "longest absence %.2f s" % (figures["watched_runs"], figures["watch_polls"],
-                                    figures["rules_absent_during_a_run"], figures["longest_absence_s"]),
+        "longest absence %.2f s" % (figures["watched_runs"], figures["watch_polls"], figures["rules_absent_during_a_run"], figures["longest_absence_s"]),
         "violations: %d" % len(figures["violations"]),
     ]
     return "\n".join(lines)

@@ -51,10 +51,35 @@ from urllib.parse import parse_qsl, urlsplit
 import aiohttp
 from aiohttp import web
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-              "transfer-encoding", "upgrade", "content-length", "host"}
-KINDS = ("500", "503", "500_after", "503_after", "drop", "drop_before", "drop_after", "timeout", "late", "409", "404",
-         "latency", "429", "429_retry_after", "409_overquota")
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "host",
+}
+KINDS = (
+    "500",
+    "503",
+    "500_after",
+    "503_after",
+    "drop",
+    "drop_before",
+    "drop_after",
+    "timeout",
+    "late",
+    "409",
+    "404",
+    "latency",
+    "429",
+    "429_retry_after",
+    "409_overquota",
+)
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
@@ -92,20 +117,20 @@ class Fault(object):
 
 
 def _error_body(status):
-    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict", 404: "NotFound",
-             429: "HTTPTooManyRequests"}
-    messages = {500: "Request Failed: internal server error while processing your request.",
-                503: "The server is currently unavailable. Please try again at a later time.",
-                409: "Injected conflict: the resource is busy, try again.",
-                404: "Injected: the resource could not be found.",
-                429: "Too many requests: slow down."}
+    kinds = {500: "HTTPInternalServerError", 503: "HTTPServiceUnavailable", 409: "Conflict", 404: "NotFound", 429: "HTTPTooManyRequests"}
+    messages = {
+        500: "Request Failed: internal server error while processing your request.",
+        503: "The server is currently unavailable. Please try again at a later time.",
+        409: "Injected conflict: the resource is busy, try again.",
+        404: "Injected: the resource could not be found.",
+        429: "Too many requests: slow down.",
+    }
     return {"NeutronError": {"type": kinds[status], "message": messages[status], "detail": ""}}
 
 
 def _over_quota_body(path):
     resource = "security_group_rule" if "security-group-rules" in path else "security_group"
-    return {"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['%s']." % resource,
-                             "detail": ""}}
+    return {"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['%s']." % resource, "detail": ""}}
 
 
 # --- imitating an older Neutron (issue 15) ---------------------------------------------
@@ -126,17 +151,21 @@ EXTENSION_SURFACE = {
 }
 # Security-group extensions each release lacks, compared with the newest (Neutron's release notes;
 # docs/neutron-releases.md). Stein..Zed do not install on Python 3.11: this is how they are tested.
-_NEWER_THAN_2023_1 = ("security-groups-default-rules", "security-groups-rules-belongs-to-default-sg", "tag-creation",
-                      "security-groups-default-statefulness")
+_NEWER_THAN_2023_1 = ("security-groups-default-rules", "security-groups-rules-belongs-to-default-sg", "tag-creation", "security-groups-default-statefulness")
 _NEWER_THAN_WALLABY = _NEWER_THAN_2023_1 + ("security-groups-shared-filtering",)
-_NEWER_THAN_VICTORIA = _NEWER_THAN_WALLABY + ("security-groups-remote-address-group", "rbac-address-group",
-                                              "security-groups-normalized-cidr")
+_NEWER_THAN_VICTORIA = _NEWER_THAN_WALLABY + ("security-groups-remote-address-group", "rbac-address-group", "security-groups-normalized-cidr")
 _NEWER_THAN_USSURI = _NEWER_THAN_VICTORIA + ("address-group",)
 _NEWER_THAN_TRAIN = _NEWER_THAN_USSURI + ("stateful-security-group",)
 RELEASES_LACK = {
-    "stein": _NEWER_THAN_TRAIN, "train": _NEWER_THAN_TRAIN, "ussuri": _NEWER_THAN_USSURI,
-    "victoria": _NEWER_THAN_VICTORIA, "wallaby": _NEWER_THAN_WALLABY, "xena": _NEWER_THAN_WALLABY,
-    "yoga": _NEWER_THAN_2023_1, "zed": _NEWER_THAN_2023_1, "2023.1": _NEWER_THAN_2023_1,
+    "stein": _NEWER_THAN_TRAIN,
+    "train": _NEWER_THAN_TRAIN,
+    "ussuri": _NEWER_THAN_USSURI,
+    "victoria": _NEWER_THAN_VICTORIA,
+    "wallaby": _NEWER_THAN_WALLABY,
+    "xena": _NEWER_THAN_WALLABY,
+    "yoga": _NEWER_THAN_2023_1,
+    "zed": _NEWER_THAN_2023_1,
+    "2023.1": _NEWER_THAN_2023_1,
 }
 # Bodies whose fields an extension adds (other resources are left alone).
 SG_KEYS = ("security_group", "security_groups", "security_group_rule", "security_group_rules")
@@ -332,8 +361,7 @@ class FaultProxy(object):
                 fault.seen += 1
                 if fault.seen >= fault.at and chosen is None:
                     chosen = fault
-            entry = {"n": len(self.log) + 1, "method": method, "path": path, "fault": chosen.kind if chosen else None,
-                     "status": None, "time": time.time()}
+            entry = {"n": len(self.log) + 1, "method": method, "path": path, "fault": chosen.kind if chosen else None, "status": None, "time": time.time()}
             if chosen is not None:
                 chosen.fired = chosen.fired or entry
                 chosen.hits.append(entry)
@@ -342,8 +370,9 @@ class FaultProxy(object):
 
     async def _forward(self, request, body):
         headers = dict((k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP)
-        async with self.session.request(request.method, self.upstream + request.path_qs, headers=headers,
-                                        data=body if body else None, allow_redirects=False) as upstream:
+        async with self.session.request(
+            request.method, self.upstream + request.path_qs, headers=headers, data=body if body else None, allow_redirects=False
+        ) as upstream:
             payload = await upstream.read()
             response_headers = dict((k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP)
             return upstream.status, response_headers, payload
@@ -371,8 +400,7 @@ class FaultProxy(object):
             return web.json_response(_error_body(int(kind)), status=int(kind))
         if kind == "429_retry_after":
             entry["status"] = 429
-            return web.json_response(_error_body(429), status=429,
-                                     headers={"Retry-After": str(max(1, int(-(-fault.delay // 1))))})
+            return web.json_response(_error_body(429), status=429, headers={"Retry-After": str(max(1, int(-(-fault.delay // 1))))})
         if kind == "409_overquota":
             entry["status"] = 409
             return web.json_response(_over_quota_body(request.path), status=409)

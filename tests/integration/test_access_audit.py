@@ -35,31 +35,25 @@ def seed(admin):
     group_b = admin.network.create_security_group(name=prefix + "B", description="seed B")
     rules = {
         "udp-from-b": _rule(admin, group_a, protocol="udp", remote_group_id=group_b.id).id,
-        "ftp-world": _rule(admin, group_a, protocol="tcp", port_range_min=21, port_range_max=21,
-                           remote_ip_prefix="0.0.0.0/0").id,
-        "4443-from-b": _rule(admin, group_a, protocol="tcp", port_range_min=4443, port_range_max=4443,
-                             remote_group_id=group_b.id).id,
+        "ftp-world": _rule(admin, group_a, protocol="tcp", port_range_min=21, port_range_max=21, remote_ip_prefix="0.0.0.0/0").id,
+        "4443-from-b": _rule(admin, group_a, protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id=group_b.id).id,
     }
     # A group for the audit: ssh from the world, a rule it shadows, worn by nobody; and a stateless group.
     risky = admin.network.create_security_group(name=prefix + "risky", description="audit me")
     rules["ssh-world"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22).id
-    rules["ssh-office"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22,
-                                remote_ip_prefix="198.51.100.0/24").id
+    rules["ssh-office"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="198.51.100.0/24").id
     admin.network.set_tags(risky, ["audit-waive:asymmetric-family"])
     stateless = admin.network.create_security_group(name=prefix + "stateless", stateful=False)
     for rule in admin.network.security_group_rules(security_group_id=stateless.id):
         admin.network.delete_security_group_rule(rule)
-    rules["stateless-http"] = _rule(admin, stateless, protocol="tcp", port_range_min=80, port_range_max=80,
-                                    remote_ip_prefix="10.0.0.0/8").id
+    rules["stateless-http"] = _rule(admin, stateless, protocol="tcp", port_range_min=80, port_range_max=80, remote_ip_prefix="10.0.0.0/8").id
     servers = boot_servers(admin, [prefix + "a", prefix + "b", prefix + "n"])
     by_role = dict(zip("abn", servers))
     for role, groups in (("a", [group_a.id]), ("b", [group_b.id]), ("n", [])):
         for port in admin.network.ports(device_id=by_role[role].id):
             admin.network.update_port(port, security_group_ids=groups)
-    addresses = dict((role, [ip["ip_address"] for p in admin.network.ports(device_id=server.id) for ip in p.fixed_ips])
-                     for role, server in by_role.items())
-    yield {"prefix": prefix, "A": group_a, "B": group_b, "risky": risky, "stateless": stateless, "rules": rules,
-           "servers": by_role, "ips": addresses}
+    addresses = dict((role, [ip["ip_address"] for p in admin.network.ports(device_id=server.id) for ip in p.fixed_ips]) for role, server in by_role.items())
+    yield {"prefix": prefix, "A": group_a, "B": group_b, "risky": risky, "stateless": stateless, "rules": rules, "servers": by_role, "ips": addresses}
     delete_servers(admin, servers)
     for group in (group_a, risky, stateless, group_b):
         try:
@@ -75,15 +69,29 @@ def run_loop(runner, module, args, items, expect_failure=False):
     task_args = dict(args)
     for key in items[0]:
         task_args[key] = "{{ item.%s | default(omit) }}" % key
-    playbook = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "module under test", module: task_args, "loop": items, "register": "result", "ignore_errors": True},
-        {"name": "save", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
-    ]}]
+    playbook = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {"name": "module under test", module: task_args, "loop": items, "register": "result", "ignore_errors": True},
+                {"name": "save", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
+            ],
+        }
+    ]
     path = os.path.join(runner.workdir, "loop-%d.yml" % runner.count)
     with open(path, "w") as handle:
         yaml.safe_dump(playbook, handle)
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, path]
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+        path,
+    ]
     completed = subprocess.run(command, env=runner.env(), capture_output=True, text=True, cwd=runner.workdir, check=False)
     assert os.path.exists(result_file), completed.stdout + completed.stderr
     with open(result_file) as handle:
@@ -97,15 +105,17 @@ def seed_declarations(prefix):
     """The same seed as a declarations file (offline)."""
     return {
         "groups": [
-            {"name": prefix + "A", "rules": [
-                {"protocol": "udp", "remote_group": prefix + "B"},
-                {"protocol": "tcp", "port": 21},
-                {"protocol": "tcp", "port": 4443, "remote_group": prefix + "B"},
-            ]},
+            {
+                "name": prefix + "A",
+                "rules": [
+                    {"protocol": "udp", "remote_group": prefix + "B"},
+                    {"protocol": "tcp", "port": 21},
+                    {"protocol": "tcp", "port": 4443, "remote_group": prefix + "B"},
+                ],
+            },
             {"name": prefix + "B"},
         ],
-        "servers": [{"server": prefix + "a", "security_groups": [prefix + "A"]},
-                    {"server": prefix + "b", "security_groups": [prefix + "B"]}],
+        "servers": [{"server": prefix + "a", "security_groups": [prefix + "A"]}, {"server": prefix + "b", "security_groups": [prefix + "B"]}],
     }
 
 
@@ -116,8 +126,7 @@ def test_answers_match_the_seed_live(runner, seed):
     expected = []
     for who, source in (("b", ips["b"][0]), ("n", ips["n"][0]), ("arbitrary", ARBITRARY)):
         in_b = who == "b"
-        for protocol, port, via_b, rule in (("udp", 53, True, "udp-from-b"), ("tcp", 4443, True, "4443-from-b"),
-                                            ("tcp", 21, False, "ftp-world")):
+        for protocol, port, via_b, rule in (("udp", 53, True, "udp-from-b"), ("tcp", 4443, True, "4443-from-b"), ("tcp", 21, False, "ftp-world")):
             questions.append({"source": source, "protocol": protocol, "port": port})
             allowed = in_b or not via_b
             expected.append((allowed, [rules[rule]] if allowed else []))
@@ -136,8 +145,7 @@ def test_policy_expands_remote_groups_to_member_addresses(runner, seed, admin):
     assert runner.last_requests["writes"] == 0
     port_ids = sorted(p.id for p in admin.network.ports(device_id=target.id))
     assert [p["id"] for p in result["ports"]] == port_ids and result["security_groups"] == [prefix + "A"]
-    ingress = [(e["ethertype"], e["protocol"], e["ports"], [(s["kind"], s["source"], s["addresses"]) for s in e["sources"]])
-               for e in result["policy"]]
+    ingress = [(e["ethertype"], e["protocol"], e["ports"], [(s["kind"], s["source"], s["addresses"]) for s in e["sources"]]) for e in result["policy"]]
     b_addresses = ["%s/32" % ip for ip in seed["ips"]["b"]]
     assert ingress == [
         ("IPv4", "tcp", "21", [("cidr", "0.0.0.0/0", ["0.0.0.0/0"])]),
@@ -194,17 +202,31 @@ def test_audit_live_finds_the_seeded_problems(runner, seed):
 def test_audit_declarations_waivers_report_and_playbook(runner, seed, tmp_path):
     prefix = seed["prefix"]
     declarations = seed_declarations(prefix)
-    declarations["groups"].append({"name": prefix + "db", "rules": [
-        {"protocol": "tcp", "port": 5432, "audit_waive": ["world-admin-port:%sdb:ingress/IPv4/tcp/5432/any" % prefix,
-                                                          "asymmetric-family"]},
-        {"protocol": "tcp", "port": 3389}]})
+    declarations["groups"].append(
+        {
+            "name": prefix + "db",
+            "rules": [
+                {"protocol": "tcp", "port": 5432, "audit_waive": ["world-admin-port:%sdb:ingress/IPv4/tcp/5432/any" % prefix, "asymmetric-family"]},
+                {"protocol": "tcp", "port": 3389},
+            ],
+        }
+    )
     path = tmp_path / "declarations.yml"
     path.write_text(yaml.safe_dump(declarations))
     report_dir = tmp_path / "report"
     env = runner.env()
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, "playbooks", "audit.yml"),
-               "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "audit_declarations_file=%s" % path,
-               "-e", "audit_report_dir=%s" % report_dir, "-e", "audit_fail_on=high"]
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        os.path.join(ROOT, "playbooks", "audit.yml"),
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+        "-e",
+        "audit_declarations_file=%s" % path,
+        "-e",
+        "audit_report_dir=%s" % report_dir,
+        "-e",
+        "audit_fail_on=high",
+    ]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, output  # tcp/3389 from anywhere is high and not waived
@@ -233,11 +255,14 @@ def test_filters_compare_declarations(runner, seed):
     after = json.loads(json.dumps(before))
     after["groups"][0]["rules"].append({"protocol": "tcp", "port": 3389})
     after["groups"][0]["rules"].remove({"protocol": "tcp", "port": 21})
-    result = runner.run_task("ansible.builtin.set_fact", {
-        "changes": "{{ before | netsec.openstack.access_changes(after) | map(attribute='message') }}",
-        "answer": "{{ (after | netsec.openstack.access_policy(server='%sa', source='%s', protocol='tcp', port=3389)).answer }}"
-                  % (prefix, ARBITRARY)}, extra_args=["-e", json.dumps({"before": before, "after": after})])
+    result = runner.run_task(
+        "ansible.builtin.set_fact",
+        {
+            "changes": "{{ before | netsec.openstack.access_changes(after) | map(attribute='message') }}",
+            "answer": "{{ (after | netsec.openstack.access_policy(server='%sa', source='%s', protocol='tcp', port=3389)).answer }}" % (prefix, ARBITRARY),
+        },
+        extra_args=["-e", json.dumps({"before": before, "after": after})],
+    )
     facts = result["ansible_facts"]
-    assert facts["changes"] == ["this change closes tcp/21 on %sa for 0.0.0.0/0" % prefix,
-                                "this change opens tcp/3389 on %sa to 0.0.0.0/0" % prefix]
+    assert facts["changes"] == ["this change closes tcp/21 on %sa for 0.0.0.0/0" % prefix, "this change opens tcp/3389 on %sa to 0.0.0.0/0" % prefix]
     assert facts["answer"].startswith("yes: %s can reach tcp/3389 on %sa" % (ARBITRARY, prefix))

@@ -38,9 +38,13 @@ def two_servers(admin, clouds_file):
 def three_groups(runner, names):
     groups = [names("web"), names("ssh"), names("debug")]
     # ssh admits tcp/22, so the lockout guard lets servers move between groups that keep it.
-    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[
-        {"name": g, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}] if g == groups[1] else []}
-        for g in groups]))
+    runner.run_task(
+        GROUPS,
+        dict(
+            cloud="netsec-admin",
+            groups=[{"name": g, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}] if g == groups[1] else []} for g in groups],
+        ),
+    )
     return groups
 
 
@@ -89,9 +93,14 @@ def test_drift_from_outside_is_repaired(runner, admin, two_servers, three_groups
 def test_unknown_group_or_server_fails_before_any_change(runner, admin, two_servers, three_groups):
     server = two_servers[0]
     before = port_groups(admin, server.id)
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", servers=[
-        {"server": server.name, "security_groups": [three_groups[0], "no-such-group"]},
-        {"server": "no-such-server", "security_groups": []}]), expect_failure=True)
+    result = runner.run_task(
+        MODULE,
+        dict(
+            cloud="netsec-admin-counted",
+            servers=[{"server": server.name, "security_groups": [three_groups[0], "no-such-group"]}, {"server": "no-such-server", "security_groups": []}],
+        ),
+        expect_failure=True,
+    )
     assert "servers[0].security_groups[1]: security group 'no-such-group' not found" in result["msg"]
     assert "servers[1].server: server 'no-such-server' not found" in result["msg"]
     assert runner.last_requests["writes"] == 0 and port_groups(admin, server.id) == before
@@ -99,10 +108,8 @@ def test_unknown_group_or_server_fails_before_any_change(runner, admin, two_serv
 
 def test_stateful_and_stateless_groups_on_one_port_are_refused(runner, admin, two_servers, names):
     stateless, stateful = names("stateless"), names("stateful")
-    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[{"name": stateless, "stateful": False},
-                                                               {"name": stateful}]))
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin", server=two_servers[1].name,
-                                          security_groups=[stateless, stateful]), expect_failure=True)
+    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[{"name": stateless, "stateful": False}, {"name": stateful}]))
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin", server=two_servers[1].name, security_groups=[stateless, stateful]), expect_failure=True)
     assert "mix stateful and stateless" in result["msg"]
 
 
@@ -113,15 +120,11 @@ def test_multi_nic_server_wears_different_groups_per_port(runner, admin, names, 
     shared = admin.network.find_network("netsec-net")
     (server,) = boot_servers(admin, [names("multi")], networks=[{"uuid": shared.id}, {"uuid": second.id}])
     try:
-        runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[web],
-                                     ports=["netsec-net"]))
-        runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[ssh],
-                                     ports=[second.name]))
-        by_network = dict((p.network_id, sorted(port_groups(admin, server.id)[p.id]))
-                          for p in admin.network.ports(device_id=server.id))
+        runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[web], ports=["netsec-net"]))
+        runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[ssh], ports=[second.name]))
+        by_network = dict((p.network_id, sorted(port_groups(admin, server.id)[p.id])) for p in admin.network.ports(device_id=server.id))
         assert by_network == {shared.id: [web], second.id: [ssh]}
-        again = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[ssh],
-                                             ports=[second.name]))
+        again = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[ssh], ports=[second.name]))
         assert again["changed"] is False
     finally:
         delete_servers(admin, [server])
@@ -130,11 +133,17 @@ def test_multi_nic_server_wears_different_groups_per_port(runner, admin, names, 
 
 # --- the fleet role ------------------------------------------------------
 
+
 def run_playbook(clouds_file, playbook, inventory, extra=()):
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file,
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"), ANSIBLE_NOCOLOR="1")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, playbook,
-               "-e", "ansible_python_interpreter=%s" % sys.executable] + list(extra)
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"), ANSIBLE_NOCOLOR="1")
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        inventory,
+        playbook,
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+    ] + list(extra)
     completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
@@ -151,8 +160,9 @@ def fleet(admin, tmp_path):
     shutil.copytree(os.path.join(ROOT, "playbooks", "fleet"), str(inventory))
     yield dict((s.name, s) for s in servers), inventory
     delete_servers(admin, servers)
-    delete_groups(admin, lambda g: g.project_id == admin.current_project_id and g.name in ("web", "db", "ssh")
-                  and "managed-by=netsec.openstack" in (g.tags or []))
+    delete_groups(
+        admin, lambda g: g.project_id == admin.current_project_id and g.name in ("web", "db", "ssh") and "managed-by=netsec.openstack" in (g.tags or [])
+    )
 
 
 def test_fleet_role_end_to_end(admin, clouds_file, fleet, openstack_cli):
@@ -164,8 +174,9 @@ def test_fleet_role_end_to_end(admin, clouds_file, fleet, openstack_cli):
     assert server_show_groups(openstack_cli, servers["db-1"].id) == ["db", "ssh"]
     web = admin.network.find_security_group("web", project_id=admin.current_project_id)
     db = admin.network.find_security_group("db", project_id=admin.current_project_id)
-    db_rules = [(r.protocol, r.port_range_min, r.remote_group_id)
-                for r in admin.network.security_group_rules(security_group_id=db.id) if r.direction == "ingress"]
+    db_rules = [
+        (r.protocol, r.port_range_min, r.remote_group_id) for r in admin.network.security_group_rules(security_group_id=db.id) if r.direction == "ingress"
+    ]
     assert db_rules == [("tcp", 5432, web.id)]
 
     output = run_playbook(clouds_file, playbook, str(inventory / "inventory.yml"))
@@ -190,8 +201,7 @@ def test_planned_group_in_check_mode_and_missing_in_a_real_run(runner, admin, tw
     server = two_servers[0]
     newweb = names("newweb")
     before = port_groups(admin, server.id)
-    args = dict(cloud="netsec-admin-counted", server=server.name, security_groups=["default", newweb],
-                planned_groups=[newweb])
+    args = dict(cloud="netsec-admin-counted", server=server.name, security_groups=["default", newweb], planned_groups=[newweb])
     checked = runner.run_task(MODULE, args, check=True, diff=True)
     assert runner.last_requests["writes"] == 0 and port_groups(admin, server.id) == before
     assert checked["changed"] is True
@@ -213,12 +223,14 @@ def test_fleet_check_mode_lists_the_create_and_the_attach_and_writes_nothing(adm
     ports_before = dict((name, port_groups(admin, s.id)) for name, s in servers.items())
     playbook = os.path.join(ROOT, "playbooks", "fleet.yml")
     proxy.reset()
-    output = run_playbook(clouds_file, playbook, str(inventory / "inventory.yml"),
-                          ["--check", "--diff", "-e", "fleet_cloud=netsec-admin-counted"])
+    output = run_playbook(clouds_file, playbook, str(inventory / "inventory.yml"), ["--check", "--diff", "-e", "fleet_cloud=netsec-admin-counted"])
     assert proxy.counts()["writes"] == 0, proxy.counts()
     assert dict((name, port_groups(admin, s.id)) for name, s in servers.items()) == ports_before
-    assert not [g for g in admin.network.security_groups(project_id=admin.current_project_id)
-                if g.name in ("web", "db", "ssh") and "managed-by=netsec.openstack" in (g.tags or [])]
+    assert not [
+        g
+        for g in admin.network.security_groups(project_id=admin.current_project_id)
+        if g.name in ("web", "db", "ssh") and "managed-by=netsec.openstack" in (g.tags or [])
+    ]
     assert "failed=0" in output
     # The diff names the groups created and the servers' ports that would wear them.
     assert "after: security group web" in output and "after: security group db" in output
@@ -240,40 +252,42 @@ def server_show_groups_sdk(conn, server_id):
 def test_exact_with_no_groups_is_refused_before_any_write_in_check_mode_too(runner, admin, two_servers, names):
     server = two_servers[1]
     ssh = names("ssh")
-    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[
-        {"name": ssh, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]}]))
+    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[{"name": ssh, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]}]))
     runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[ssh]))
     before = port_groups(admin, server.id)
     assert list(before.values()) == [[ssh]]
     for check in (True, False):
-        refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", server=server.name, security_groups=[]),
-                                  check=check, expect_failure=True)
+        refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", server=server.name, security_groups=[]), check=check, expect_failure=True)
         assert "LOCKOUT" in refused["msg"] and "no security group on any port" in refused["msg"], refused["msg"]
         assert "(lockout_guard=fail)" in refused["msg"]
         assert runner.last_requests["writes"] == 0 and port_groups(admin, server.id) == before
     # Taking the only group that admits tcp/22 (mode remove, or exact to a group without it).
     web = names("web")
     runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[{"name": web, "rules": [{"protocol": "tcp", "port": 443}]}]))
-    refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", server=server.name, security_groups=[web]),
-                              expect_failure=True)
+    refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", server=server.name, security_groups=[web]), expect_failure=True)
     assert "admits tcp/22" in refused["msg"] and server.name in refused["msg"]
     assert runner.last_requests["writes"] == 0 and port_groups(admin, server.id) == before
     # Opting in: the change is made, with the warning.
-    warned = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[web],
-                                          lockout_guard="warn"))
+    warned = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[web], lockout_guard="warn"))
     assert warned["changed"] is True and warned["lockouts"][0]["kind"] == "port"
     assert "LOCKOUT" in runner.last_output
     assert list(port_groups(admin, server.id).values()) == [[web]]
-    ignored = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[],
-                                           lockout_guard="ignore"))
+    ignored = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[], lockout_guard="ignore"))
     assert ignored["changed"] is True and list(port_groups(admin, server.id).values()) == [[]]
 
 
 def test_a_server_with_two_ports_where_one_keeps_ssh(runner, admin, names):
     ssh, web = names("ssh"), names("web")
-    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[
-        {"name": ssh, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]},
-        {"name": web, "rules": [{"protocol": "tcp", "port": 443}]}]))
+    runner.run_task(
+        GROUPS,
+        dict(
+            cloud="netsec-admin",
+            groups=[
+                {"name": ssh, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]},
+                {"name": web, "rules": [{"protocol": "tcp", "port": 443}]},
+            ],
+        ),
+    )
     second = admin.network.create_network(name=names("mgmt"))
     admin.network.create_subnet(network_id=second.id, ip_version=4, cidr="10.252.0.0/24", name=names("mgmt-sub"))
     shared = admin.network.find_network("netsec-net")
@@ -281,17 +295,16 @@ def test_a_server_with_two_ports_where_one_keeps_ssh(runner, admin, names):
     try:
         runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[ssh]))
         # The public port goes to web only; the management port keeps ssh: the server stays reachable.
-        kept = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[web],
-                                            ports=["netsec-net"]))
+        kept = runner.run_task(MODULE, dict(cloud="netsec-admin", server=server.name, security_groups=[web], ports=["netsec-net"]))
         assert kept["changed"] is True and kept["lockouts"] == []
         by_network = dict((p.network_id, port_groups(admin, server.id)[p.id]) for p in admin.network.ports(device_id=server.id))
         assert by_network == {shared.id: [web], second.id: [ssh]}
         # Then the management port loses ssh too: refused, nothing changed.
-        refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", server=server.name, security_groups=[web],
-                                               ports=[second.name]), expect_failure=True)
+        refused = runner.run_task(
+            MODULE, dict(cloud="netsec-admin-counted", server=server.name, security_groups=[web], ports=[second.name]), expect_failure=True
+        )
         assert "admits tcp/22" in refused["msg"] and runner.last_requests["writes"] == 0
-        assert dict((p.network_id, port_groups(admin, server.id)[p.id])
-                    for p in admin.network.ports(device_id=server.id)) == by_network
+        assert dict((p.network_id, port_groups(admin, server.id)[p.id]) for p in admin.network.ports(device_id=server.id)) == by_network
     finally:
         delete_servers(admin, [server])
         admin.network.delete_network(second)

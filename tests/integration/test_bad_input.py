@@ -27,8 +27,7 @@ import yaml
 from bad_input_cases import CASES, DUP, LIVE, LIVE_CASES, MISSING, SERVER, TWIN
 from conftest import COLLECTIONS, KEYSTONE_PORT, NEUTRON_PORT, boot_servers, delete_groups, delete_servers, require_compute
 
-UPSTREAMS = {"identity": ("127.0.0.1", KEYSTONE_PORT), "network": ("127.0.0.1", NEUTRON_PORT),
-             "compute": ("127.0.0.1", 8774)}
+UPSTREAMS = {"identity": ("127.0.0.1", KEYSTONE_PORT), "network": ("127.0.0.1", NEUTRON_PORT), "compute": ("127.0.0.1", 8774)}
 
 
 class MuxProxy(object):
@@ -53,8 +52,7 @@ class MuxProxy(object):
                 body = self.rfile.read(length) if length else None
                 with proxy.lock:
                     proxy.requests.setdefault(case, []).append((service, self.command, path))
-                headers = dict((k, v) for k, v in self.headers.items()
-                               if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "host"))
+                headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "host"))
                 host, port = UPSTREAMS[service]
                 upstream = http.client.HTTPConnection(host, port, timeout=120)
                 try:
@@ -158,18 +156,31 @@ def corpus_results(clouds_file, mux, lookups, tmp_path_factory):
         tasks = []
         for index in indexes:
             module, args = LIVE_CASES[index][1], substitute(LIVE_CASES[index][2], names)
-            tasks.append({"name": LIVE_CASES[index][0], module: dict(args, cloud="bad-input-%d" % index),
-                          "register": "case_%d" % index, "ignore_errors": True})
+            tasks.append({"name": LIVE_CASES[index][0], module: dict(args, cloud="bad-input-%d" % index), "register": "case_%d" % index, "ignore_errors": True})
         results = "{" + ", ".join("'%d': case_%d" % (i, i) for i in indexes) + "}"
         out = str(workdir / ("results-%d.json" % indexes[0]))
-        tasks.append({"name": "save", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % results, "dest": out,
-                                                               "mode": "0600"}})
+        tasks.append({"name": "save", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % results, "dest": out, "mode": "0600"}})
         path = workdir / ("playbook-%d.yml" % indexes[0])
         path.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-        env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds), ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                   "-e", "ansible_python_interpreter=%s" % sys.executable, str(path)]
+        env = dict(
+            os.environ,
+            OS_CLIENT_CONFIG_FILE=str(clouds),
+            ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        )
+        command = [
+            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=%s" % sys.executable,
+            str(path),
+        ]
         completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(workdir), check=False)
         if not os.path.exists(out):
             raise AssertionError("ansible-playbook failed (%d):\n%s" % (completed.returncode, completed.stdout + completed.stderr))

@@ -45,18 +45,28 @@ def observed_view(conn, project_id, group_names, address_group_names):
             continue
         rules = []
         for rule in conn.network.security_group_rules(security_group_id=group.id):
-            key = model.key_from_neutron({
-                "direction": rule.direction, "ethertype": rule.ether_type, "protocol": rule.protocol,
-                "port_range_min": rule.port_range_min, "port_range_max": rule.port_range_max,
-                "remote_ip_prefix": rule.remote_ip_prefix, "remote_group_id": rule.remote_group_id,
-                "remote_address_group_id": rule.remote_address_group_id})
+            key = model.key_from_neutron(
+                {
+                    "direction": rule.direction,
+                    "ethertype": rule.ether_type,
+                    "protocol": rule.protocol,
+                    "port_range_min": rule.port_range_min,
+                    "port_range_max": rule.port_range_max,
+                    "remote_ip_prefix": rule.remote_ip_prefix,
+                    "remote_group_id": rule.remote_group_id,
+                    "remote_address_group_id": rule.remote_address_group_id,
+                }
+            )
             names = group_name if key.remote_kind == model.REMOTE_GROUP else address_group_name
             rules.append(model.key_to_declaration(key, rule.description or "", lambda ref: names.get(ref, ref)))
-        shown.append({"name": group.name, "description": group.description or "", "stateful": bool(group.stateful),
-                      "tags": sorted(group.tags or []), "rules": rules})
-    shown_address_groups = [{"name": a.name, "description": a.description or "",
-                             "addresses": model.canonical_addresses(a.addresses or [])}
-                            for a in address_groups if a.name in address_group_names]
+        shown.append(
+            {"name": group.name, "description": group.description or "", "stateful": bool(group.stateful), "tags": sorted(group.tags or []), "rules": rules}
+        )
+    shown_address_groups = [
+        {"name": a.name, "description": a.description or "", "addresses": model.canonical_addresses(a.addresses or [])}
+        for a in address_groups
+        if a.name in address_group_names
+    ]
     return {"security_groups": shown, "address_groups": shown_address_groups}
 
 
@@ -83,25 +93,36 @@ def corpus(name):
     web, db, office, extra = name("web"), name("db"), name("office"), name("extra")
     ssh = {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8", "description": "ssh"}
     https = {"protocol": "tcp", "port": 443}
-    create = {"address_groups": [{"name": office, "addresses": ["203.0.113.0/24", "2001:db8::/48"]}],
-              "groups": [{"name": web, "description": "web tier", "rules": [ssh, https]},
-                         {"name": db, "rules": [{"protocol": "tcp", "port": 5432, "remote_group": web},
-                                                {"protocol": "tcp", "port": 5432, "remote_address_group": office,
-                                                 "ethertype": "IPv6"}]}]}
-    describe = {"address_groups": create["address_groups"],
-                "groups": [{"name": web, "description": "web tier", "rules": [dict(ssh, description="SSH from the LAN"),
-                                                                              https]},
-                           create["groups"][1]]}
-    stateless = {"address_groups": create["address_groups"],
-                 "groups": [describe["groups"][0], dict(create["groups"][1], stateful=False)]}
-    addresses = {"address_groups": [{"name": office, "addresses": ["198.51.100.0/24", "2001:db8::/48"]}],
-                 "groups": stateless["groups"] + [{"name": extra, "rules": [{"protocol": "udp", "port": 53,
-                                                                             "remote_group": db}]}]}
-    deletes = {"address_groups": addresses["address_groups"],
-               "groups": [{"name": web, "description": "web tier", "rules": [https]}]}
-    return [("create", create, {}), ("description-only replacement", describe, {}),
-            ("stateful", stateless, {}), ("address group + new group referencing another", addresses, {}),
-            ("deletes", deletes, {"purge_groups": True})]
+    create = {
+        "address_groups": [{"name": office, "addresses": ["203.0.113.0/24", "2001:db8::/48"]}],
+        "groups": [
+            {"name": web, "description": "web tier", "rules": [ssh, https]},
+            {
+                "name": db,
+                "rules": [
+                    {"protocol": "tcp", "port": 5432, "remote_group": web},
+                    {"protocol": "tcp", "port": 5432, "remote_address_group": office, "ethertype": "IPv6"},
+                ],
+            },
+        ],
+    }
+    describe = {
+        "address_groups": create["address_groups"],
+        "groups": [{"name": web, "description": "web tier", "rules": [dict(ssh, description="SSH from the LAN"), https]}, create["groups"][1]],
+    }
+    stateless = {"address_groups": create["address_groups"], "groups": [describe["groups"][0], dict(create["groups"][1], stateful=False)]}
+    addresses = {
+        "address_groups": [{"name": office, "addresses": ["198.51.100.0/24", "2001:db8::/48"]}],
+        "groups": stateless["groups"] + [{"name": extra, "rules": [{"protocol": "udp", "port": 53, "remote_group": db}]}],
+    }
+    deletes = {"address_groups": addresses["address_groups"], "groups": [{"name": web, "description": "web tier", "rules": [https]}]}
+    return [
+        ("create", create, {}),
+        ("description-only replacement", describe, {}),
+        ("stateful", stateless, {}),
+        ("address group + new group referencing another", addresses, {}),
+        ("deletes", deletes, {"purge_groups": True}),
+    ]
 
 
 def check_then_apply(runner, module, args):
@@ -150,11 +171,22 @@ def port_view(conn, server_id):
 
 def test_attachments_check_equals_apply(runner, admin, one_server, names):
     web, ssh = names("web"), names("ssh")
-    runner.run_task(GROUPS, dict(cloud="netsec-admin", groups=[
-        {"name": web, "rules": [{"protocol": "tcp", "port": 443}]},
-        {"name": ssh, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]}]))
-    steps = [dict(security_groups=[web, ssh]), dict(security_groups=["default"], mode="add"),
-             dict(security_groups=[web], mode="remove"), dict(security_groups=[ssh])]
+    runner.run_task(
+        GROUPS,
+        dict(
+            cloud="netsec-admin",
+            groups=[
+                {"name": web, "rules": [{"protocol": "tcp", "port": 443}]},
+                {"name": ssh, "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]},
+            ],
+        ),
+    )
+    steps = [
+        dict(security_groups=[web, ssh]),
+        dict(security_groups=["default"], mode="add"),
+        dict(security_groups=[web], mode="remove"),
+        dict(security_groups=[ssh]),
+    ]
     for step in steps:
         args = dict(step, server=one_server.name)
         before = port_view(admin, one_server.id)

@@ -19,8 +19,7 @@ MODULE = "netsec.openstack.security_groups"
 def declaration(names, prefix, rule_count=8):
     groups = []
     for index, name in enumerate(names):
-        rules = [{"protocol": "tcp", "port": 1000 + port, "remote_ip_prefix": "10.%d.%d.0/24" % (index, port)}
-                 for port in range(rule_count)]
+        rules = [{"protocol": "tcp", "port": 1000 + port, "remote_ip_prefix": "10.%d.%d.0/24" % (index, port)} for port in range(rule_count)]
         rules.append({"protocol": "tcp", "port": 22, "remote_group": names[(index + 1) % len(names)]})
         groups.append({"name": name, "description": prefix, "rules": rules})
     return {"groups": groups}
@@ -39,17 +38,37 @@ def expected_rules(decl, ids):
 
 def start_playbook(clouds_file, workdir, label, args):
     result_file = os.path.join(workdir, "result-%s.json" % label)
-    playbook = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "apply", MODULE: args, "register": "result", "ignore_errors": True},
-        {"name": "save", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
-    ]}]
+    playbook = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {"name": "apply", MODULE: args, "register": "result", "ignore_errors": True},
+                {"name": "save", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
+            ],
+        }
+    ]
     path = os.path.join(workdir, "playbook-%s.yml" % label)
     with open(path, "w") as handle:
         yaml.safe_dump(playbook, handle)
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, path]
+    env = dict(
+        os.environ,
+        OS_CLIENT_CONFIG_FILE=clouds_file,
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+        path,
+    ]
     process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return process, result_file
 
@@ -68,14 +87,12 @@ def assert_exact(admin, project_id, decl):
     groups = [g for g in admin.network.security_groups(project_id=project_id) if g.name != "default"]
     declared = [g["name"] for g in decl["groups"]]
     mine = [g for g in groups if g.name in declared]
-    assert sorted(g.name for g in mine) == sorted(declared), "one group per declared name: %s" % [
-        (g.name, g.id) for g in mine]
+    assert sorted(g.name for g in mine) == sorted(declared), "one group per declared name: %s" % [(g.name, g.id) for g in mine]
     ids = dict((g.name, g.id) for g in mine)
     wanted = expected_rules(decl, ids)
     for group in mine:
         rules = list(admin.network.security_group_rules(security_group_id=group.id))
-        keys = [(r.direction, r.ether_type, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix,
-                 r.remote_group_id) for r in rules]
+        keys = [(r.direction, r.ether_type, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix, r.remote_group_id) for r in rules]
         assert len(keys) == len(set(keys)), "duplicate rules in %s: %s" % (group.name, sorted(keys, key=str))
         assert set(keys) == wanted[group.name], group.name
         assert "managed-by=netsec.openstack" in (group.tags or [])
@@ -95,8 +112,10 @@ def test_four_identical_runs_at_once(admin, clouds_file, scratch_project, names,
 def test_two_runs_with_disjoint_declarations(admin, clouds_file, scratch_project, names, tmp_path):
     first = declaration([names("a1"), names("a2")], "first")
     second = declaration([names("b1"), names("b2"), names("b3")], "second")
-    started = [start_playbook(clouds_file, str(tmp_path), label, dict(decl, cloud="netsec-admin", project=scratch_project.id))
-               for label, decl in (("first", first), ("second", second))]
+    started = [
+        start_playbook(clouds_file, str(tmp_path), label, dict(decl, cloud="netsec-admin", project=scratch_project.id))
+        for label, decl in (("first", first), ("second", second))
+    ]
     results = finish(started)
     assert [r.get("failed", False) for r in results] == [False, False], [r.get("msg") for r in results]
     assert all(r["changed"] for r in results)
@@ -118,16 +137,14 @@ def test_unlocked_identical_runs_end_with_one_group_per_name(admin, clouds_file,
         if result.get("failed"):
             # Clear either way: it stopped part-way and says so, or it saw the others' groups
             # before they were tagged (Neutron takes no tags in the create) and changed nothing.
-            assert "run again to converge" in result["msg"] or result["msg"].startswith("nothing was changed"), (
-                result["msg"])
+            assert "run again to converge" in result["msg"] or result["msg"].startswith("nothing was changed"), result["msg"]
     assert not all(r.get("failed") for r in results), [r.get("msg") for r in results]
     # Where two runs made a group of one name, the check right after creating groups saw it and
     # resolved it (the corrective pass after the verifying read could also clean up, later: this
     # asserts the early check did its part).
     creators = [r for r in results if any(op["action"] == "create_group" for op in r.get("plan") or [])]
     if len(creators) >= 2:
-        assert any("made a second group of this name" in warning for r in results for warning in r.get("warnings") or []), (
-            [r.get("warnings") for r in results])
+        assert any("made a second group of this name" in warning for r in results for warning in r.get("warnings") or []), [r.get("warnings") for r in results]
     groups = [g for g in admin.network.security_groups(project_id=scratch_project.id) if g.name in (names("x"), names("y"))]
     assert sorted(g.name for g in groups) == sorted([names("x"), names("y")]), [(g.name, g.id) for g in groups]
     rerun = finish([start_playbook(clouds_file, str(tmp_path), "rerun", args)])[0]

@@ -72,6 +72,5 @@ def test_security_group_examples_run(scratch_cloud_runner, admin, scratch_projec
     # legacy was created, its description changed, then removed; quarantine stays with no rules.
     assert sorted(groups) == ["quarantine", "ssh"]
     assert list(admin.network.security_group_rules(security_group_id=groups["quarantine"].id)) == []
-    rules = sorted((r.ether_type, r.port_range_min, r.remote_ip_prefix)
-                   for r in admin.network.security_group_rules(security_group_id=groups["ssh"].id))
+    rules = sorted((r.ether_type, r.port_range_min, r.remote_ip_prefix) for r in admin.network.security_group_rules(security_group_id=groups["ssh"].id))
     assert rules == [("IPv4", 22, "203.0.113.0/24"), ("IPv6", 22, "2001:db8::/48")]

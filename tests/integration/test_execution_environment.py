@@ -31,8 +31,7 @@ def test_meta_execution_environment_names_the_requirement_files():
 def test_ansible_builder_create_makes_a_build_context(tmp_path):
     for name in os.listdir(EXAMPLE):
         shutil.copy(os.path.join(EXAMPLE, name), str(tmp_path))
-    output = builder("create", "-f", "execution-environment.yml", "-c", "context", "--output-filename", "Containerfile",
-                     cwd=str(tmp_path))
+    output = builder("create", "-f", "execution-environment.yml", "-c", "context", "--output-filename", "Containerfile", cwd=str(tmp_path))
     assert "Complete!" in output
     context = tmp_path / "context"
     containerfile = (context / "Containerfile").read_text()

@@ -39,17 +39,15 @@ def sentinels(admin, scratch_project, faulty_clouds_file):
 def test_fault_campaign(admin, scratch_project, sentinels, fault_proxy, faulty_clouds_file, tmp_path, capsys):
     runs = _int_env("NETSEC_CAMPAIGN_RUNS", 30)
     seed = os.environ.get("NETSEC_CAMPAIGN_SEED") or str(DEFAULT_SEED)
-    seed = random.SystemRandom().randrange(1, 10 ** 6) if seed == "random" else int(seed)
+    seed = random.SystemRandom().randrange(1, 10**6) if seed == "random" else int(seed)
     every = _int_env("NETSEC_CAMPAIGN_ANSIBLE_EVERY", 8)
 
     def log(line):
         with capsys.disabled():
             print(line, flush=True)
 
-    log("\nfault campaign: seed %d, %d runs (NETSEC_CAMPAIGN_SEED=%d NETSEC_CAMPAIGN_RUNS=%d to repeat)"
-        % (seed, runs, seed, runs))
-    campaign = Campaign(admin, fault_proxy, scratch_project, sentinels, faulty_clouds_file, str(tmp_path), seed, runs,
-                        ansible_every=every, log=log)
+    log("\nfault campaign: seed %d, %d runs (NETSEC_CAMPAIGN_SEED=%d NETSEC_CAMPAIGN_RUNS=%d to repeat)" % (seed, runs, seed, runs))
+    campaign = Campaign(admin, fault_proxy, scratch_project, sentinels, faulty_clouds_file, str(tmp_path), seed, runs, ansible_every=every, log=log)
     figures = campaign.run()
     path = write_figures(figures, "fault-campaign-%d-%d.json" % (seed, runs))
     log(figures_table(figures))
@@ -58,5 +56,7 @@ def test_fault_campaign(admin, scratch_project, sentinels, fault_proxy, faulty_c
     assert figures["ansible_runs"] >= (runs // every if every else 0)
     violations = figures["violations"]
     assert not violations, "%d violation(s), seed %d; first: %s" % (
-        len(violations), seed, "\n".join("%(violation)s at iteration %(iteration)d (%(kind)s, %(target)s #%(at)d, fired %(fired)s): "
-                                         "%(detail)s" % v for v in violations[:5]))
+        len(violations),
+        seed,
+        "\n".join("%(violation)s at iteration %(iteration)d (%(kind)s, %(target)s #%(at)d, fired %(fired)s): %(detail)s" % v for v in violations[:5]),
+    )

@@ -30,9 +30,11 @@ faulty_clouds_file = fault_campaign.faulty_clouds_file
 
 def request_to(method, path, exact=True):
     """Matches ``method`` requests to ``path`` (exactly, query aside; or any path under it)."""
+
     def match(request_method, request_path):
         bare = request_path.split("?")[0]
         return request_method == method and (bare == path if exact else bare.startswith(path + "/"))
+
     return match
 
 
@@ -45,6 +47,7 @@ def after_first_write(method="GET"):
             state["written"] = True
             return False
         return state["written"] and request_method == method
+
     return match
 
 
@@ -56,14 +59,26 @@ def faults(fault_proxy, faulty_clouds_file):
 
 
 def two_groups(names, rules_web=None):
-    return {"groups": [
-        {"name": names("web"), "description": "web tier", "rules": rules_web if rules_web is not None else [
-            {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
-            {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
-            {"protocol": "udp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]}]},
-        {"name": names("bastion"), "description": "bastion", "rules": [
-            {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]},
-    ]}
+    return {
+        "groups": [
+            {
+                "name": names("web"),
+                "description": "web tier",
+                "rules": rules_web
+                if rules_web is not None
+                else [
+                    {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
+                    {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
+                    {"protocol": "udp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+                ],
+            },
+            {
+                "name": names("bastion"),
+                "description": "bastion",
+                "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}],
+            },
+        ]
+    }
 
 
 def differs(admin, project_id, declaration, options):
@@ -101,6 +116,7 @@ def assert_rerun_converges(admin, project_id, declaration, options):
 
 # --- reads ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["503", "drop_before"])
 def test_fault_on_version_discovery_is_retried(faults, admin, names, kind):
     """F1: a lost answer to Neutron's version discovery (GET /) made openstacksdk fall back to the
@@ -131,8 +147,7 @@ def test_persistent_503_on_the_list_read_fails_and_never_purges(faults, admin, s
     options = {"project": scratch_project.id, "purge_groups": True}
     old = {"groups": [{"name": "old", "rules": []}, {"name": "kept", "rules": [{"protocol": "tcp", "port": 22}]}]}
     apply_clean(old, options, scratch_project.id, admin)
-    declaration = {"groups": [{"name": "kept", "rules": [{"protocol": "tcp", "port": 22}]},
-                              {"name": "new", "rules": []}]}
+    declaration = {"groups": [{"name": "kept", "rules": [{"protocol": "tcp", "port": 22}]}, {"name": "new", "rules": []}]}
     before = project_snapshot(admin, scratch_project.id)
     faults.arm("503", at=1, match=request_to("GET", GROUPS), times=20)
     outcome = run_inprocess(declaration, options)
@@ -165,6 +180,7 @@ def test_fault_on_the_verifying_read_says_the_changes_were_made(faults, admin, n
 
 # --- group creates --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["drop_after", "timeout", "503"])
 def test_lost_answer_of_a_group_create_makes_no_duplicate(faults, admin, names, kind):
     """The create happened (or not) but the answer was lost: never two groups of one name."""
@@ -186,6 +202,7 @@ def test_lost_answer_of_a_group_create_makes_no_duplicate(faults, admin, names, 
 
 
 # --- rule creates ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["timeout", "drop_after"])
 def test_lost_answer_of_the_bulk_rule_post_adopts(faults, admin, names, kind):
@@ -221,6 +238,7 @@ def test_spurious_409_on_the_bulk_rule_post(faults, admin, names):
 
 # --- deletes --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["drop_after", "404"])
 def test_fault_on_a_rule_delete(faults, admin, names, kind):
     """drop_after: the retried DELETE meets a real 404, which means done; a spurious 404 leaves the
@@ -254,6 +272,7 @@ def test_fault_on_a_purged_group_delete(faults, admin, scratch_project):
 
 # --- what users see -------------------------------------------------------------------------
 
+
 def test_failure_message_through_ansible_playbook(faults, admin, names, tmp_path, faulty_clouds_file):
     """Persistent 503s on the rule POST: the task fails saying what failed and what had been done."""
     declaration = two_groups(names)
@@ -277,8 +296,8 @@ def test_persistent_503_on_the_nova_server_list(nova_fault_proxy, faulty_clouds_
     nova_fault_proxy.arm("503", at=1, match=lambda method, path: method == "GET" and "/servers" in path, times=50)
     try:
         _reconcile_attachments.reconcile_attachments(
-            [{"server": names("nowhere"), "security_groups": ["default"]}], {},
-            {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+            [{"server": names("nowhere"), "security_groups": ["default"]}], {}, {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False
+        )
         raise AssertionError("expected a CloudError")
     except adapter.CloudError as exc:
         message = str(exc)
@@ -340,16 +359,16 @@ def test_fault_on_the_port_update_of_an_attachment(faults, nova_fault_proxy, adm
         nova_fault_proxy.reset()
         faults.arm(kind, at=1, match=request_to("PUT", "/v2.0/ports", exact=False))
         result = _reconcile_attachments.reconcile_attachments(
-            [{"server": server.id, "security_groups": [group.id]}], {"lockout_guard": "ignore"},
-            {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+            [{"server": server.id, "security_groups": [group.id]}], {"lockout_guard": "ignore"}, {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False
+        )
         faults.disarm()
         assert faults.fired(), "the fault was not reached"
         assert result["changed"] is True and any("repeated" in w for w in result["warnings"]), result["warnings"]
         (port,) = list(admin.network.ports(device_id=server.id))
         assert port.security_group_ids == [group.id]
         again = _reconcile_attachments.reconcile_attachments(
-            [{"server": server.id, "security_groups": [group.id]}], {"lockout_guard": "ignore"},
-            {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False)
+            [{"server": server.id, "security_groups": [group.id]}], {"lockout_guard": "ignore"}, {"cloud": "netsec-admin-faulty", "api_timeout": 60}, False
+        )
         assert again["changed"] is False
     finally:
         delete_servers(admin, [server])

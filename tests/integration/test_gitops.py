@@ -29,11 +29,25 @@ BOOT_TIMEOUT = 120
 
 def run_playbook(clouds_file, proxy, name, cwd, *extra):
     """Run playbooks/NAME from CWD; return (exit status, output, neutron request counts)."""
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-               ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable, os.path.join(PLAYBOOKS, name)] + list(extra)
+    env = dict(
+        os.environ,
+        OS_CLIENT_CONFIG_FILE=clouds_file,
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+        os.path.join(PLAYBOOKS, name),
+    ] + list(extra)
     proxy.reset()
     completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(cwd), check=False)
     return completed.returncode, completed.stdout + completed.stderr, proxy.counts()
@@ -51,8 +65,7 @@ def boot_server(conn, name):
     image = conn.image.find_image("netsec-tiny")
     flavor = conn.compute.find_flavor("netsec-tiny")
     network = conn.network.find_network("netsec-net")
-    server = conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id,
-                                        networks=[{"uuid": network.id}])
+    server = conn.compute.create_server(name=name, image_id=image.id, flavor_id=flavor.id, networks=[{"uuid": network.id}])
     return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"], interval=0.5, wait=BOOT_TIMEOUT)
 
 
@@ -78,8 +91,9 @@ def drop_project(admin, project, servers=()):
 
 def rules_of(conn, group_id):
     """Canonical rule identities + descriptions of a group, read with openstacksdk."""
-    return sorted((tuple(str(v) for v in model.key_from_neutron(r.to_dict())), r.description or "")
-                  for r in conn.network.security_group_rules(security_group_id=group_id))
+    return sorted(
+        (tuple(str(v) for v in model.key_from_neutron(r.to_dict())), r.description or "") for r in conn.network.security_group_rules(security_group_id=group_id)
+    )
 
 
 def groups_of(conn, project_id):
@@ -92,17 +106,35 @@ def port_groups(conn, server_id, project_id):
 
 
 SETUP = [
-    {"name": "default", "rules": [{"remote_group": "default"}, {"remote_group": "default", "ethertype": "IPv6"},
-                                  {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"}]},
-    {"name": "web", "description": "Public web tier", "tags": ["tier=web"], "rules": [
-        {"protocol": "tcp", "port": 443, "description": "HTTPS"},
-        {"protocol": "tcp", "port": 443, "ethertype": "IPv6", "description": "HTTPS"},
-        {"protocol": "tcp", "port": 8080, "remote_group": "app"},
-        {"protocol": "icmp", "icmp_type": 8},
-        {"protocol": "tcp", "port": 22, "remote_address_group": "office"},
-        {"direction": "egress"}]},
-    {"name": "app", "rules": [{"protocol": "tcp", "port": "8000-8099", "remote_group": "web", "description": "from web"},
-                              {"direction": "egress", "protocol": "udp", "port": 53, "remote_ip_prefix": "10.0.0.0/8"}]},
+    {
+        "name": "default",
+        "rules": [
+            {"remote_group": "default"},
+            {"remote_group": "default", "ethertype": "IPv6"},
+            {"direction": "egress"},
+            {"direction": "egress", "ethertype": "IPv6"},
+        ],
+    },
+    {
+        "name": "web",
+        "description": "Public web tier",
+        "tags": ["tier=web"],
+        "rules": [
+            {"protocol": "tcp", "port": 443, "description": "HTTPS"},
+            {"protocol": "tcp", "port": 443, "ethertype": "IPv6", "description": "HTTPS"},
+            {"protocol": "tcp", "port": 8080, "remote_group": "app"},
+            {"protocol": "icmp", "icmp_type": 8},
+            {"protocol": "tcp", "port": 22, "remote_address_group": "office"},
+            {"direction": "egress"},
+        ],
+    },
+    {
+        "name": "app",
+        "rules": [
+            {"protocol": "tcp", "port": "8000-8099", "remote_group": "web", "description": "from web"},
+            {"direction": "egress", "protocol": "udp", "port": 53, "remote_ip_prefix": "10.0.0.0/8"},
+        ],
+    },
     {"name": "batch", "stateful": False, "rules": []},
 ]
 
@@ -115,26 +147,37 @@ def scope(admin, clouds_file, proxy, tmp_path_factory):
     try:
         workdir = tmp_path_factory.mktemp("gitops")
         setup = workdir / "setup.yml"
-        setup.write_text(yaml.safe_dump({"project": project.name, "groups": SETUP,
-                                         "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}]}))
-        status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", workdir, "-e", "cloud=netsec-admin",
-                                               "-e", "declarations=setup.yml")
+        setup.write_text(yaml.safe_dump({"project": project.name, "groups": SETUP, "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}]}))
+        status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", workdir, "-e", "cloud=netsec-admin", "-e", "declarations=setup.yml")
         assert status == 0, output
         groups = groups_of(admin, project.id)
         # Rules in the spellings other tools use: a protocol number, the full port range, an any-prefix.
-        admin.network.create_security_group_rule(security_group_id=groups["web"].id, direction="ingress",
-                                                 ethertype="IPv4", protocol="17", port_range_min=1,
-                                                 port_range_max=65535, remote_ip_prefix="0.0.0.0/0")
-        admin.network.create_security_group_rule(security_group_id=groups["app"].id, direction="ingress",
-                                                 ethertype="IPv4", protocol="6", port_range_min=9000,
-                                                 port_range_max=9000, remote_ip_prefix="192.0.2.7/32")
+        admin.network.create_security_group_rule(
+            security_group_id=groups["web"].id,
+            direction="ingress",
+            ethertype="IPv4",
+            protocol="17",
+            port_range_min=1,
+            port_range_max=65535,
+            remote_ip_prefix="0.0.0.0/0",
+        )
+        admin.network.create_security_group_rule(
+            security_group_id=groups["app"].id,
+            direction="ingress",
+            ethertype="IPv4",
+            protocol="6",
+            port_range_min=9000,
+            port_range_max=9000,
+            remote_ip_prefix="192.0.2.7/32",
+        )
         as_project = admin.connect_as_project({"id": project.id, "name": project.name, "domain_id": "default"})
         servers = [boot_server(as_project, "gitops-%s" % uuid.uuid4().hex[:6])]
         (server_port,) = list(admin.network.ports(device_id=servers[0].id))
         admin.network.update_port(server_port, security_group_ids=[groups["web"].id, groups["default"].id])
 
-        status, output, counts = run_playbook(clouds_file, proxy, "export.yml", workdir, "-e", "cloud=netsec-admin-counted",
-                                              "-e", "project=%s" % project.name, "-e", "output=exported.yml")
+        status, output, counts = run_playbook(
+            clouds_file, proxy, "export.yml", workdir, "-e", "cloud=netsec-admin-counted", "-e", "project=%s" % project.name, "-e", "output=exported.yml"
+        )
         assert status == 0, output
         assert counts["writes"] == 0
         yield {"project": project, "server": servers[0], "workdir": workdir, "exported": workdir / "exported.yml"}
@@ -173,8 +216,9 @@ def test_export_writes_the_scope_exactly_and_applying_it_writes_nothing(admin, c
 
     # Round trip: the export, applied unchanged, sends no write request.
     before = dict((name, rules_of(admin, g.id)) for name, g in groups.items())
-    status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", scope["workdir"],
-                                          "-e", "cloud=netsec-admin-counted", "-e", "declarations=exported.yml")
+    status, output, counts = run_playbook(
+        clouds_file, proxy, "apply.yml", scope["workdir"], "-e", "cloud=netsec-admin-counted", "-e", "declarations=exported.yml"
+    )
     assert status == 0, output
     assert counts["writes"] == 0, counts
     assert "write requests: 0" in output
@@ -210,11 +254,10 @@ def test_drift_exit_status_and_report(admin, clouds_file, proxy, scope):
     try:
         # By hand, in the cloud: an added rule (a run would delete it), a removed rule (a run would
         # create it again) and a changed attachment (a run would re-attach).
-        added = admin.network.create_security_group_rule(security_group_id=groups["web"].id, direction="ingress",
-                                                         ethertype="IPv4", protocol="tcp", port_range_min=3389,
-                                                         port_range_max=3389)
-        (removed,) = [r for r in admin.network.security_group_rules(security_group_id=groups["app"].id)
-                      if r.port_range_min == 8000]
+        added = admin.network.create_security_group_rule(
+            security_group_id=groups["web"].id, direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=3389, port_range_max=3389
+        )
+        (removed,) = [r for r in admin.network.security_group_rules(security_group_id=groups["app"].id) if r.port_range_min == 8000]
         admin.network.delete_security_group_rule(removed.id)
         (server_port,) = list(admin.network.ports(device_id=server.id))
         admin.network.update_port(server_port, security_group_ids=[groups["web"].id, groups["app"].id])
@@ -239,8 +282,7 @@ def test_drift_exit_status_and_report(admin, clouds_file, proxy, scope):
         assert "| server `%s` | update |" % server.name in text
     finally:
         # apply.yml repairs all of it; checked with openstacksdk.
-        status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", workdir, "-e", "cloud=netsec-admin",
-                                               "-e", "declarations=exported.yml")
+        status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", workdir, "-e", "cloud=netsec-admin", "-e", "declarations=exported.yml")
         assert status == 0, output
     assert added.id not in [r.id for r in admin.network.security_group_rules(security_group_id=groups["web"].id)]
     assert 8000 in [r.port_range_min for r in admin.network.security_group_rules(security_group_id=groups["app"].id)]
@@ -249,8 +291,7 @@ def test_drift_exit_status_and_report(admin, clouds_file, proxy, scope):
 
 def test_drift_of_an_invalid_file_is_an_error_report(clouds_file, proxy, tmp_path):
     (tmp_path / "bad.yml").write_text(yaml.safe_dump({"groups": [{"name": "x", "rules": [{"protocol": "icmp", "port": 22}]}]}))
-    status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin",
-                                          "-e", "declarations=bad.yml")
+    status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin", "-e", "declarations=bad.yml")
     assert status != 0 and counts["writes"] == 0
     data, text = load_report(tmp_path / "drift-report")
     assert data["status"] == "error" and "groups[0].rules[0].port" in data["error"]
@@ -272,18 +313,29 @@ def ssh_template(openstack_cli, admin):
     """A default-rule template that adds ingress tcp/22 to every new custom group (admin); removed after."""
     if "security-groups-default-rules" not in [e.alias for e in admin.network.extensions()]:
         pytest.skip("this Neutron has no default-rule templates (before 2023.2; make releases)")
-    created = openstack_cli("default", "security", "group", "rule", "create", "--ingress", "--protocol", "tcp",
-                            "--dst-port", "22", "--for-custom-sg", "--description", "netsec test template")
+    created = openstack_cli(
+        "default",
+        "security",
+        "group",
+        "rule",
+        "create",
+        "--ingress",
+        "--protocol",
+        "tcp",
+        "--dst-port",
+        "22",
+        "--for-custom-sg",
+        "--description",
+        "netsec test template",
+    )
     yield created
     openstack_cli("default", "security", "group", "rule", "delete", created["id"], output=False)
 
 
-EGRESS_ANY = [(("egress", "IPv4", "None", "None", "None", "None", "None"), ""),
-              (("egress", "IPv6", "None", "None", "None", "None", "None"), "")]
+EGRESS_ANY = [(("egress", "IPv4", "None", "None", "None", "None", "None"), ""), (("egress", "IPv6", "None", "None", "None", "None", "None"), "")]
 
 
-def test_egress_baseline_is_exact_whatever_the_template(
-        admin, clouds_file, proxy, baseline_project, tmp_path, ssh_template):
+def test_egress_baseline_is_exact_whatever_the_template(admin, clouds_file, proxy, baseline_project, tmp_path, ssh_template):
     project = baseline_project
     groups_of(admin, project.id)  # Neutron makes the project's default group on first sight.
     args = ("-e", "cloud=netsec-admin", "-e", "projects=%s" % project.name, "-e", "restrict_default_group=true")
@@ -297,8 +349,7 @@ def test_egress_baseline_is_exact_whatever_the_template(
     assert OWNER in groups["egress-only"].tags
 
     # Check mode works and, the baseline being in place, finds nothing to do.
-    status, output, counts = run_playbook(clouds_file, proxy, "baseline.yml", tmp_path,
-                                          "-e", "cloud=netsec-admin-counted", *args[2:], "--check")
+    status, output, counts = run_playbook(clouds_file, proxy, "baseline.yml", tmp_path, "-e", "cloud=netsec-admin-counted", *args[2:], "--check")
     assert status == 0 and "changed=0" in output, output
     assert counts["writes"] == 0
 
@@ -306,8 +357,7 @@ def test_egress_baseline_is_exact_whatever_the_template(
 def test_egress_baseline_check_mode_then_ipv4_only(admin, clouds_file, proxy, baseline_project, tmp_path):
     project = baseline_project
     default_before = rules_of(admin, groups_of(admin, project.id)["default"].id)
-    args = ("-e", "cloud=netsec-admin-counted", "-e", "projects=%s" % project.name, "-e", "ipv6=false",
-            "-e", "group_name=baseline")
+    args = ("-e", "cloud=netsec-admin-counted", "-e", "projects=%s" % project.name, "-e", "ipv6=false", "-e", "group_name=baseline")
     status, output, counts = run_playbook(clouds_file, proxy, "baseline.yml", tmp_path, *args, "--check", "--diff")
     assert status == 0 and "changed=1" in output, output
     assert counts["writes"] == 0 and "baseline" not in groups_of(admin, project.id)
@@ -322,8 +372,9 @@ def test_egress_baseline_check_mode_then_ipv4_only(admin, clouds_file, proxy, ba
 
 def test_info_module_all_projects_and_filters(runner, admin, scope):
     project = scope["project"]
-    result = runner.run_task("netsec.openstack.security_groups_info",
-                             dict(cloud="netsec-admin-counted", all_projects=True, names=["we*"], include_servers=False))
+    result = runner.run_task(
+        "netsec.openstack.security_groups_info", dict(cloud="netsec-admin-counted", all_projects=True, names=["we*"], include_servers=False)
+    )
     assert runner.last_requests["writes"] == 0
     mine = [p for p in result["projects"] if p["project_id"] == project.id]
     assert len(mine) == 1 and "declarations" not in result

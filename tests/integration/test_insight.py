@@ -17,8 +17,9 @@ def export_and_reapply(runner, project):
     exported = runner.run_task(INFO, dict(cloud="netsec-admin-counted", project=project.id))
     assert runner.last_requests["writes"] == 0
     declarations = exported["declarations"]
-    applied = runner.run_task(GROUPS, dict(cloud="netsec-admin-counted", project=project.id,
-                                           groups=declarations["groups"], address_groups=declarations["address_groups"]))
+    applied = runner.run_task(
+        GROUPS, dict(cloud="netsec-admin-counted", project=project.id, groups=declarations["groups"], address_groups=declarations["address_groups"])
+    )
     return declarations, applied, runner.last_requests["writes"]
 
 
@@ -32,31 +33,28 @@ def test_export_of_a_project_with_only_default_round_trips_with_zero_writes(runn
     assert writes == 0 and applied["changed"] is False, applied["plan"]
     default_after = admin.network.get_security_group(groups[0].id)
     assert default_after.tags == default_before.tags and "managed-by=netsec.openstack" not in default_after.tags
-    assert sorted(r["id"] for r in default_after.security_group_rules) == \
-        sorted(r["id"] for r in default_before.security_group_rules)
+    assert sorted(r["id"] for r in default_after.security_group_rules) == sorted(r["id"] for r in default_before.security_group_rules)
 
 
 def test_protocol_0_live_audit_access_and_export(runner, admin, scratch_project, names):
     # The group is ours (made by the module, so tagged: the planner adopts untagged groups by tagging them,
     # which is a write of its own); its protocol-0 rules are made with openstacksdk.
-    runner.run_task(GROUPS, dict(cloud="netsec-admin", project=scratch_project.id,
-                                 groups=[{"name": names("open"), "rules": []}]))
+    runner.run_task(GROUPS, dict(cloud="netsec-admin", project=scratch_project.id, groups=[{"name": names("open"), "rules": []}]))
     (group,) = admin.network.security_groups(project_id=scratch_project.id, name=names("open"))
     for ethertype in ("IPv4", "IPv6"):
-        admin.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype=ethertype,
-                                                 protocol="0", project_id=scratch_project.id)
+        admin.network.create_security_group_rule(
+            security_group_id=group.id, direction="ingress", ethertype=ethertype, protocol="0", project_id=scratch_project.id
+        )
     stored = [r for r in admin.network.security_group_rules(security_group_id=group.id) if r.direction == "ingress"]
     assert sorted((r.ether_type, r.protocol) for r in stored) == [("IPv4", "0"), ("IPv6", "0")]
     network = admin.network.find_network("netsec-net")
-    port = admin.network.create_port(network_id=network.id, project_id=scratch_project.id, name=names("port"),
-                                     security_group_ids=[group.id])
+    port = admin.network.create_port(network_id=network.id, project_id=scratch_project.id, name=names("port"), security_group_ids=[group.id])
     try:
         # The audit finds the port wide open, on both families, and says protocol 0 is any.
         audit = runner.run_task(AUDIT, dict(cloud="netsec-admin-counted", project=scratch_project.id))
         assert runner.last_requests["writes"] == 0
         wide = sorted(f["id"] for f in audit["findings"] if f["check"] == "world-any-protocol")
-        assert wide == ["world-any-protocol:%s:ingress/IPv4/0(any)/all/any" % group.name,
-                        "world-any-protocol:%s:ingress/IPv6/0(any)/all/any" % group.name]
+        assert wide == ["world-any-protocol:%s:ingress/IPv4/0(any)/all/any" % group.name, "world-any-protocol:%s:ingress/IPv6/0(any)/all/any" % group.name]
         assert all("protocol 0 (any)" in f["message"] for f in audit["findings"] if f["check"] == "world-any-protocol")
         # effective_access: anyone reaches anything on the port.
         for protocol, port_number, source in (("tcp", 22, "203.0.113.7"), ("udp", 53, "2001:db8::7"), ("gre", None, "198.51.100.1")):
@@ -69,8 +67,7 @@ def test_protocol_0_live_audit_access_and_export(runner, admin, scratch_project,
         # The export keeps protocol 0 as stored; the re-apply writes nothing.
         declarations, applied, writes = export_and_reapply(runner, scratch_project)
         (exported,) = [g for g in declarations["groups"] if g["name"] == group.name]
-        zero = sorted((r.get("ethertype", "IPv4"), r.get("remote_ip_prefix")) for r in exported["rules"]
-                      if r.get("protocol") == 0)
+        zero = sorted((r.get("ethertype", "IPv4"), r.get("remote_ip_prefix")) for r in exported["rules"] if r.get("protocol") == 0)
         assert zero == [("IPv4", None), ("IPv6", None)], exported["rules"]
         assert "hopopt" not in str(declarations)
         assert writes == 0 and applied["changed"] is False, applied["plan"]
@@ -82,11 +79,10 @@ def test_protocol_0_live_audit_access_and_export(runner, admin, scratch_project,
 
 def test_the_picture_of_an_export_has_one_anywhere_node(runner, admin, scratch_project, names):
     group = admin.network.create_security_group(name=names("pic"), project_id=scratch_project.id)
-    admin.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype="IPv4",
-                                             protocol="tcp", port_range_min=443, port_range_max=443,
-                                             project_id=scratch_project.id)
-    admin.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype="IPv6",
-                                             protocol="0", project_id=scratch_project.id)
+    admin.network.create_security_group_rule(
+        security_group_id=group.id, direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=443, port_range_max=443, project_id=scratch_project.id
+    )
+    admin.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype="IPv6", protocol="0", project_id=scratch_project.id)
     exported = runner.run_task(INFO, dict(cloud="netsec-admin", project=scratch_project.id))
     mermaid = graph.render(exported["declarations"])
     # Ingress from 0.0.0.0/0 and ::/0, egress to both: one node.

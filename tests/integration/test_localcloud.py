@@ -49,11 +49,9 @@ def boot_args(conn):
     image = conn.image.find_image(IMAGE)
     flavor = conn.compute.find_flavor(FLAVOR)
     network = conn.network.find_network(NETWORK)
-    missing = [what for what, found in (("image " + IMAGE, image), ("flavor " + FLAVOR, flavor),
-                                        ("network " + NETWORK, network)) if found is None]
+    missing = [what for what, found in (("image " + IMAGE, image), ("flavor " + FLAVOR, flavor), ("network " + NETWORK, network)) if found is None]
     if missing:
-        pytest.fail("the local cloud lacks %s: run tests/cloud/localcloud start (compute included)"
-                    % ", ".join(missing))
+        pytest.fail("the local cloud lacks %s: run tests/cloud/localcloud start (compute included)" % ", ".join(missing))
     return {"image_id": image.id, "flavor_id": flavor.id, "networks": [{"uuid": network.id}]}
 
 
@@ -97,8 +95,8 @@ def test_group_on_a_server_port(conn, boot_args):
             ("egress", "IPv6", None, None),
         ]
         rule = conn.network.create_security_group_rule(
-            security_group_id=group.id, direction="ingress", ether_type="IPv4",
-            protocol="tcp", port_range_min=22, port_range_max=22)
+            security_group_id=group.id, direction="ingress", ether_type="IPv4", protocol="tcp", port_range_min=22, port_range_max=22
+        )
         assert (rule.port_range_min, rule.port_range_max, rule.protocol) == (22, 22, "tcp")
 
         servers.append(boot(conn, boot_args, "vm"))
@@ -157,13 +155,14 @@ def test_demo_project_boots_on_the_shared_network(clouds, boot_args):
 
 # --- releases (issue 15): choosing the Neutron release; nothing here starts or stops a cloud ---
 
+
 def _localcloud(args, **env):
     import subprocess
     import sys
+
     here = os.path.dirname(os.path.abspath(__file__))
     script = os.path.join(os.path.dirname(here), "cloud", "localcloud")
-    return subprocess.run([sys.executable, script] + args, env=dict(os.environ, **env), capture_output=True,
-                          text=True, check=False)
+    return subprocess.run([sys.executable, script] + args, env=dict(os.environ, **env), capture_output=True, text=True, check=False)
 
 
 def test_localcloud_lists_the_releases_it_can_run():
@@ -184,7 +183,12 @@ def test_an_unknown_release_is_refused_before_anything_runs(tmp_path):
 def test_a_stale_base_venv_is_an_error_not_an_install(tmp_path):
     base = tmp_path / "venv"
     base.mkdir()
-    out = _localcloud(["start", "--no-compute"], NETSEC_CLOUD_BASE_VENV=str(base), NETSEC_CLOUD_DIR=str(tmp_path / "c"),
-                      NETSEC_KEYSTONE_PORT="5999", NETSEC_NEUTRON_PORT="9999")
+    out = _localcloud(
+        ["start", "--no-compute"],
+        NETSEC_CLOUD_BASE_VENV=str(base),
+        NETSEC_CLOUD_DIR=str(tmp_path / "c"),
+        NETSEC_KEYSTONE_PORT="5999",
+        NETSEC_NEUTRON_PORT="9999",
+    )
     assert out.returncode == 1 and "NETSEC_CLOUD_BASE_VENV" in out.stderr, out.stdout + out.stderr
     assert os.listdir(str(base)) == []

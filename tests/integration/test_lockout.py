@@ -38,15 +38,17 @@ def make_group(admin, name, *ports):
     for rule in admin.network.security_group_rules(security_group_id=group.id):
         admin.network.delete_security_group_rule(rule)
     for port in ports:
-        admin.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype="IPv4",
-                                                 protocol="tcp", port_range_min=port, port_range_max=port)
+        admin.network.create_security_group_rule(
+            security_group_id=group.id, direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=port, port_range_max=port
+        )
     return group
 
 
 def rules_of(admin, name):
     group = admin.network.find_security_group(name, ignore_missing=False)
-    return sorted((r.direction, r.protocol, r.port_range_min) for r in admin.network.security_group_rules(security_group_id=group.id)
-                  if r.direction == "ingress")
+    return sorted(
+        (r.direction, r.protocol, r.port_range_min) for r in admin.network.security_group_rules(security_group_id=group.id) if r.direction == "ingress"
+    )
 
 
 def lockout_warnings(result):
@@ -100,8 +102,7 @@ def test_security_group_module_and_configured_ports(runner, admin, names, server
     # Only 3389 guarded: losing tcp/22 says nothing.
     result = runner.run_task(SG, dict(cloud="netsec-admin", name=name, rules=[rdp], lockout_ports=[3389]), check=True)
     assert result["changed"] is True and not lockout_warnings(result)
-    failed = runner.run_task(SG, dict(cloud="netsec-admin", name=name, rules=[SSH], lockout_ports=[3389, 22],
-                                      lockout_guard="fail"), expect_failure=True)
+    failed = runner.run_task(SG, dict(cloud="netsec-admin", name=name, rules=[SSH], lockout_ports=[3389, 22], lockout_guard="fail"), expect_failure=True)
     assert "tcp/3389" in failed["msg"] and name in failed["msg"], failed["msg"]
     ignored = runner.run_task(SG, dict(cloud="netsec-admin", name=name, rules=[], lockout_guard="ignore"))
     assert not lockout_warnings(ignored) and rules_of(admin, name) == []
@@ -110,8 +111,7 @@ def test_security_group_module_and_configured_ports(runner, admin, names, server
 def test_a_group_on_no_server_gives_no_warning(runner, admin, names):
     name = names("idle")
     make_group(admin, name, 22, 443)
-    result = runner.run_task(SGS, dict(cloud="netsec-admin-counted", groups=[{"name": name, "rules": [HTTPS]}],
-                                       lockout_guard="fail"))
+    result = runner.run_task(SGS, dict(cloud="netsec-admin-counted", groups=[{"name": name, "rules": [HTTPS]}], lockout_guard="fail"))
     assert result["changed"] is True and not lockout_warnings(result) and result["lockouts"] == []
     assert rules_of(admin, name) == [("ingress", "tcp", 443)]
     # It did look (one read of the ports wearing the group) and found none.
@@ -128,8 +128,7 @@ def test_deleting_a_group_a_server_wears_is_refused_and_lists_it(runner, admin, 
     name = names("worn")
     group = make_group(admin, name)
     port = wear(admin, server, [group.id])
-    result = runner.run_task(SGS, dict(cloud="netsec-admin-counted", state="absent", groups=[{"name": name}]),
-                             expect_failure=True)
+    result = runner.run_task(SGS, dict(cloud="netsec-admin-counted", state="absent", groups=[{"name": name}]), expect_failure=True)
     assert "in use by 1 port(s): port %s of server %s" % (port.id, server.id) in result["msg"], result["msg"]
     assert runner.last_requests["writes"] == 0
     assert admin.network.find_security_group(group.id) is not None

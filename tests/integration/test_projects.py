@@ -29,8 +29,7 @@ def write(directory, name, data):
 
 
 def tcp_ports(conn, group_id):
-    return sorted(r.port_range_min for r in conn.network.security_group_rules(security_group_id=group_id)
-                  if r.direction == "ingress")
+    return sorted(r.port_range_min for r in conn.network.security_group_rules(security_group_id=group_id) if r.direction == "ingress")
 
 
 def test_directory_apply_check_then_apply_then_drift(admin, clouds_file, proxy, tmp_path, two_projects):
@@ -38,8 +37,11 @@ def test_directory_apply_check_then_apply_then_drift(admin, clouds_file, proxy, 
     tree = tmp_path / "tree"
     write(tree, "a.yml", {"project": first.name, "groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443}]}]})
     # A per-file cloud, and a file in a subdirectory.
-    write(tree, "team-b/b.yml", {"project": second.name, "cloud": "netsec-admin-counted",
-                                 "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432}]}]})
+    write(
+        tree,
+        "team-b/b.yml",
+        {"project": second.name, "cloud": "netsec-admin-counted", "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432}]}]},
+    )
     args = ("-e", "cloud=netsec-admin-counted", "-e", "declarations=tree", "-e", "project_concurrency=2")
 
     status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, *args, "--check")
@@ -60,8 +62,9 @@ def test_directory_apply_check_then_apply_then_drift(admin, clouds_file, proxy, 
 
     # Drift in one project only: the exit status says so, the report names it.
     db = groups_of(admin, second.id)["db"]
-    admin.network.create_security_group_rule(security_group_id=db.id, direction="ingress", ethertype="IPv4",
-                                             protocol="tcp", port_range_min=3389, port_range_max=3389)
+    admin.network.create_security_group_rule(
+        security_group_id=db.id, direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=3389, port_range_max=3389
+    )
     status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, *args, "-e", "report_dir=drifted")
     assert status != 0 and "in 1 of 2 file(s) (team-b/b.yml)" in output, output
     assert counts["writes"] == 0
@@ -80,27 +83,23 @@ def test_one_invalid_file_does_not_stop_the_others(admin, clouds_file, proxy, tm
     write(tree, "b.yml", {"project": second.name, "groups": [{"name": "bad", "rules": [{"protocol": "icmp", "port": 22}]}]})
     # A file that names a project that does not exist fails on its own too.
     write(tree, "c.yml", {"project": "netsec-no-such-project-%s" % uuid.uuid4().hex[:6], "groups": []})
-    status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin",
-                                           "-e", "declarations=tree")
+    status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin", "-e", "declarations=tree")
     assert status != 0
     assert "2 of 3 declarations file(s) failed: b.yml, c.yml" in output and "groups[0].rules[0].port" in output, output
     assert "not found" in output
     assert "web" in groups_of(admin, first.id)
     assert sorted(groups_of(admin, second.id)) == ["default"]
 
-    status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin-counted",
-                                          "-e", "declarations=tree")
+    status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin-counted", "-e", "declarations=tree")
     assert status != 0 and counts["writes"] == 0
     report = json.loads((tmp_path / "drift-report" / "drift.json").read_text())
-    assert report["status"] == "error" and report["summary"] == {"files": 3, "clean": 1, "drift": 0, "error": 2,
-                                                                 "changes": 0}
+    assert report["status"] == "error" and report["summary"] == {"files": 3, "clean": 1, "drift": 0, "error": 2, "changes": 0}
 
 
 def test_an_empty_directory_is_a_clear_error(clouds_file, proxy, tmp_path):
     (tmp_path / "empty").mkdir()
     for playbook in ("apply.yml", "drift.yml"):
-        status, output, counts = run_playbook(clouds_file, proxy, playbook, tmp_path, "-e", "cloud=netsec-admin",
-                                              "-e", "declarations=empty")
+        status, output, counts = run_playbook(clouds_file, proxy, playbook, tmp_path, "-e", "cloud=netsec-admin", "-e", "declarations=empty")
         assert status != 0 and "no *.yml file under empty" in output, output
         assert counts["total"] == 0
 
@@ -109,8 +108,20 @@ def test_export_all_projects_writes_a_tree_that_applies_without_writes(admin, cl
     first, second = two_projects
     for project, name in ((first, "web"), (second, "db")):
         admin.network.create_security_group(name=name, project_id=project.id)
-    status, output, counts = run_playbook(clouds_file, proxy, "export.yml", tmp_path, "-e", "cloud=netsec-admin-counted",
-                                          "-e", "all_projects=true", "-e", "declarations=tree", "-e", "include_servers=false")
+    status, output, counts = run_playbook(
+        clouds_file,
+        proxy,
+        "export.yml",
+        tmp_path,
+        "-e",
+        "cloud=netsec-admin-counted",
+        "-e",
+        "all_projects=true",
+        "-e",
+        "declarations=tree",
+        "-e",
+        "include_servers=false",
+    )
     assert status == 0, output
     assert counts["writes"] == 0
     mine = tmp_path / "mine"
@@ -122,12 +133,10 @@ def test_export_all_projects_writes_a_tree_that_applies_without_writes(admin, cl
     # Only our two projects are applied back (the tree holds every project of the shared cloud). The first apply
     # may tag the untagged groups it adopts (issue 14 point 5 is about the default group); nothing else.
     for expected_writes in (None, 0):
-        status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path,
-                                              "-e", "cloud=netsec-admin-counted", "-e", "declarations=mine")
+        status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin-counted", "-e", "declarations=mine")
         assert status == 0, output
         assert counts["writes"] <= 4 if expected_writes is None else counts["writes"] == 0, counts
-    status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin-counted",
-                                          "-e", "declarations=mine")
+    status, output, counts = run_playbook(clouds_file, proxy, "drift.yml", tmp_path, "-e", "cloud=netsec-admin-counted", "-e", "declarations=mine")
     assert status == 0 and counts["writes"] == 0, output
 
 
@@ -137,9 +146,15 @@ def test_check_mode_plans_a_new_group_and_its_attachment(admin, clouds_file, pro
     as_project = admin.connect_as_project({"id": project.id, "name": project.name, "domain_id": "default"})
     server = boot_server(as_project, "newweb-%s" % uuid.uuid4().hex[:6])
     try:
-        write(tmp_path, "new.yml", {"project": project.name,
-                                    "groups": [{"name": "newweb", "rules": [{"protocol": "tcp", "port": 443}]}],
-                                    "servers": [{"server": server.name, "security_groups": ["default", "newweb"]}]})
+        write(
+            tmp_path,
+            "new.yml",
+            {
+                "project": project.name,
+                "groups": [{"name": "newweb", "rules": [{"protocol": "tcp", "port": 443}]}],
+                "servers": [{"server": server.name, "security_groups": ["default", "newweb"]}],
+            },
+        )
         args = ("-e", "cloud=netsec-admin-counted", "-e", "declarations=new.yml")
         status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, *args, "--check")
         assert status == 0, output
@@ -169,8 +184,7 @@ def test_two_files_for_one_project_are_refused_before_any_change(admin, clouds_f
     write(tree, "a.yml", {"project": first.name, "groups": [{"name": "one", "rules": []}]})
     write(tree, "b.yml", {"project": first.name, "groups": [{"name": "two", "rules": []}]})
     write(tree, "c.yml", {"project": second.name, "groups": [{"name": "three", "rules": []}]})
-    status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin",
-                                           "-e", "declarations=tree")
+    status, output, _counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, "-e", "cloud=netsec-admin", "-e", "declarations=tree")
     assert status != 0 and "2 of 3 declarations file(s) failed: a.yml, b.yml" in output, output
     assert "is also declared in b.yml" in output
     assert sorted(groups_of(admin, first.id)) == ["default"]

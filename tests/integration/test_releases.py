@@ -44,6 +44,7 @@ def cloud_features(admin):
 
 def test_status_names_the_release_that_was_asked_for(release):
     import os
+
     wanted = os.environ.get("NETSEC_NEUTRON_RELEASE")
     if wanted and wanted not in ("newest", "default", "latest"):
         assert release == wanted
@@ -65,8 +66,7 @@ def test_templates_are_read_only_where_the_release_has_them(runner, admin, names
     assert not [w for w in result.get("warnings") or [] if "still differed" in w], result["warnings"]
     group = list(admin.network.security_groups(name=names("web")))[0]
     assert OWNER in group.tags
-    assert [(r.direction, r.protocol, r.port_range_min) for r in
-            admin.network.security_group_rules(security_group_id=group.id)] == [("ingress", "tcp", 443)]
+    assert [(r.direction, r.protocol, r.port_range_min) for r in admin.network.security_group_rules(security_group_id=group.id)] == [("ingress", "tcp", 443)]
 
 
 def test_a_plain_no_op_costs_two_requests_and_no_discovery(runner, names, scratch_project):
@@ -83,8 +83,14 @@ def test_a_no_op_that_uses_optional_features_reads_the_list_once(runner, names, 
     declaration = {
         "project": scratch_project.id,
         "address_groups": [{"name": names("clients"), "addresses": ["10.0.1.0/24"]}],
-        "groups": [{"name": names("db"), "stateful": False, "tags": ["tier=db"], "rules": [
-            {"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],
+        "groups": [
+            {
+                "name": names("db"),
+                "stateful": False,
+                "tags": ["tier=db"],
+                "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}],
+            }
+        ],
     }
     runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
     again = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))

@@ -50,8 +50,7 @@ def old(old_cloud):
 
 
 def run(declaration, check_mode=False, **options):
-    return run_inprocess(declaration, dict(dict(state="present"), **options), cloud="netsec-admin-old",
-                         check_mode=check_mode)
+    return run_inprocess(declaration, dict(dict(state="present"), **options), cloud="netsec-admin-old", check_mode=check_mode)
 
 
 def writes(proxy):
@@ -63,8 +62,13 @@ def gets(proxy, fragment):
 
 
 def rules_of(admin, group):
-    return sorted([(r.direction, r.ether_type, r.protocol, r.port_range_min, r.remote_ip_prefix, r.remote_group_id)
-                   for r in admin.network.security_group_rules(security_group_id=group.id)], key=str)
+    return sorted(
+        [
+            (r.direction, r.ether_type, r.protocol, r.port_range_min, r.remote_ip_prefix, r.remote_group_id)
+            for r in admin.network.security_group_rules(security_group_id=group.id)
+        ],
+        key=str,
+    )
 
 
 def group_named(admin, name):
@@ -74,13 +78,20 @@ def group_named(admin, name):
 
 
 def plain(names):
-    return {"groups": [
-        {"name": names("web"), "description": "web tier", "stateful": True, "rules": [
-            {"protocol": "tcp", "port": 443},
-            {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
-        ]},
-        {"name": names("bastion"), "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24"}]},
-    ]}
+    return {
+        "groups": [
+            {
+                "name": names("web"),
+                "description": "web tier",
+                "stateful": True,
+                "rules": [
+                    {"protocol": "tcp", "port": 443},
+                    {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
+                ],
+            },
+            {"name": names("bastion"), "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24"}]},
+        ]
+    }
 
 
 def test_a_stein_cloud_converges_a_plain_declaration(old, admin, names):
@@ -94,8 +105,7 @@ def test_a_stein_cloud_converges_a_plain_declaration(old, admin, names):
     assert gets(old, "default-security-group-rules") == []
     web, bastion = group_named(admin, names("web")), group_named(admin, names("bastion"))
     assert web.description == "web tier" and OWNER in web.tags and web.stateful is True
-    assert rules_of(admin, web) == sorted([
-        ("ingress", "IPv4", "tcp", 443, None, None), ("ingress", "IPv4", "tcp", 22, None, bastion.id)], key=str)
+    assert rules_of(admin, web) == sorted([("ingress", "IPv4", "tcp", 443, None, None), ("ingress", "IPv4", "tcp", 22, None, bastion.id)], key=str)
     old.reset()
     again = run(declaration)
     assert again.ok and again.result["changed"] is False, again.result.get("plan")
@@ -106,39 +116,43 @@ def test_a_stein_cloud_refuses_address_groups_and_stateless_groups_before_any_wr
     old.extensions.hide_release("stein")
     declaration = {
         "address_groups": [{"name": names("clients"), "addresses": ["10.0.1.0/24"]}],
-        "groups": [{"name": names("db"), "stateful": False, "rules": [
-            {"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],
+        "groups": [{"name": names("db"), "stateful": False, "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],
     }
     for check_mode in (True, False):
         old.reset()
         outcome = run(declaration, check_mode=check_mode)
         assert not outcome.ok and not outcome.crashed, outcome.msg
         assert outcome.msg.startswith("nothing was changed: ")
-        for expected in ("address_groups[0]: this cloud's Neutron lacks the API extension 'address-group'",
-                         "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group'",
-                         "groups[0].rules[0].remote_address_group: this cloud's Neutron lacks the API extension "
-                         "'security-groups-remote-address-group'"):
+        for expected in (
+            "address_groups[0]: this cloud's Neutron lacks the API extension 'address-group'",
+            "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group'",
+            "groups[0].rules[0].remote_address_group: this cloud's Neutron lacks the API extension 'security-groups-remote-address-group'",
+        ):
             assert expected in outcome.msg, outcome.msg
         assert writes(old) == []
         # refused on the extension list alone: nothing else was read
-        assert [e["path"] for e in old.requests() if e["method"] == "GET" and "/v2.0/" in e["path"]] == \
-            ["/v2.0/extensions"], old.requests()
+        assert [e["path"] for e in old.requests() if e["method"] == "GET" and "/v2.0/" in e["path"]] == ["/v2.0/extensions"], old.requests()
     assert group_named(admin, names("db")) is None
     assert not list(admin.network.address_groups(name=names("clients")))
 
 
-@pytest.mark.parametrize("alias, declaration, path", [
-    ("address-group", lambda n: {"address_groups": [{"name": n("ag"), "addresses": ["10.0.0.0/8"]}]},
-     "address_groups[0]"),
-    ("security-groups-remote-address-group",
-     lambda n: {"address_groups": [{"name": n("ag"), "addresses": ["10.0.0.0/8"]}],
-                "groups": [{"name": n("g"), "rules": [{"protocol": "tcp", "port": 1, "remote_address_group": n("ag")}]}]},
-     "groups[0].rules[0].remote_address_group"),
-    ("stateful-security-group", lambda n: {"groups": [{"name": n("g"), "stateful": False}]}, "groups[0].stateful"),
-    ("standard-attr-tag", lambda n: {"groups": [{"name": n("g"), "tags": ["tier=web"]}]}, "groups[0].tags"),
-])
-def test_one_hidden_extension_refuses_what_needs_it_and_converges_the_rest(old, admin, names, alias,
-                                                                           declaration, path):
+@pytest.mark.parametrize(
+    "alias, declaration, path",
+    [
+        ("address-group", lambda n: {"address_groups": [{"name": n("ag"), "addresses": ["10.0.0.0/8"]}]}, "address_groups[0]"),
+        (
+            "security-groups-remote-address-group",
+            lambda n: {
+                "address_groups": [{"name": n("ag"), "addresses": ["10.0.0.0/8"]}],
+                "groups": [{"name": n("g"), "rules": [{"protocol": "tcp", "port": 1, "remote_address_group": n("ag")}]}],
+            },
+            "groups[0].rules[0].remote_address_group",
+        ),
+        ("stateful-security-group", lambda n: {"groups": [{"name": n("g"), "stateful": False}]}, "groups[0].stateful"),
+        ("standard-attr-tag", lambda n: {"groups": [{"name": n("g"), "tags": ["tier=web"]}]}, "groups[0].tags"),
+    ],
+)
+def test_one_hidden_extension_refuses_what_needs_it_and_converges_the_rest(old, admin, names, alias, declaration, path):
     old.extensions.hide(alias)
     refused = run(declaration(names))
     assert not refused.ok and not refused.crashed, refused.msg
@@ -167,8 +181,7 @@ def test_without_default_rule_templates_new_groups_get_the_historical_defaults(o
     outcome = run(declaration)
     assert outcome.ok, outcome.msg
     assert gets(old, "default-security-group-rules") == []
-    assert not [w for w in outcome.result["warnings"] if "other rules than" in w or "still differed" in w], \
-        outcome.result["warnings"]
+    assert not [w for w in outcome.result["warnings"] if "other rules than" in w or "still differed" in w], outcome.result["warnings"]
     group = group_named(admin, names("g"))
     assert rules_of(admin, group) == [("ingress", "IPv4", "tcp", 22, None, None)]
 
@@ -177,16 +190,14 @@ def test_a_zed_cloud_takes_address_groups(old, admin, names):
     old.extensions.hide_release("zed")
     declaration = {
         "address_groups": [{"name": names("clients"), "addresses": ["10.0.1.0/24"]}],
-        "groups": [{"name": names("db"), "stateful": False, "rules": [
-            {"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],
+        "groups": [{"name": names("db"), "stateful": False, "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": names("clients")}]}],
     }
     outcome = run(declaration)
     assert outcome.ok, outcome.msg
     db = group_named(admin, names("db"))
     assert db.stateful is False
     clients = list(admin.network.address_groups(name=names("clients")))[0]
-    assert [r.remote_address_group_id for r in admin.network.security_group_rules(security_group_id=db.id)] == \
-        [clients.id]
+    assert [r.remote_address_group_id for r in admin.network.security_group_rules(security_group_id=db.id)] == [clients.id]
     old.reset()
     assert run(declaration).result["changed"] is False
     assert writes(old) == []
@@ -194,8 +205,7 @@ def test_a_zed_cloud_takes_address_groups(old, admin, names):
 
 def test_the_refusal_through_ansible_playbook(old, admin, names, tmp_path):
     old.extensions.hide_release("stein")
-    outcome = run_playbook(str(tmp_path), old.clouds_path, {"groups": [{"name": names("g"), "stateful": False}]}, {},
-                           cloud="netsec-admin-old")
+    outcome = run_playbook(str(tmp_path), old.clouds_path, {"groups": [{"name": names("g"), "stateful": False}]}, {}, cloud="netsec-admin-old")
     assert not outcome.ok and not outcome.crashed, outcome.msg
     assert outcome.result["changed"] is False
     assert "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group'" in outcome.msg

@@ -42,9 +42,18 @@ def fill_rules_to(admin, project_id, free):
     filler = admin.network.create_security_group(name="filler", project_id=project_id)  # gets template rules
     details = quota_details(admin, project_id)["security_group_rule"]
     missing = details["limit"] - details["used"] - details["reserved"] - free
-    bodies = [{"security_group_id": filler.id, "direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
-               "port_range_min": 10000 + n, "port_range_max": 10000 + n, "project_id": project_id}
-              for n in range(missing)]
+    bodies = [
+        {
+            "security_group_id": filler.id,
+            "direction": "ingress",
+            "ethertype": "IPv4",
+            "protocol": "udp",
+            "port_range_min": 10000 + n,
+            "port_range_max": 10000 + n,
+            "project_id": project_id,
+        }
+        for n in range(missing)
+    ]
     if bodies:
         answer = admin.network.post("/security-group-rules", json={"security_group_rules": bodies})
         assert answer.status_code == 201, answer.text
@@ -61,8 +70,7 @@ def ssh_rules(admin, project_id, name):
     return [r for r in group_rules(admin, project_id, name)[1] if r.port_range_min == 22]
 
 
-def test_headline_quota_room_for_3_description_change_and_6_adds_is_refused_before_any_write(
-        runner, admin, default_quota_project, names):
+def test_headline_quota_room_for_3_description_change_and_6_adds_is_refused_before_any_write(runner, admin, default_quota_project, names):
     project = default_quota_project.id
     name = names("web")
     args = dict(cloud="netsec-admin-counted", project=project, groups=[{"name": name, "rules": [SSH]}])
@@ -84,8 +92,9 @@ def test_headline_quota_room_for_3_description_change_and_6_adds_is_refused_befo
 def test_a_plan_that_fits_only_with_deletes_first_is_applied(runner, admin, default_quota_project, names):
     project = default_quota_project.id
     name = names("web")
-    args = dict(cloud="netsec-admin", project=project, groups=[{"name": name, "rules": [
-        SSH, {"protocol": "udp", "port": 53}, {"protocol": "udp", "port": 123}]}])
+    args = dict(
+        cloud="netsec-admin", project=project, groups=[{"name": name, "rules": [SSH, {"protocol": "udp", "port": 53}, {"protocol": "udp", "port": 123}]}]
+    )
     runner.run_task(MODULE, args)
     fill_rules_to(admin, project, free=0)
     args["groups"][0]["rules"] = [SSH, {"protocol": "tcp", "port": 443}, {"protocol": "tcp", "port": 80}]
@@ -141,8 +150,7 @@ def test_throttling_is_retried_and_the_retries_are_in_the_result(faults, admin, 
     outcome = run_inprocess(declaration, {"lock": False})
     assert outcome.ok, outcome.msg
     assert outcome.result["retries"] == 2 and outcome.result["api_requests"]["retried"] == 2
-    assert sorted(r.port_range_min for r in group_rules(admin, admin.current_project_id, name)[1]
-                  if r.direction == "ingress") == [22, 443]
+    assert sorted(r.port_range_min for r in group_rules(admin, admin.current_project_id, name)[1] if r.direction == "ingress") == [22, 443]
 
 
 def test_over_quota_answer_is_reported_once_and_truthfully(faults, admin, names):
@@ -155,8 +163,7 @@ def test_over_quota_answer_is_reported_once_and_truthfully(faults, admin, names)
     assert not outcome.ok and outcome.msg.count("Quota exceeded") == 1, outcome.msg
     assert [op["rule"]["port"] for op in outcome.result["not_completed"]] == [80, 443]
     assert outcome.result["completed"] == []
-    assert [r.port_range_min for r in group_rules(admin, admin.current_project_id, name)[1]
-            if r.direction == "ingress"] == [22]
+    assert [r.port_range_min for r in group_rules(admin, admin.current_project_id, name)[1] if r.direction == "ingress"] == [22]
 
 
 def test_stateful_change_on_a_group_in_use_is_refused_while_planning(runner, admin, names):
@@ -179,8 +186,7 @@ def test_stateful_change_on_a_group_in_use_is_refused_while_planning(runner, adm
         admin.network.delete_network(network)
 
 
-@pytest.mark.parametrize("option,value", [("concurrency", 0), ("concurrency", -3), ("lock_timeout", 0),
-                                          ("api_timeout", 0)])
+@pytest.mark.parametrize("option,value", [("concurrency", 0), ("concurrency", -3), ("lock_timeout", 0), ("api_timeout", 0)])
 def test_numeric_options_below_their_minimum_are_refused_naming_them(runner, names, option, value):
     args = dict(cloud="netsec-admin-counted", groups=[{"name": names("opt"), "rules": [SSH]}])
     args[option] = value

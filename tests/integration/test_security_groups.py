@@ -31,27 +31,29 @@ def find_group(conn, name, project_id=None):
 
 
 def declared_keys(conn, group, rules_by_group_name=None):
-    return sorted(tuple(str(v) for v in model.key_from_neutron(r.to_dict())) for r in
-                  conn.network.security_group_rules(security_group_id=group.id))
+    return sorted(tuple(str(v) for v in model.key_from_neutron(r.to_dict())) for r in conn.network.security_group_rules(security_group_id=group.id))
 
 
 def seed_declaration(names):
     return {
-        "address_groups": [{"name": names("db-clients"), "description": "App servers",
-                            "addresses": ["10.0.1.0/24", "10.0.2.7"]}],
+        "address_groups": [{"name": names("db-clients"), "description": "App servers", "addresses": ["10.0.1.0/24", "10.0.2.7"]}],
         "groups": [
-            {"name": names("web"), "description": "Public web tier", "stateful": True, "tags": ["tier=web"],
-             "rules": [
-                {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
-                {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
-                {"protocol": "udp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-                {"protocol": "icmp", "ethertype": "IPv6"},
-                {"protocol": "tcp", "port": 5432, "remote_address_group": names("db-clients")},
-                {"direction": "egress", "ethertype": "IPv4"},
-                {"direction": "egress", "ethertype": "IPv6"},
-            ]},
-            {"name": names("bastion"), "rules": [
-                {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]},
+            {
+                "name": names("web"),
+                "description": "Public web tier",
+                "stateful": True,
+                "tags": ["tier=web"],
+                "rules": [
+                    {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
+                    {"protocol": "tcp", "port": 22, "remote_group": names("bastion")},
+                    {"protocol": "udp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+                    {"protocol": "icmp", "ethertype": "IPv6"},
+                    {"protocol": "tcp", "port": 5432, "remote_address_group": names("db-clients")},
+                    {"direction": "egress", "ethertype": "IPv4"},
+                    {"direction": "egress", "ethertype": "IPv6"},
+                ],
+            },
+            {"name": names("bastion"), "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]},
         ],
     }
 
@@ -69,16 +71,16 @@ def test_create_from_empty_then_nothing_to_do(runner, admin, names):
     assert sorted(web.tags) == sorted([OWNER, "tier=web"]) and bastion.tags == [OWNER]
     web_rules = list(admin.network.security_group_rules(security_group_id=web.id))
     assert len(web_rules) == 8
-    by_shape = dict(((r.direction, r.ether_type, r.protocol, r.port_range_min, r.remote_ip_prefix,
-                      r.remote_group_id, r.remote_address_group_id), r) for r in web_rules)
+    by_shape = dict(
+        ((r.direction, r.ether_type, r.protocol, r.port_range_min, r.remote_ip_prefix, r.remote_group_id, r.remote_address_group_id), r) for r in web_rules
+    )
     assert ("ingress", "IPv4", "tcp", 22, None, bastion.id, None) in by_shape
     assert ("ingress", "IPv4", "tcp", 5432, None, None, clients.id) in by_shape
     assert ("ingress", "IPv6", "ipv6-icmp", None, None, None, None) in by_shape
     assert ("ingress", "IPv6", "udp", 8000, "fd00::/8", None, None) in by_shape
     bastion_rules = list(admin.network.security_group_rules(security_group_id=bastion.id))
     # The template's egress rules were removed: bastion declares only one rule.
-    assert [(r.direction, r.port_range_min, r.remote_ip_prefix, r.description) for r in bastion_rules] == [
-        ("ingress", 22, "203.0.113.0/24", "office")]
+    assert [(r.direction, r.port_range_min, r.remote_ip_prefix, r.description) for r in bastion_rules] == [("ingress", 22, "203.0.113.0/24", "office")]
     # One bulk POST per group for rules.
     posts = [p for m, p in runner.last_requests["requests"] if m == "POST" and "security-group-rules" in p]
     assert len(posts) == 2, runner.last_requests["requests"]
@@ -96,25 +98,28 @@ def test_rules_created_by_the_cli_in_other_spellings_need_no_write(runner, admin
     for rule in list(admin.network.security_group_rules(security_group_id=group.id)):
         admin.network.delete_security_group_rule(rule)
     openstack_cli("security", "group", "rule", "create", name, "--protocol", "6", "--dst-port", "22:22")
-    openstack_cli("security", "group", "rule", "create", name, "--protocol", "udp", "--dst-port", "1:65535",
-                  "--remote-ip", "192.0.2.7")
+    openstack_cli("security", "group", "rule", "create", name, "--protocol", "udp", "--dst-port", "1:65535", "--remote-ip", "192.0.2.7")
     openstack_cli("security", "group", "rule", "create", name, "--protocol", "icmp", "--ethertype", "IPv6")
-    openstack_cli("security", "group", "rule", "create", name, "--protocol", "TCP", "--dst-port", "443",
-                  "--remote-ip", "0.0.0.0/0")
-    openstack_cli("security", "group", "rule", "create", name, "--egress", "--ethertype", "IPv6",
-                  "--remote-ip", "2001:DB8:0:0::/64")
-    openstack_cli("security", "group", "rule", "create", name, "--protocol", "icmp", "--icmp-type", "8",
-                  "--icmp-code", "0")
+    openstack_cli("security", "group", "rule", "create", name, "--protocol", "TCP", "--dst-port", "443", "--remote-ip", "0.0.0.0/0")
+    openstack_cli("security", "group", "rule", "create", name, "--egress", "--ethertype", "IPv6", "--remote-ip", "2001:DB8:0:0::/64")
+    openstack_cli("security", "group", "rule", "create", name, "--protocol", "icmp", "--icmp-type", "8", "--icmp-code", "0")
     before = sorted(r.id for r in admin.network.security_group_rules(security_group_id=group.id))
     # Adopt the group first (the ownership tag is one write), then declare the same rules in other spellings.
-    declaration = {"groups": [{"name": name, "rules": [
-        {"protocol": "tcp", "port": 22},
-        {"protocol": 17, "remote_ip_prefix": "192.0.2.7/32"},
-        {"protocol": "ipv6-icmp"},
-        {"protocol": "tcp", "port_range_min": 443, "port_range_max": 443},
-        {"direction": "egress", "remote_ip_prefix": "2001:db8::/64"},
-        {"protocol": "icmp", "icmp_type": 8, "icmp_code": 0},
-    ]}]}
+    declaration = {
+        "groups": [
+            {
+                "name": name,
+                "rules": [
+                    {"protocol": "tcp", "port": 22},
+                    {"protocol": 17, "remote_ip_prefix": "192.0.2.7/32"},
+                    {"protocol": "ipv6-icmp"},
+                    {"protocol": "tcp", "port_range_min": 443, "port_range_max": 443},
+                    {"direction": "egress", "remote_ip_prefix": "2001:db8::/64"},
+                    {"protocol": "icmp", "icmp_type": 8, "icmp_code": 0},
+                ],
+            }
+        ]
+    }
     first = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
     assert [op["action"] for op in first["plan"]] == ["update_group"], first["plan"]
     writes = [(m, p) for m, p in runner.last_requests["requests"] if m != "GET"]
@@ -128,10 +133,12 @@ def test_rules_created_by_the_cli_in_other_spellings_need_no_write(runner, admin
 
 def test_groups_may_reference_each_other_in_a_cycle(runner, admin, names):
     a, b = names("a"), names("b")
-    declaration = {"groups": [
-        {"name": a, "rules": [{"protocol": "tcp", "port": 80, "remote_group": b}, {"remote_group": a}]},
-        {"name": b, "rules": [{"protocol": "tcp", "port": 81, "remote_group": a}]},
-    ]}
+    declaration = {
+        "groups": [
+            {"name": a, "rules": [{"protocol": "tcp", "port": 80, "remote_group": b}, {"remote_group": a}]},
+            {"name": b, "rules": [{"protocol": "tcp", "port": 81, "remote_group": a}]},
+        ]
+    }
     runner.run_task(MODULE, dict(cloud="netsec-admin", **declaration))
     group_a, group_b = find_group(admin, a), find_group(admin, b)
     remotes_a = sorted(r.remote_group_id for r in admin.network.security_group_rules(security_group_id=group_a.id))
@@ -142,23 +149,22 @@ def test_groups_may_reference_each_other_in_a_cycle(runner, admin, names):
 
 def test_purge_rules_on_and_off(runner, admin, names):
     name = names("purge")
-    runner.run_task(MODULE, dict(cloud="netsec-admin", purge_rules=False,
-                                 groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22}]}]))
+    runner.run_task(MODULE, dict(cloud="netsec-admin", purge_rules=False, groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22}]}]))
     group = find_group(admin, name)
     # purge_rules=false kept the template's egress rules
     assert sorted((r.direction, r.protocol) for r in admin.network.security_group_rules(security_group_id=group.id)) == [
-        ("egress", None), ("egress", None), ("ingress", "tcp")]
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin",
-                                          groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22}]}]))
+        ("egress", None),
+        ("egress", None),
+        ("ingress", "tcp"),
+    ]
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22}]}]))
     assert [op["action"] for op in result["plan"]] == ["delete_rule", "delete_rule"]
-    assert [(r.direction, r.protocol) for r in admin.network.security_group_rules(security_group_id=group.id)] == [
-        ("ingress", "tcp")]
+    assert [(r.direction, r.protocol) for r in admin.network.security_group_rules(security_group_id=group.id)] == [("ingress", "tcp")]
 
 
 def test_description_change_replaces_the_rule(runner, admin, names):
     name = names("desc")
-    group_args = dict(cloud="netsec-admin", groups=[{"name": name, "rules": [
-        {"protocol": "tcp", "port": 22, "description": "old"}]}])
+    group_args = dict(cloud="netsec-admin", groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22, "description": "old"}]}])
     runner.run_task(MODULE, group_args)
     group = find_group(admin, name)
     (old,) = list(admin.network.security_group_rules(security_group_id=group.id))
@@ -174,8 +180,7 @@ def test_description_change_replaces_the_rule(runner, admin, names):
 def test_stateful_description_and_tags_are_updated(runner, admin, names):
     name = names("attrs")
     runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[{"name": name, "description": "one", "tags": ["x=1"]}]))
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[
-        {"name": name, "description": "two", "stateful": False, "tags": ["y=2"]}]))
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[{"name": name, "description": "two", "stateful": False, "tags": ["y=2"]}]))
     assert [op["action"] for op in result["plan"]] == ["update_group"]
     group = find_group(admin, name)
     assert group.description == "two" and group.stateful is False and sorted(group.tags) == sorted([OWNER, "y=2"])
@@ -185,10 +190,10 @@ def test_stateful_description_and_tags_are_updated(runner, admin, names):
 
 def test_address_group_addresses_follow_the_declaration(runner, admin, names):
     name = names("clients")
-    runner.run_task(MODULE, dict(cloud="netsec-admin", address_groups=[
-        {"name": name, "addresses": ["10.0.0.1", "10.0.0.2"]}]))
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin", address_groups=[
-        {"name": name, "description": "d", "addresses": ["10.0.0.2/32", "2001:db8::/64"]}]))
+    runner.run_task(MODULE, dict(cloud="netsec-admin", address_groups=[{"name": name, "addresses": ["10.0.0.1", "10.0.0.2"]}]))
+    result = runner.run_task(
+        MODULE, dict(cloud="netsec-admin", address_groups=[{"name": name, "description": "d", "addresses": ["10.0.0.2/32", "2001:db8::/64"]}])
+    )
     assert [op["action"] for op in result["plan"]] == ["update_address_group"]
     (found,) = list(admin.network.address_groups(name=name))
     assert sorted(found.addresses) == ["10.0.0.2/32", "2001:db8::/64"] and found.description == "d"
@@ -197,13 +202,11 @@ def test_address_group_addresses_follow_the_declaration(runner, admin, names):
 def test_purge_groups_leaves_untagged_and_other_projects_alone(runner, admin, names, scratch_project):
     project = scratch_project.id
     ours_old = names("ours-old")
-    runner.run_task(MODULE, dict(cloud="netsec-admin", project=scratch_project.name,
-                                 groups=[{"name": ours_old}, {"name": names("keep")}]))
+    runner.run_task(MODULE, dict(cloud="netsec-admin", project=scratch_project.name, groups=[{"name": ours_old}, {"name": names("keep")}]))
     handmade = admin.network.create_security_group(name=names("handmade"), project_id=project)
     elsewhere = admin.network.create_security_group(name=names("elsewhere"))  # admin's own project
     admin.network.set_tags(elsewhere, [OWNER])
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin", project=scratch_project.name, purge_groups=True,
-                                          groups=[{"name": names("keep")}]))
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin", project=scratch_project.name, purge_groups=True, groups=[{"name": names("keep")}]))
     assert [(op["action"], op["group"]) for op in result["plan"]] == [("delete_group", ours_old)]
     remaining = sorted(g.name for g in admin.network.security_groups(project_id=project) if g.name != "default")
     assert remaining == sorted([names("keep"), handmade.name])
@@ -222,13 +225,20 @@ def test_non_admin_project(runner, demo, names):
 
 def test_check_mode_plans_exactly_what_the_real_run_does(runner, admin, names):
     existing = names("existing")
-    runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[
-        {"name": existing, "rules": [{"protocol": "tcp", "port": 1}, {"protocol": "udp", "port": 2, "description": "a"}]}]))
-    declaration = {"groups": [
-        {"name": existing, "description": "changed", "rules": [
-            {"protocol": "udp", "port": 2, "description": "b"}, {"protocol": "tcp", "port": 3, "remote_group": names("new")}]},
-        {"name": names("new"), "rules": [{"protocol": "icmp"}]},
-    ]}
+    runner.run_task(
+        MODULE,
+        dict(cloud="netsec-admin", groups=[{"name": existing, "rules": [{"protocol": "tcp", "port": 1}, {"protocol": "udp", "port": 2, "description": "a"}]}]),
+    )
+    declaration = {
+        "groups": [
+            {
+                "name": existing,
+                "description": "changed",
+                "rules": [{"protocol": "udp", "port": 2, "description": "b"}, {"protocol": "tcp", "port": 3, "remote_group": names("new")}],
+            },
+            {"name": names("new"), "rules": [{"protocol": "icmp"}]},
+        ]
+    }
     # Only this test's names: other runs may share the cloud (the proxy's write count covers the rest).
     before = sorted(g.id for g in admin.network.security_groups() if g.name in (existing, names("new")))
     checked = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration), check=True, diff=True)
@@ -252,8 +262,7 @@ def test_delete_of_a_group_in_use_by_a_port_is_refused(runner, admin, names):
     network = admin.network.create_network(name=names("net"))
     try:
         port = admin.network.create_port(network_id=network.id, name=names("port"), security_group_ids=[group.id])
-        result = runner.run_task(MODULE, dict(cloud="netsec-admin", state="absent", groups=[{"name": name}]),
-                                 expect_failure=True)
+        result = runner.run_task(MODULE, dict(cloud="netsec-admin", state="absent", groups=[{"name": name}]), expect_failure=True)
         assert "in use by 1 port(s): port %s" % port.id in result["msg"] and "nothing was changed" in result["msg"]
         assert admin.network.get_security_group(group.id)
         admin.network.delete_port(port)
@@ -267,10 +276,10 @@ def test_delete_of_a_group_in_use_by_a_port_is_refused(runner, admin, names):
 
 def test_delete_that_would_cascade_into_other_groups_is_refused(runner, admin, names):
     target, referrer = names("target"), names("referrer")
-    runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[
-        {"name": target}, {"name": referrer, "rules": [{"protocol": "tcp", "port": 22, "remote_group": target}]}]))
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin", state="absent", groups=[{"name": target}]),
-                             expect_failure=True)
+    runner.run_task(
+        MODULE, dict(cloud="netsec-admin", groups=[{"name": target}, {"name": referrer, "rules": [{"protocol": "tcp", "port": 22, "remote_group": target}]}])
+    )
+    result = runner.run_task(MODULE, dict(cloud="netsec-admin", state="absent", groups=[{"name": target}]), expect_failure=True)
     assert "silently delete" in result["msg"] and referrer in result["msg"]
     assert len(list(admin.network.security_group_rules(security_group_id=find_group(admin, referrer).id))) == 1
     # Deleting both at once is fine.
@@ -278,11 +287,14 @@ def test_delete_that_would_cascade_into_other_groups_is_refused(runner, admin, n
     assert list(admin.network.security_groups(name=target)) == []
 
 
-@pytest.mark.parametrize("groups,expected", [
-    ([{"name": "x", "rules": [{"protocol": "tcp", "port": "22-1"}]}], "groups[0].rules[0].port: range '22-1' is reversed"),
-    ([{"name": "x", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}]}], "groups[0].rules[0].remote_ip: unknown field"),
-    ([{"name": "x", "rules": [{"remote_group": "no-such-group-anywhere"}]}], "groups[0].rules[0].remote_group: unknown security group"),
-])
+@pytest.mark.parametrize(
+    "groups,expected",
+    [
+        ([{"name": "x", "rules": [{"protocol": "tcp", "port": "22-1"}]}], "groups[0].rules[0].port: range '22-1' is reversed"),
+        ([{"name": "x", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}]}], "groups[0].rules[0].remote_ip: unknown field"),
+        ([{"name": "x", "rules": [{"remote_group": "no-such-group-anywhere"}]}], "groups[0].rules[0].remote_group: unknown security group"),
+    ],
+)
 def test_bad_input_fails_before_any_write(runner, groups, expected):
     result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", groups=groups), expect_failure=True)
     assert expected in result["msg"]
@@ -291,16 +303,24 @@ def test_bad_input_fails_before_any_write(runner, groups, expected):
 
 def test_singular_module_shares_the_engine(runner, admin, names):
     name = names("single")
-    result = runner.run_task("netsec.openstack.security_group", dict(
-        cloud="netsec-admin", name=name, description="one group",
-        rules=[{"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0"},
-               {"protocol": "icmp", "port_range_min": -1, "port_range_max": -1, "ether_type": "IPv4"}]))
+    result = runner.run_task(
+        "netsec.openstack.security_group",
+        dict(
+            cloud="netsec-admin",
+            name=name,
+            description="one group",
+            rules=[
+                {"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0"},
+                {"protocol": "icmp", "port_range_min": -1, "port_range_max": -1, "ether_type": "IPv4"},
+            ],
+        ),
+    )
     group = find_group(admin, name)
     assert result["security_group"]["id"] == group.id
-    assert sorted((r.protocol, r.port_range_min) for r in admin.network.security_group_rules(security_group_id=group.id)) == [
-        ("icmp", None), ("tcp", 80)]
-    bad = runner.run_task("netsec.openstack.security_group", dict(
-        cloud="netsec-admin", name=name, rules=[{"protocol": "icmp", "icmp_code": 1}]), expect_failure=True)
+    assert sorted((r.protocol, r.port_range_min) for r in admin.network.security_group_rules(security_group_id=group.id)) == [("icmp", None), ("tcp", 80)]
+    bad = runner.run_task(
+        "netsec.openstack.security_group", dict(cloud="netsec-admin", name=name, rules=[{"protocol": "icmp", "icmp_code": 1}]), expect_failure=True
+    )
     assert "rules[0].icmp_code: icmp_code needs icmp_type" in bad["msg"]
     runner.run_task("netsec.openstack.security_group", dict(cloud="netsec-admin", name=name, state="absent"))
     assert admin.network.find_security_group(group.id) is None
@@ -310,8 +330,11 @@ def test_ambiguous_names_fail_listing_the_candidates(runner, admin, names):
     twin = names("twin")
     first = admin.network.create_security_group(name=twin)
     second = admin.network.create_security_group(name=twin)
-    result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", groups=[
-        {"name": names("user"), "rules": [{"protocol": "tcp", "port": 22, "remote_group": twin}]}]), expect_failure=True)
+    result = runner.run_task(
+        MODULE,
+        dict(cloud="netsec-admin-counted", groups=[{"name": names("user"), "rules": [{"protocol": "tcp", "port": 22, "remote_group": twin}]}]),
+        expect_failure=True,
+    )
     assert "groups[0].rules[0].remote_group: security group name %r is ambiguous" % twin in result["msg"]
     assert first.id in result["msg"] and second.id in result["msg"]
     assert runner.last_requests["writes"] == 0
@@ -320,12 +343,10 @@ def test_ambiguous_names_fail_listing_the_candidates(runner, admin, names):
 
 
 def test_default_group_rules_are_managed_but_it_is_never_deleted(runner, admin, scratch_project):
-    args = dict(cloud="netsec-admin", project=scratch_project.id,
-                groups=[{"name": "default", "rules": [{"remote_group": "default"}, {"direction": "egress"}]}])
+    args = dict(cloud="netsec-admin", project=scratch_project.id, groups=[{"name": "default", "rules": [{"remote_group": "default"}, {"direction": "egress"}]}])
     runner.run_task(MODULE, args)
     (default,) = list(admin.network.security_groups(project_id=scratch_project.id, name="default"))
-    rules = sorted((r.direction, r.ether_type, r.remote_group_id)
-                   for r in admin.network.security_group_rules(security_group_id=default.id))
+    rules = sorted((r.direction, r.ether_type, r.remote_group_id) for r in admin.network.security_group_rules(security_group_id=default.id))
     assert rules == [("egress", "IPv4", None), ("ingress", "IPv4", default.id)]
     result = runner.run_task(MODULE, dict(args, state="absent"))
     assert result["plan"] == [] and any("never deleted" in w for w in result.get("warnings", []))
@@ -336,8 +357,7 @@ def test_password_never_appears_in_output_even_with_vvv(runner, clouds_file, nam
     with open(clouds_file) as handle:
         auth = dict(yaml.safe_load(handle)["clouds"]["netsec-admin"]["auth"])
     password = auth["password"]
-    args = dict(auth=auth, auth_type="password", region_name="RegionOne",
-                groups=[{"name": names("secret"), "rules": [{"protocol": "tcp", "port": 22}]}])
+    args = dict(auth=auth, auth_type="password", region_name="RegionOne", groups=[{"name": names("secret"), "rules": [{"protocol": "tcp", "port": 22}]}])
     result = runner.run_task(MODULE, args, diff=True, extra_args=["-vvv"])
     assert result["changed"] is True
     assert password not in runner.last_output

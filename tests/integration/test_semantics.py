@@ -20,14 +20,15 @@ def group_of(conn, name):
 
 def rules_of(conn, group):
     """(canonical key, description, id) of each rule, read independently."""
-    found = [(model.key_from_neutron(r.to_dict()), r.description or "", r.id)
-             for r in conn.network.security_group_rules(security_group_id=group.id)]
+    found = [(model.key_from_neutron(r.to_dict()), r.description or "", r.id) for r in conn.network.security_group_rules(security_group_id=group.id)]
     return sorted(found, key=lambda item: (model.sort_key_of_rule_key(item[0]), item[1], item[2]))
 
 
 def shapes(conn, group):
-    found = [(r.direction, r.ether_type, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix)
-             for r in conn.network.security_group_rules(security_group_id=group.id)]
+    found = [
+        (r.direction, r.ether_type, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix)
+        for r in conn.network.security_group_rules(security_group_id=group.id)
+    ]
     return sorted(found, key=lambda shape: [str(v) for v in shape])
 
 
@@ -40,14 +41,15 @@ def run(runner, module, **args):
 
 def test_group_declared_without_rules_keeps_its_rules(runner, admin, names):
     name = names("keep")
-    run(runner, SGS, groups=[{"name": name, "rules": [
-        {"protocol": "tcp", "port": 22, "description": "ssh"}, {"protocol": "tcp", "port": 443}]}])
+    run(runner, SGS, groups=[{"name": name, "rules": [{"protocol": "tcp", "port": 22, "description": "ssh"}, {"protocol": "tcp", "port": 443}]}])
     group = group_of(admin, name)
     before = rules_of(admin, group)
     assert len(before) == 2
-    for module, args in ((SGS, dict(groups=[{"name": name, "description": "now with a description"}])),
-                         (SG, dict(name=name, purge_rules=True)),
-                         (SGS, dict(groups=[{"name": name}], purge_rules=True))):
+    for module, args in (
+        (SGS, dict(groups=[{"name": name, "description": "now with a description"}])),
+        (SG, dict(name=name, purge_rules=True)),
+        (SGS, dict(groups=[{"name": name}], purge_rules=True)),
+    ):
         result = run(runner, module, **args)
         assert [op["action"] for op in result["plan"]] in ([], ["update_group"]), result["plan"]
         writes = [(m, p) for m, p in runner.last_requests["requests"] if m != "GET"]
@@ -112,8 +114,7 @@ def test_peer_security_group_rule_role(runner, admin, names):
         ({"protocol": "udp", "port_range_min": 1, "port_range_max": 65535, "remote_ip_prefix": "0.0.0.0/0"}, False),
         ({"protocol": "udp", "port_range_min": -1, "port_range_max": -1, "remote_ip_prefix": "0.0.0.0/0"}, False),
         ({"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0"}, True),
-        ({"protocol": "tcp", "port_range_min": 30000, "port_range_max": 30001, "remote_ip_prefix": "0.0.0.0/0",
-          "direction": "egress"}, True),
+        ({"protocol": "tcp", "port_range_min": 30000, "port_range_max": 30001, "remote_ip_prefix": "0.0.0.0/0", "direction": "egress"}, True),
     ]
     run(runner, SG, name=name, description="Created from Ansible playbook", rules=[])
     group = group_of(admin, name)
@@ -125,14 +126,17 @@ def test_peer_security_group_rule_role(runner, admin, names):
         if not adds:
             assert runner.last_requests["writes"] == 0, (rule, runner.last_requests)
     # 0.0.0.0/0 is "anywhere", sent (and stored) as no prefix; all ports as no range.
-    assert shapes(admin, group) == sorted([
-        ("egress", "IPv4", "tcp", 30000, 30001, None),
-        ("ingress", "IPv4", "icmp", None, None, None),
-        ("ingress", "IPv4", "tcp", None, None, None),
-        ("ingress", "IPv4", "tcp", 80, 80, None),
-        ("ingress", "IPv4", "tcp", 8000, 9000, None),
-        ("ingress", "IPv4", "udp", None, None, None),
-    ], key=lambda shape: [str(v) for v in shape])
+    assert shapes(admin, group) == sorted(
+        [
+            ("egress", "IPv4", "tcp", 30000, 30001, None),
+            ("ingress", "IPv4", "icmp", None, None, None),
+            ("ingress", "IPv4", "tcp", None, None, None),
+            ("ingress", "IPv4", "tcp", 80, 80, None),
+            ("ingress", "IPv4", "tcp", 8000, 9000, None),
+            ("ingress", "IPv4", "udp", None, None, None),
+        ],
+        key=lambda shape: [str(v) for v in shape],
+    )
     # Their deletes: the whole list written in their spellings plans nothing; dropping rules deletes them.
     every = [rule for rule, _adds in steps]
     assert run(runner, SG, name=name, rules=every)["changed"] is False and runner.last_requests["writes"] == 0
@@ -157,10 +161,10 @@ def test_peer_security_group_role_rules(runner, admin, names):
     group = group_of(admin, name)
     assert sorted(r.ether_type for r in admin.network.security_group_rules(security_group_id=group.id)) == ["IPv4", "IPv6"]
 
-    ingress = [{"protocol": "udp", "ether_type": "IPv6", "direction": "ingress", "port_range_min": 547,
-                "port_range_max": 547}] + [
-        {"protocol": "tcp", "ether_type": "IPv4", "direction": "ingress", "port_range_min": 22, "port_range_max": 22,
-         "remote_ip_prefix": "1.2.3.%d/32" % host} for host in (40, 41, 42)]
+    ingress = [{"protocol": "udp", "ether_type": "IPv6", "direction": "ingress", "port_range_min": 547, "port_range_max": 547}] + [
+        {"protocol": "tcp", "ether_type": "IPv4", "direction": "ingress", "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "1.2.3.%d/32" % host}
+        for host in (40, 41, 42)
+    ]
     run(runner, SG, name=name, rules=ingress)
     assert [s[0] for s in shapes(admin, group)] == ["ingress"] * 4
     run(runner, SG, name=name, rules=[])
@@ -168,11 +172,22 @@ def test_peer_security_group_role_rules(runner, admin, names):
 
     # Append: the existing rules as their info module returns them, plus new ones.
     run(runner, SG, name=name, rules=egress)
-    existing = [dict((k, v) for k, v in (("direction", r.direction), ("ether_type", r.ether_type),
-                                         ("protocol", r.protocol), ("port_range_min", r.port_range_min),
-                                         ("port_range_max", r.port_range_max), ("remote_ip_prefix", r.remote_ip_prefix),
-                                         ("description", r.description)) if v)
-                for r in admin.network.security_group_rules(security_group_id=group.id)]
+    existing = [
+        dict(
+            (k, v)
+            for k, v in (
+                ("direction", r.direction),
+                ("ether_type", r.ether_type),
+                ("protocol", r.protocol),
+                ("port_range_min", r.port_range_min),
+                ("port_range_max", r.port_range_max),
+                ("remote_ip_prefix", r.remote_ip_prefix),
+                ("description", r.description),
+            )
+            if v
+        )
+        for r in admin.network.security_group_rules(security_group_id=group.id)
+    ]
     appended = existing + ingress[:2]
     assert run(runner, SG, name=name, rules=appended)["changed"] is True
     assert run(runner, SG, name=name, rules=appended)["changed"] is False and runner.last_requests["writes"] == 0

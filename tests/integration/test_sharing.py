@@ -25,8 +25,7 @@ def projects(admin):
 
 
 def shared_targets(admin, object_id, object_type="security_group"):
-    return sorted(p.target_project_id for p in admin.network.rbac_policies(object_id=object_id, object_type=object_type,
-                                                                           action="access_as_shared"))
+    return sorted(p.target_project_id for p in admin.network.rbac_policies(object_id=object_id, object_type=object_type, action="access_as_shared"))
 
 
 def group_named(admin, project, name):
@@ -36,8 +35,7 @@ def group_named(admin, project, name):
 
 
 def declare(project, groups=(), address_groups=(), **options):
-    args = dict(cloud="netsec-admin-counted", project=project.id, groups=list(groups),
-                address_groups=list(address_groups))
+    args = dict(cloud="netsec-admin-counted", project=project.id, groups=list(groups), address_groups=list(address_groups))
     args.update(options)
     return args
 
@@ -70,19 +68,16 @@ def test_share_reference_refuse_force_everyone(admin, runner, projects):
     assert not result["changed"] and shared_targets(admin, group.id) == [user.id]
 
     # the other project's rule references the shared group (the user project sees it)
-    app = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080,
-                                     "remote_group": {"name": "bastion", "project": owner.name}}]}
+    app = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080, "remote_group": {"name": "bastion", "project": owner.name}}]}
     result = runner.run_task(MODULE, declare(user, [app]), check=True)
     assert runner.last_requests["writes"] == 0 and result["changed"]
     runner.run_task(MODULE, declare(user, [app]))
     app_group = group_named(admin, user, "app")
-    assert [r.remote_group_id for r in admin.network.security_group_rules(security_group_id=app_group.id)
-            if r.direction == "ingress"] == [group.id]
+    assert [r.remote_group_id for r in admin.network.security_group_rules(security_group_id=app_group.id) if r.direction == "ingress"] == [group.id]
     runner.run_task(MODULE, declare(user, [app]))
     assert runner.last_requests["writes"] == 0
     # a name the other project does not have is an error naming the field path
-    missing = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080,
-                                         "remote_group": {"name": "nope", "project": owner.name}}]}
+    missing = {"name": "app", "rules": [{"protocol": "tcp", "port": 8080, "remote_group": {"name": "nope", "project": owner.name}}]}
     result = runner.run_task(MODULE, declare(user, [missing]), expect_failure=True)
     assert "groups[0].rules[0].remote_group" in result["msg"] and "'nope'" in result["msg"], result["msg"]
 
@@ -136,8 +131,7 @@ def test_export_writes_shared_with_back_and_round_trips(admin, runner, projects)
     owner, user, _other = projects
     address_group = {"name": "monitoring", "addresses": ["192.0.2.10/32"], "shared_with": ["*"]}
     runner.run_task(MODULE, declare(owner, [bastion([user.name])], [address_group]))
-    exported = runner.run_task("netsec.openstack.security_groups_info",
-                               {"cloud": "netsec-admin-counted", "project": owner.id, "include_servers": False})
+    exported = runner.run_task("netsec.openstack.security_groups_info", {"cloud": "netsec-admin-counted", "project": owner.id, "include_servers": False})
     declarations = exported["declarations"]
     by_name = dict((g["name"], g) for g in declarations["groups"])
     assert by_name["bastion"]["shared_with"] == [user.id]

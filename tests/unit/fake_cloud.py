@@ -69,30 +69,45 @@ class FakeCloud(object):
 
     def add_group(self, name, rules=(), tags=(model.OWNER_TAG,), stateful=True, description=""):
         group_id = self._id("sg")
-        self.groups[group_id] = {"id": group_id, "name": name, "description": description, "stateful": stateful,
-                                 "tags": sorted(tags), "project_id": self.project_id,
-                                 "created_at": "2026-01-01T00:00:%02d" % len(self.groups), "rules": []}
+        self.groups[group_id] = {
+            "id": group_id,
+            "name": name,
+            "description": description,
+            "stateful": stateful,
+            "tags": sorted(tags),
+            "project_id": self.project_id,
+            "created_at": "2026-01-01T00:00:%02d" % len(self.groups),
+            "rules": [],
+        }
         for rule in rules:
             self._store_rule(dict(rule, security_group_id=group_id))
         return group_id
 
     def add_port(self, group_ids):
-        self.ports.append({"id": self._id("port"), "name": "", "device_id": self._id("server"), "device_owner": "compute:nova",
-                           "fixed_ips": ["10.0.0.%d" % (len(self.ports) + 5)], "security_group_ids": list(group_ids)})
+        self.ports.append(
+            {
+                "id": self._id("port"),
+                "name": "",
+                "device_id": self._id("server"),
+                "device_owner": "compute:nova",
+                "fixed_ips": ["10.0.0.%d" % (len(self.ports) + 5)],
+                "security_group_ids": list(group_ids),
+            }
+        )
 
     def set_quota(self, resource, limit):
         self.limits[resource] = limit
 
     def fail(self, method, status, times=1, when=None, retry_after=None, message=None, neutron_type=None):
-        self.faults.append({"method": method, "status": status, "times": times, "when": when,
-                            "retry_after": retry_after, "message": message, "type": neutron_type})
+        self.faults.append(
+            {"method": method, "status": status, "times": times, "when": when, "retry_after": retry_after, "message": message, "type": neutron_type}
+        )
 
     def rules(self):
         return [r for g in self.groups.values() for r in g["rules"]]
 
     def rule_keys(self, group_id):
-        return sorted((model.sort_key_of_rule_key(model.key_from_neutron(r)), r["description"])
-                      for r in self.groups[group_id]["rules"])
+        return sorted((model.sort_key_of_rule_key(model.key_from_neutron(r)), r["description"]) for r in self.groups[group_id]["rules"])
 
     # --- Neutron ------------------------------------------------------------------
 
@@ -100,8 +115,7 @@ class FakeCloud(object):
         for fault in self.faults:
             if fault["method"] == method and fault["times"] > 0 and (fault["when"] is None or fault["when"](detail)):
                 fault["times"] -= 1
-                raise http_error(fault["status"], fault["message"] or "injected %d" % fault["status"],
-                                 fault["retry_after"], fault["type"])
+                raise http_error(fault["status"], fault["message"] or "injected %d" % fault["status"], fault["retry_after"], fault["type"])
 
     def _neutron(self, method, what, detail, func, retry=True):
         def attempt():
@@ -109,6 +123,7 @@ class FakeCloud(object):
             result = func()
             self.log.append((method, detail))
             return result
+
         return self.calls.call(what, attempt, retry=retry)
 
     def _room(self, resource, more):
@@ -120,8 +135,7 @@ class FakeCloud(object):
     def _stored(self, body):
         key = model.key_from_neutron(body)
         stored = model.neutron_body(key, body.get("description") or "", body["security_group_id"])
-        for field in ("remote_ip_prefix", "remote_group_id", "remote_address_group_id", "protocol",
-                      "port_range_min", "port_range_max"):
+        for field in ("remote_ip_prefix", "remote_group_id", "remote_address_group_id", "protocol", "port_range_min", "port_range_max"):
             stored.setdefault(field, None)
         return key, stored
 
@@ -145,29 +159,30 @@ class FakeCloud(object):
         def make():
             self._room("security_group", 1)
             self._room("security_group_rule", len(self.templates))
-            group_id = self.add_group(body["name"], tags=(), stateful=body.get("stateful", True),
-                                      description=body.get("description", ""))
+            group_id = self.add_group(body["name"], tags=(), stateful=body.get("stateful", True), description=body.get("description", ""))
             for template in self.templates:
                 if template.get("used_in_non_default_sg", True):
                     rule = dict((k, v) for k, v in template.items() if not k.startswith("used_in"))
                     self._store_rule(dict(rule, security_group_id=group_id))
             return copy.deepcopy(self.groups[group_id])
+
         return self._neutron("create_group", body["name"], body, make, retry=False)
 
     def groups_named(self, project_id, names):
         def listed():
             return [copy.deepcopy(g) for g in self.groups.values() if g["name"] in set(names)]
+
         return self._neutron("groups_named", "listing security groups named %s" % sorted(names), sorted(names), listed)
 
     def set_group_tags(self, group_id, tags, name):
-        self._neutron("set_group_tags", "tagging %s" % name, group_id,
-                      lambda: self.groups[group_id].__setitem__("tags", sorted(tags)))
+        self._neutron("set_group_tags", "tagging %s" % name, group_id, lambda: self.groups[group_id].__setitem__("tags", sorted(tags)))
 
     def update_group(self, group_id, attributes, name):
         def update():
             if "stateful" in attributes and any(group_id in p["security_group_ids"] for p in self.ports):
                 raise http_error(409, "Security Group %s in use." % group_id, neutron_type="SecurityGroupInUse")
             self.groups[group_id].update(attributes)
+
         self._neutron("update_group", "updating security group %s" % name, group_id, update)
 
     def delete_group(self, group_id, name):
@@ -177,6 +192,7 @@ class FakeCloud(object):
             self.groups.pop(group_id, None)
             for group in self.groups.values():
                 group["rules"] = [r for r in group["rules"] if r.get("remote_group_id") != group_id]
+
         self._neutron("delete_group", "deleting security group %s (%s)" % (name, group_id), group_id, delete)
 
     def create_rules(self, bodies, group_name):
@@ -186,19 +202,21 @@ class FakeCloud(object):
             for body in bodies:
                 checked.append(dict(self._check_new_rule(body, checked), id="pending"))
             return [self._store_rule(body) for body in bodies]
-        return copy.deepcopy(self._neutron("create_rules", "creating %d rule(s) in group %s" % (len(bodies), group_name),
-                                           bodies, make))
+
+        return copy.deepcopy(self._neutron("create_rules", "creating %d rule(s) in group %s" % (len(bodies), group_name), bodies, make))
 
     def create_rule(self, body, what):
         def make():
             self._room("security_group_rule", 1)
             return self._store_rule(body)
+
         return copy.deepcopy(self._neutron("create_rule", what, body, make))
 
     def delete_rule(self, rule_id, what):
         def delete():
             for group in self.groups.values():
                 group["rules"] = [r for r in group["rules"] if r["id"] != rule_id]
+
         self._neutron("delete_rule", what, rule_id, delete)
 
     def set_port_groups(self, port_id, group_ids, what):
@@ -206,6 +224,7 @@ class FakeCloud(object):
             for port in self.ports:
                 if port["id"] == port_id:
                     port["security_group_ids"] = list(group_ids)
+
         self._neutron("set_port_groups", what, port_id, update)
 
     # --- reads (the part of _cloud.reads.Reads the engine uses) -------------------
@@ -215,10 +234,16 @@ class FakeCloud(object):
         return self.calls.retried
 
     def observe(self, project_id, desired, need_templates):
-        return {"project_id": project_id, "groups": copy.deepcopy(list(self.groups.values())),
-                "address_groups": copy.deepcopy(list(self.address_groups.values())), "known_groups": {},
-                "known_address_groups": {}, "templates": self.default_rule_templates() if need_templates else None,
-                "usage": {}, "address_group_usage": {}}
+        return {
+            "project_id": project_id,
+            "groups": copy.deepcopy(list(self.groups.values())),
+            "address_groups": copy.deepcopy(list(self.address_groups.values())),
+            "known_groups": {},
+            "known_address_groups": {},
+            "templates": self.default_rule_templates() if need_templates else None,
+            "usage": {},
+            "address_group_usage": {},
+        }
 
     def features(self):
         """The newest Neutron: every optional extension."""
@@ -231,7 +256,8 @@ class FakeCloud(object):
         for group_id in group_ids:
             observed["usage"][group_id] = {
                 "ports": [p for p in self.ports if group_id in p["security_group_ids"]],
-                "rules": [r for r in self.rules() if r.get("remote_group_id") == group_id]}
+                "rules": [r for r in self.rules() if r.get("remote_group_id") == group_id],
+            }
         for address_group_id in address_group_ids:
             observed["address_group_usage"][address_group_id] = {"rules": []}
         return observed
@@ -242,9 +268,10 @@ class FakeCloud(object):
 
     def quota_details(self, project_id):
         self.log.append(("read_quota", project_id))
-        return {"security_group": {"limit": self.limits["security_group"], "used": len(self.groups), "reserved": 0},
-                "security_group_rule": {"limit": self.limits["security_group_rule"], "used": len(self.rules()),
-                                        "reserved": 0}}
+        return {
+            "security_group": {"limit": self.limits["security_group"], "used": len(self.groups), "reserved": 0},
+            "security_group_rule": {"limit": self.limits["security_group_rule"], "used": len(self.rules()), "reserved": 0},
+        }
 
     def execute(self, plan, project_id, concurrency=1, known_group_ids=()):
         return executor.execute(self, plan, project_id, concurrency, known_group_ids, features=self.features)

@@ -18,10 +18,9 @@ def read(*path):
 
 
 def ansible_core_spec(requirements_text):
-    specs = [line.split("#")[0].strip() for line in requirements_text.splitlines()
-             if re.match(r"^\s*ansible-core\b", line)]
+    specs = [line.split("#")[0].strip() for line in requirements_text.splitlines() if re.match(r"^\s*ansible-core\b", line)]
     assert len(specs) == 1, specs
-    return specs[0][len("ansible-core"):].replace(" ", "")
+    return specs[0].removeprefix("ansible-core").replace(" ", "")
 
 
 def lower_bound(spec):
@@ -50,12 +49,13 @@ def test_execution_environment_definition_has_no_upper_bound():
 
 def test_readme_states_the_range_and_the_tested_versions():
     readme = read("README.md")
-    requirements = readme[readme.index("## Requirements"):readme.index("## Installing")]
+    start, end = readme.index("## Requirements"), readme.index("## Installing")
+    requirements = readme[start:end]
     runtime = yaml.safe_load(read("meta", "runtime.yml"))["requires_ansible"]
     minimum = "%d.%d" % lower_bound(runtime)[:2]
     assert "ansible-core %s or newer" % minimum in requirements
     assert "no upper bound" in requirements
-    matrix = re.search(r'MATRIX_VERSIONS:-([0-9. ]+)\}', read("tests", "gates", "matrix.sh")).group(1).split()
+    matrix = re.search(r"MATRIX_VERSIONS:-([0-9. ]+)\}", read("tests", "gates", "matrix.sh")).group(1).split()
     assert matrix[0] == minimum, "the matrix must start at the minimum ansible-core"
     for version in matrix:
         assert version in requirements, "README does not name tested ansible-core %s" % version
@@ -64,8 +64,8 @@ def test_readme_states_the_range_and_the_tested_versions():
 
 def test_readme_has_the_versioning_and_deprecation_policy():
     readme = read("README.md")
-    policy = readme[readme.index("## Versioning and deprecation policy"):]
-    policy = policy[:policy.index("\n## ")]
-    for term in ("semantic versioning", "option", "default", "return key", "declaration key", "deprecat",
-                 "major release"):
+    start = readme.index("## Versioning and deprecation policy")
+    policy = readme[start:]
+    policy = policy[: policy.index("\n## ")]
+    for term in ("semantic versioning", "option", "default", "return key", "declaration key", "deprecat", "major release"):
         assert term in policy.lower(), term

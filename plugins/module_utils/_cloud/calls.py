@@ -50,8 +50,7 @@ RULE_EXISTS_PATTERN = re.compile(r"[Rr]ule id is ([0-9a-fA-F-]{32,36})")
 
 
 def status_of(exc):
-    return (getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
-            or getattr(getattr(exc, "response", None), "status_code", None))
+    return getattr(exc, "status_code", None) or getattr(exc, "http_status", None) or getattr(getattr(exc, "response", None), "status_code", None)
 
 
 def error_text(exc):
@@ -177,6 +176,7 @@ class Calls(object):
         def note(exc, attempt):
             with self._lock:
                 self.retried.append("%s (attempt %d failed: %s)" % (what, attempt, error_text(exc)))
+
         return note
 
     def call(self, what, func, retry=True):
@@ -196,6 +196,7 @@ class Calls(object):
 def cloud_call(what: str, retry: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorates a method of an object with a ``calls`` (``Calls``): the method's body is the SDK call;
     ``what`` (formatted with the method's arguments by name) says what it does, in messages and retry notes."""
+
     def decorate(method):
         signature = inspect.signature(method)
 
@@ -203,5 +204,7 @@ def cloud_call(what: str, retry: bool = True) -> Callable[[Callable[..., Any]], 
         def wrapper(self, *args, **kwargs):
             arguments = signature.bind(self, *args, **kwargs).arguments
             return self.calls.call(what.format(**arguments), lambda: method(self, *args, **kwargs), retry=retry)
+
         return wrapper
+
     return decorate

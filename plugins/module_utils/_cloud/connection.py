@@ -188,8 +188,7 @@ def discover_network(connection: Any, delays: Any = calls.RETRY_DELAYS, sleep: A
         if VERSIONED_NETWORK_ENDPOINT.search(endpoint):
             return endpoint
     reason = calls.error_text(error) if error is not None else "its root answered no version (endpoint %s)" % endpoint
-    raise errors.CloudError("discovering the network API (Neutron) version failed %d times: %s"
-                            % (len(delays) + 1, reason))
+    raise errors.CloudError("discovering the network API (Neutron) version failed %d times: %s" % (len(delays) + 1, reason))
 
 
 class CloudRun(object):
@@ -216,8 +215,7 @@ class CloudRun(object):
         return ["%d request(s) were repeated after transient faults: %s" % (len(self.retried), "; ".join(self.retried))]
 
 
-def open_run(auth: Mapping[str, Any], options: Mapping[str, Any], connect: Any = connect,
-             scoped: bool = True) -> CloudRun:
+def open_run(auth: Mapping[str, Any], options: Mapping[str, Any], connect: Any = connect, scoped: bool = True) -> CloudRun:
     """connect -> request counter -> reads/writes -> project scope, once for every module."""
     from ansible_collections.netsec.openstack.plugins.module_utils._cloud import reads as reads_module
     from ansible_collections.netsec.openstack.plugins.module_utils._cloud import writes as writes_module

@@ -25,9 +25,10 @@ except ImportError:  # reported by the module runner before any call
     NOT_FOUND = FORBIDDEN = ()
 
 EXTENSION = "security-groups-default-rules"
-MISSING_API = ("this cloud's Neutron has no default security group rules API (API extension %s, Neutron 2023.2 "
-               "or newer); its new groups get the built-in egress rules and nothing can be declared here"
-               % EXTENSION)
+MISSING_API = (
+    "this cloud's Neutron has no default security group rules API (API extension %s, Neutron 2023.2 "
+    "or newer); its new groups get the built-in egress rules and nothing can be declared here" % EXTENSION
+)
 
 
 def _fail(what, exc):
@@ -71,8 +72,10 @@ def list_templates(connection):
     except NOT_FOUND:
         raise errors.CloudError(MISSING_API)
     except FORBIDDEN as exc:
-        raise errors.CloudError("reading the default security group rule templates was refused (%s): these "
-                                "credentials need a role that may read them (reader or admin)" % calls.error_text(exc))
+        raise errors.CloudError(
+            "reading the default security group rule templates was refused (%s): these "
+            "credentials need a role that may read them (reader or admin)" % calls.error_text(exc)
+        )
     except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("listing the default security group rule templates", exc)
     return [_template_dict(item) for item in items]
@@ -93,8 +96,7 @@ def create_template(connection, body):
     try:
         return _template_dict(connection.network.create_default_security_group_rule(**attrs))
     except FORBIDDEN as exc:
-        raise errors.CloudError("creating a default security group rule template was refused (%s): it needs the admin "
-                                "role" % calls.error_text(exc))
+        raise errors.CloudError("creating a default security group rule template was refused (%s): it needs the admin role" % calls.error_text(exc))
     except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("creating the default security group rule template %s" % body, exc)
 
@@ -102,10 +104,10 @@ def create_template(connection, body):
 def delete_template(connection, template_id):
     """Delete one template; one that is already gone counts as deleted."""
     try:
-        calls.with_retries(lambda: connection.network.delete_default_security_group_rule(
-            template_id, ignore_missing=True))
+        calls.with_retries(lambda: connection.network.delete_default_security_group_rule(template_id, ignore_missing=True))
     except FORBIDDEN as exc:
-        raise errors.CloudError("deleting the default security group rule template %s was refused (%s): it needs the "
-                                "admin role" % (template_id, calls.error_text(exc)))
+        raise errors.CloudError(
+            "deleting the default security group rule template %s was refused (%s): it needs the admin role" % (template_id, calls.error_text(exc))
+        )
     except calls.CLOUD_EXCEPTIONS as exc:
         raise _fail("deleting the default security group rule template %s" % template_id, exc)

@@ -110,8 +110,7 @@ class Reads(object):
     def quota_details(self, project_id):
         """{resource: {limit, used, reserved}} of security groups and rules; None if the cloud does not say."""
         try:
-            answer = self._call("reading the quota details of project %s" % project_id,
-                                lambda: self._get_json("/quotas/%s/details" % project_id))
+            answer = self._call("reading the quota details of project %s" % project_id, lambda: self._get_json("/quotas/%s/details" % project_id))
         except (errors.NotFound, errors.Forbidden):
             return None  # no quota_details extension, or not allowed to read it
         quota = (answer or {}).get("quota") or {}
@@ -131,8 +130,7 @@ class Reads(object):
         except Exception:  # pragma: no cover - auth plugins without access info
             pass
         try:
-            found = self._call("looking up project %r" % project,
-                               lambda: self.conn.identity.find_project(project, ignore_missing=True))
+            found = self._call("looking up project %r" % project, lambda: self.conn.identity.find_project(project, ignore_missing=True))
         except errors.Forbidden:
             found = None
         if found is None:
@@ -143,14 +141,16 @@ class Reads(object):
 
     def observe(self, project_id, desired, need_templates):
         """Everything the planner needs, in a constant number of list calls."""
-        groups = [group_dict(g) for g in self._call(
-            "listing security groups of project %s" % project_id,
-            lambda: list(self.conn.network.security_groups(project_id=project_id)))]
+        groups = [
+            group_dict(g)
+            for g in self._call("listing security groups of project %s" % project_id, lambda: list(self.conn.network.security_groups(project_id=project_id)))
+        ]
         address_groups = []
         if desired.address_groups or self._uses_address_groups(desired, groups):
-            address_groups = [address_group_dict(a) for a in self._call(
-                "listing address groups of project %s" % project_id,
-                lambda: list(self.conn.network.address_groups(project_id=project_id)))]
+            address_groups = [
+                address_group_dict(a)
+                for a in self._call("listing address groups of project %s" % project_id, lambda: list(self.conn.network.address_groups(project_id=project_id)))
+            ]
         observed = {
             "project_id": project_id,
             "groups": groups,
@@ -202,13 +202,11 @@ class Reads(object):
                 if rule.key.remote_kind == model.REMOTE_ADDRESS_GROUP and looks_like_id(ref) and ref not in local_address_groups:
                     wanted_address_groups.add(ref)
         if wanted:
-            for group in self._call("looking up referenced security groups",
-                                    lambda: list(self.conn.network.security_groups(id=sorted(wanted)))):
+            for group in self._call("looking up referenced security groups", lambda: list(self.conn.network.security_groups(id=sorted(wanted)))):
                 observed["known_groups"][group.id] = {"id": group.id, "name": group.name, "project_id": group.project_id}
         for address_group_id in sorted(wanted_address_groups):
             try:
-                found = self._call("looking up address group %s" % address_group_id,
-                                   lambda: self.conn.network.get_address_group(address_group_id))
+                found = self._call("looking up address group %s" % address_group_id, lambda: self.conn.network.get_address_group(address_group_id))
             except errors.NotFound:
                 continue
             observed["known_address_groups"][found.id] = {"id": found.id, "name": found.name, "project_id": found.project_id}
@@ -219,13 +217,15 @@ class Reads(object):
         object_ids = sharing.shared_object_ids(desired, observed)
         observed["rbac"] = []
         if object_ids:  # whoever created them (an admin's policy belongs to the admin's project)
-            policies = self._call("listing the sharing (RBAC) policies of the declared groups of project %s"
-                                  % project_id, lambda: list(self.conn.network.rbac_policies(
-                                      object_id=object_ids, action=sharing.ACTION)))
-            observed["rbac"] = [{"id": p.id, "object_type": p.object_type, "object_id": p.object_id,
-                                 "target_project_id": p.target_project_id} for p in policies
-                                if p.object_type in (sharing.SECURITY_GROUP, sharing.ADDRESS_GROUP)
-                                and p.object_id in object_ids]
+            policies = self._call(
+                "listing the sharing (RBAC) policies of the declared groups of project %s" % project_id,
+                lambda: list(self.conn.network.rbac_policies(object_id=object_ids, action=sharing.ACTION)),
+            )
+            observed["rbac"] = [
+                {"id": p.id, "object_type": p.object_type, "object_id": p.object_id, "target_project_id": p.target_project_id}
+                for p in policies
+                if p.object_type in (sharing.SECURITY_GROUP, sharing.ADDRESS_GROUP) and p.object_id in object_ids
+            ]
         observed["projects"] = dict((entry, self.project_id_of(entry)) for entry in sharing.project_entries(desired))
         observed["foreign_groups"] = {}
         wanted = {}
@@ -233,18 +233,18 @@ class Reads(object):
             if observed["projects"].get(ref.project):
                 wanted.setdefault(observed["projects"][ref.project], set()).add(ref.name)
         for other, names in sorted(wanted.items()):
-            found = self._call("listing security groups %s of project %s" % (", ".join(sorted(names)), other),
-                               lambda: list(self.conn.network.security_groups(project_id=other, name=sorted(names))))
-            listed = [{"id": g.id, "name": g.name, "project_id": g.project_id} for g in found
-                      if g.project_id == other and g.name in names]
+            found = self._call(
+                "listing security groups %s of project %s" % (", ".join(sorted(names)), other),
+                lambda: list(self.conn.network.security_groups(project_id=other, name=sorted(names))),
+            )
+            listed = [{"id": g.id, "name": g.name, "project_id": g.project_id} for g in found if g.project_id == other and g.name in names]
             observed["foreign_groups"][other] = listed
             observed["known_groups"].update((g["id"], g) for g in listed)
 
     def project_id_of(self, entry):
         """A project's id from its name or id; an id is taken as it is when the credentials can not look it up."""
         try:
-            found = self._call("looking up project %r" % entry,
-                               lambda: self.conn.identity.find_project(entry, ignore_missing=True))
+            found = self._call("looking up project %r" % entry, lambda: self.conn.identity.find_project(entry, ignore_missing=True))
         except errors.Forbidden:
             found = None
         if found is not None:
@@ -255,20 +255,25 @@ class Reads(object):
         """{(object type, id): [rules that reference it, with the project of the group holding each]}, as far as the
         credentials see (one list call per kind, one for the holding groups)."""
         found = {}
-        for object_type, field, ids in ((sharing.SECURITY_GROUP, "remote_group_id", group_ids),
-                                        (sharing.ADDRESS_GROUP, "remote_address_group_id", address_group_ids)):
+        for object_type, field, ids in (
+            (sharing.SECURITY_GROUP, "remote_group_id", group_ids),
+            (sharing.ADDRESS_GROUP, "remote_address_group_id", address_group_ids),
+        ):
             if not ids:
                 continue
-            rules = self._call("listing rules that reference %s(s) %s" % (object_type, ", ".join(ids)),
-                               lambda: list(self.conn.network.security_group_rules(**{field: list(ids)})))
+            rules = self._call(
+                "listing rules that reference %s(s) %s" % (object_type, ", ".join(ids)),
+                lambda: list(self.conn.network.security_group_rules(**{field: list(ids)})),
+            )
             for rule in rules:
                 found.setdefault((object_type, getattr(rule, field)), []).append(rule_dict(rule))
         # A rule counts for the project of the group that holds it (a rule an admin made is the admin's).
         holders = sorted(set(r["security_group_id"] for rules in found.values() for r in rules))
         if holders:
-            projects = dict((g.id, g.project_id) for g in self._call(
-                "looking up the groups of the referencing rules",
-                lambda: list(self.conn.network.security_groups(id=holders))))
+            projects = dict(
+                (g.id, g.project_id)
+                for g in self._call("looking up the groups of the referencing rules", lambda: list(self.conn.network.security_groups(id=holders)))
+            )
             for rules in found.values():
                 for rule in rules:
                     rule["project_id"] = projects.get(rule["security_group_id"], rule["project_id"])
@@ -286,20 +291,22 @@ class Reads(object):
         if "default_rules" not in self.features():
             return None
         try:
-            return [dict(
-                direction=t.direction,
-                ethertype=t.ether_type if getattr(t, "ether_type", None) else getattr(t, "ethertype", None),
-                protocol=t.protocol,
-                port_range_min=t.port_range_min,
-                port_range_max=t.port_range_max,
-                remote_ip_prefix=t.remote_ip_prefix,
-                remote_group_id=t.remote_group_id,
-                remote_address_group_id=getattr(t, "remote_address_group_id", None),
-                description=t.description or "",
-                used_in_default_sg=bool(t.used_in_default_sg),
-                used_in_non_default_sg=bool(t.used_in_non_default_sg),
-            ) for t in self._call("reading the default security group rule templates",
-                                  lambda: list(self.conn.network.default_security_group_rules()))]
+            return [
+                dict(
+                    direction=t.direction,
+                    ethertype=t.ether_type if getattr(t, "ether_type", None) else getattr(t, "ethertype", None),
+                    protocol=t.protocol,
+                    port_range_min=t.port_range_min,
+                    port_range_max=t.port_range_max,
+                    remote_ip_prefix=t.remote_ip_prefix,
+                    remote_group_id=t.remote_group_id,
+                    remote_address_group_id=getattr(t, "remote_address_group_id", None),
+                    description=t.description or "",
+                    used_in_default_sg=bool(t.used_in_default_sg),
+                    used_in_non_default_sg=bool(t.used_in_non_default_sg),
+                )
+                for t in self._call("reading the default security group rule templates", lambda: list(self.conn.network.default_security_group_rules()))
+            ]
         except (errors.Forbidden, errors.NotFound):
             return None  # a cloud without the templates API, or not allowed to read it
 
@@ -309,35 +316,38 @@ class Reads(object):
         wearing = dict((group_id, []) for group_id in group_ids)
         if not group_ids:
             return wearing
-        ports = self._call("listing ports of security groups %s" % ", ".join(group_ids),
-                           lambda: list(self.conn.network.ports(security_groups=group_ids)))
+        ports = self._call("listing ports of security groups %s" % ", ".join(group_ids), lambda: list(self.conn.network.ports(security_groups=group_ids)))
         for port in sorted(ports, key=lambda p: p.id):
             for group_id in port.security_group_ids or []:
                 if group_id in wearing:
-                    wearing[group_id].append({
-                        "id": port.id, "name": port.name or "", "device_id": port.device_id,
-                        "device_owner": port.device_owner,
-                        "fixed_ips": [ip.get("ip_address") for ip in port.fixed_ips or []],
-                    })
+                    wearing[group_id].append(
+                        {
+                            "id": port.id,
+                            "name": port.name or "",
+                            "device_id": port.device_id,
+                            "device_owner": port.device_owner,
+                            "fixed_ips": [ip.get("ip_address") for ip in port.fixed_ips or []],
+                        }
+                    )
         return wearing
 
     def read_usage(self, observed, group_ids, address_group_ids):
         """Ports wearing, and rules referencing, the groups a plan may delete."""
         for group_id in group_ids:
-            ports = self._call("listing ports of security group %s" % group_id,
-                               lambda: list(self.conn.network.ports(security_groups=[group_id])))
+            ports = self._call("listing ports of security group %s" % group_id, lambda: list(self.conn.network.ports(security_groups=[group_id])))
             ports = [p for p in ports if group_id in (p.security_group_ids or [])]
-            rules = self._call("listing rules that reference security group %s" % group_id,
-                               lambda: list(self.conn.network.security_group_rules(remote_group_id=group_id)))
+            rules = self._call(
+                "listing rules that reference security group %s" % group_id, lambda: list(self.conn.network.security_group_rules(remote_group_id=group_id))
+            )
             observed["usage"][group_id] = {
-                "ports": [{"id": p.id, "name": p.name, "device_id": p.device_id, "device_owner": p.device_owner}
-                          for p in ports],
+                "ports": [{"id": p.id, "name": p.name, "device_id": p.device_id, "device_owner": p.device_owner} for p in ports],
                 "rules": [rule_dict(r) for r in rules],
             }
         for address_group_id in address_group_ids:
-            rules = self._call("listing rules that reference address group %s" % address_group_id,
-                               lambda: list(self.conn.network.security_group_rules(
-                                   remote_address_group_id=address_group_id)))
+            rules = self._call(
+                "listing rules that reference address group %s" % address_group_id,
+                lambda: list(self.conn.network.security_group_rules(remote_address_group_id=address_group_id)),
+            )
             observed["address_group_usage"][address_group_id] = {"rules": [rule_dict(r) for r in rules]}
         return observed
 
@@ -369,13 +379,11 @@ class Reads(object):
                     wanted_ids.add(server["id"])
         ports = []
         if wanted_ids:
-            ports = self._call("listing ports of the servers",
-                               lambda: list(self.conn.network.ports(device_id=sorted(wanted_ids))))
+            ports = self._call("listing ports of the servers", lambda: list(self.conn.network.ports(device_id=sorted(wanted_ids))))
         network_ids = sorted(set(p.network_id for p in ports))
         network_names = {}
         if network_ids:
-            for network in self._call("listing networks of the servers' ports",
-                                      lambda: list(self.conn.network.networks(id=network_ids))):
+            for network in self._call("listing networks of the servers' ports", lambda: list(self.conn.network.networks(id=network_ids))):
                 network_names[network.id] = network.name
             if set(network_ids) - set(network_names):
                 # openstacksdk 4.5 has no 'id' query filter for networks: it filters on
@@ -386,8 +394,7 @@ class Reads(object):
         projects = sorted(set([project_id] + [s["project_id"] for s in found if s["id"] in wanted_ids and s["project_id"]]))
         groups = {}
         for project in projects:
-            for group in self._call("listing security groups of project %s" % project,
-                                    lambda: list(self.conn.network.security_groups(project_id=project))):
+            for group in self._call("listing security groups of project %s" % project, lambda: list(self.conn.network.security_groups(project_id=project))):
                 groups[group.id] = group
         extra = set()
         for entry in servers:
@@ -397,17 +404,23 @@ class Reads(object):
         for port in port_dicts:
             extra.update(g for g in port["security_group_ids"] if g not in groups)
         if extra:
-            for group in self._call("looking up security groups by id",
-                                    lambda: list(self.conn.network.security_groups(id=sorted(extra)))):
+            for group in self._call("looking up security groups by id", lambda: list(self.conn.network.security_groups(id=sorted(extra)))):
                 groups[group.id] = group
         return {
             "servers": found,
             "ports": port_dicts,
-            "groups": [{"id": g.id, "name": g.name, "project_id": g.project_id,
-                        "stateful": True if g.stateful is None else bool(g.stateful),
-                        "shared": bool(getattr(g, "is_shared", False)),
-                        # The lockout guard of server_security_groups (Neutron lists groups with their rules).
-                        "rules": [rule_dict(rule) for rule in g.security_group_rules or []]} for g in groups.values()],
+            "groups": [
+                {
+                    "id": g.id,
+                    "name": g.name,
+                    "project_id": g.project_id,
+                    "stateful": True if g.stateful is None else bool(g.stateful),
+                    "shared": bool(getattr(g, "is_shared", False)),
+                    # The lockout guard of server_security_groups (Neutron lists groups with their rules).
+                    "rules": [rule_dict(rule) for rule in g.security_group_rules or []],
+                }
+                for g in groups.values()
+            ],
         }
 
     def observe_inventory(self, project_id=None, with_servers=True, with_sharing=False):
@@ -417,13 +430,10 @@ class Reads(object):
         admin).  Returns {groups (with rules), address_groups, ports, servers, networks}.
         """
         query = {} if project_id is None else {"project_id": project_id}
-        groups = [group_dict(g) for g in self._call(
-            "listing security groups", lambda: list(self.conn.network.security_groups(**query)))]
-        address_groups = [address_group_dict(a) for a in self._call(
-            "listing address groups", lambda: list(self.conn.network.address_groups(**query)))]
+        groups = [group_dict(g) for g in self._call("listing security groups", lambda: list(self.conn.network.security_groups(**query)))]
+        address_groups = [address_group_dict(a) for a in self._call("listing address groups", lambda: list(self.conn.network.address_groups(**query)))]
         ports = self._call("listing ports", lambda: list(self.conn.network.ports(**query)))
-        networks = dict((n.id, n.name) for n in self._call("listing networks",
-                                                           lambda: list(self.conn.network.networks())))
+        networks = dict((n.id, n.name) for n in self._call("listing networks", lambda: list(self.conn.network.networks())))
         servers = []
         if with_servers:
             try:
@@ -446,10 +456,11 @@ class Reads(object):
     def sharing_policies(self, object_ids):
         """The access_as_shared policies of these groups and address groups (one list call); None if unreadable."""
         try:
-            policies = self._call("listing sharing (RBAC) policies",
-                                  lambda: list(self.conn.network.rbac_policies(action=sharing.ACTION)))
+            policies = self._call("listing sharing (RBAC) policies", lambda: list(self.conn.network.rbac_policies(action=sharing.ACTION)))
         except (errors.Forbidden, errors.NotFound):
             return None
-        return [{"id": p.id, "object_type": p.object_type, "object_id": p.object_id,
-                 "target_project_id": p.target_project_id} for p in policies
-                if p.object_type in (sharing.SECURITY_GROUP, sharing.ADDRESS_GROUP) and p.object_id in object_ids]
+        return [
+            {"id": p.id, "object_type": p.object_type, "object_id": p.object_id, "target_project_id": p.target_project_id}
+            for p in policies
+            if p.object_type in (sharing.SECURITY_GROUP, sharing.ADDRESS_GROUP) and p.object_id in object_ids
+        ]

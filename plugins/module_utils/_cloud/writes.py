@@ -117,13 +117,11 @@ class Writes(object):
     def create_rbac_policy(self, object_type, object_id, target_project, name, project_id=None):
         """Not repeated after a fault: a repeat of a lost success is a 409 (the kind keeps the existing policy).
         ``project_id``: the owner of the policy (the object's project, also when an admin makes it)."""
-        attributes = dict(object_type=object_type, object_id=object_id, action="access_as_shared",
-                          target_project_id=target_project)
+        attributes = dict(object_type=object_type, object_id=object_id, action="access_as_shared", target_project_id=target_project)
         if project_id:
             attributes["project_id"] = project_id
         policy = self.conn.network.create_rbac_policy(**attributes)
-        return {"id": policy.id, "object_type": policy.object_type, "object_id": policy.object_id,
-                "target_project_id": policy.target_project_id}
+        return {"id": policy.id, "object_type": policy.object_type, "object_id": policy.object_id, "target_project_id": policy.target_project_id}
 
     @cloud_call("deleting the sharing policy {policy_id} of {what}")
     def delete_rbac_policy(self, policy_id, what):

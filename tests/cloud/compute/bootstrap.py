@@ -33,16 +33,12 @@ REGION = os.environ.get("OS_REGION_NAME", "RegionOne")
 
 # service name -> (type, url, description)
 SERVICES = {
-    "nova": ("compute", "http://127.0.0.1:8774/v2.1",
-             "netsec local cloud: Nova (fake driver)"),
-    "placement": ("placement", "http://127.0.0.1:8778",
-                  "netsec local cloud: Placement"),
-    "glance": ("image", "http://127.0.0.1:9292",
-               "netsec local cloud: Glance"),
+    "nova": ("compute", "http://127.0.0.1:8774/v2.1", "netsec local cloud: Nova (fake driver)"),
+    "placement": ("placement", "http://127.0.0.1:8778", "netsec local cloud: Placement"),
+    "glance": ("image", "http://127.0.0.1:9292", "netsec local cloud: Glance"),
 }
 # user -> password (the compute script writes the same into the configs)
-USERS = {name: "netsec-%s-secret" % name
-         for name in ("nova", "placement", "glance")}
+USERS = {name: "netsec-%s-secret" % name for name in ("nova", "placement", "glance")}
 # Service users get `service` too: Neutron (like a real cloud) requires that
 # role on the service token Nova sends along (service_token_roles_required).
 ROLES = ("admin", "service")
@@ -63,18 +59,24 @@ def connect():
         password=os.environ["OS_PASSWORD"],
         project_name=os.environ["OS_PROJECT_NAME"],
         user_domain_name=os.environ.get("OS_USER_DOMAIN_NAME", "Default"),
-        project_domain_name=os.environ.get(
-            "OS_PROJECT_DOMAIN_NAME", "Default"),
-        region_name=REGION, identity_api_version="3", interface="public")
+        project_domain_name=os.environ.get("OS_PROJECT_DOMAIN_NAME", "Default"),
+        region_name=REGION,
+        identity_api_version="3",
+        interface="public",
+    )
 
 
 def password_works(name, password, project):
     try:
         openstack.connect(
-            auth_url=os.environ["OS_AUTH_URL"], username=name,
-            password=password, project_name=project,
-            user_domain_name="Default", project_domain_name="Default",
-            region_name=REGION, identity_api_version="3",
+            auth_url=os.environ["OS_AUTH_URL"],
+            username=name,
+            password=password,
+            project_name=project,
+            user_domain_name="Default",
+            project_domain_name="Default",
+            region_name=REGION,
+            identity_api_version="3",
         ).authorize()
         return True
     except Exception:  # noqa: BLE001 - any failure means "reset it"
@@ -84,9 +86,7 @@ def password_works(name, password, project):
 def ensure_keystone(conn):
     project = conn.identity.find_project("service", domain_id=DOMAIN)
     if project is None:
-        project = conn.identity.create_project(
-            name="service", domain_id=DOMAIN,
-            description="Service users of the local cloud")
+        project = conn.identity.create_project(name="service", domain_id=DOMAIN, description="Service users of the local cloud")
         print("created project service")
     roles = []
     for role_name in ROLES:
@@ -98,9 +98,7 @@ def ensure_keystone(conn):
     for name, password in USERS.items():
         user = conn.identity.find_user(name, domain_id=DOMAIN)
         if user is None:
-            user = conn.identity.create_user(
-                name=name, password=password, domain_id=DOMAIN,
-                default_project_id=project.id)
+            user = conn.identity.create_user(name=name, password=password, domain_id=DOMAIN, default_project_id=project.id)
             print("created user %s" % name)
         elif not password_works(name, password, "service"):
             conn.identity.update_user(user, password=password)
@@ -111,17 +109,13 @@ def ensure_keystone(conn):
     for name, (stype, url, desc) in SERVICES.items():
         svc = next(iter(conn.identity.services(type=stype)), None)
         if svc is None:
-            svc = conn.identity.create_service(
-                name=name, type=stype, description=desc)
+            svc = conn.identity.create_service(name=name, type=stype, description=desc)
             print("created service %s (%s)" % (name, stype))
-        have = {(e.interface, e.region_id): e for e in
-                conn.identity.endpoints(service_id=svc.id)}
+        have = {(e.interface, e.region_id): e for e in conn.identity.endpoints(service_id=svc.id)}
         for interface in ("public", "internal", "admin"):
             endpoint = have.get((interface, REGION))
             if endpoint is None:
-                conn.identity.create_endpoint(
-                    service_id=svc.id, interface=interface, url=url,
-                    region_id=REGION)
+                conn.identity.create_endpoint(service_id=svc.id, interface=interface, url=url, region_id=REGION)
                 print("created %s endpoint %s %s" % (interface, stype, url))
             elif endpoint.url != url:
                 conn.identity.update_endpoint(endpoint, url=url)
@@ -134,18 +128,13 @@ def ensure_network(conn):
         try:
             net = conn.network.create_network(name=NETWORK, is_shared=True)
         except openstack.exceptions.HttpException as exc:
-            print("plain shared network refused (%s); trying type local"
-                  % exc)
-            net = conn.network.create_network(
-                name=NETWORK, is_shared=True,
-                provider_network_type="local")
+            print("plain shared network refused (%s); trying type local" % exc)
+            net = conn.network.create_network(name=NETWORK, is_shared=True, provider_network_type="local")
         print("created network %s" % NETWORK)
     elif not net.is_shared:
         conn.network.update_network(net, is_shared=True)
     if not list(conn.network.subnets(network_id=net.id)):
-        conn.network.create_subnet(
-            name=SUBNET, network_id=net.id, ip_version=4, cidr=CIDR,
-            is_dhcp_enabled=False)
+        conn.network.create_subnet(name=SUBNET, network_id=net.id, ip_version=4, cidr=CIDR, is_dhcp_enabled=False)
         print("created subnet %s %s" % (SUBNET, CIDR))
 
 
@@ -155,9 +144,7 @@ def ensure_image(conn):
         return
     if image is not None:  # a half-made one from an interrupted run
         conn.image.delete_image(image)
-    image = conn.image.create_image(
-        name=IMAGE, disk_format="raw", container_format="bare",
-        visibility="public", data=IMAGE_BYTES, validate_checksum=False)
+    image = conn.image.create_image(name=IMAGE, disk_format="raw", container_format="bare", visibility="public", data=IMAGE_BYTES, validate_checksum=False)
     deadline = time.monotonic() + 60
     while image.status != "active":
         if time.monotonic() > deadline:
@@ -169,8 +156,7 @@ def ensure_image(conn):
 
 def ensure_flavor(conn):
     if conn.compute.find_flavor(FLAVOR) is None:
-        conn.compute.create_flavor(
-            name=FLAVOR, ram=64, vcpus=1, disk=1, is_public=True)
+        conn.compute.create_flavor(name=FLAVOR, ram=64, vcpus=1, disk=1, is_public=True)
         print("created flavor %s" % FLAVOR)
 
 
@@ -186,20 +172,19 @@ def _request(method, url, token=None, body=None):
 
 def _token(name, password):
     """(token, roles, catalog) of a service user scoped to project service."""
-    body = {"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": name, "password": password, "domain": {"name": "Default"}}}},
-        "scope": {"project": {"name": "service", "domain": {"name": "Default"}}}}}
-    headers, data = _request(
-        "POST", os.environ["OS_AUTH_URL"].rstrip("/") + "/auth/tokens", body=body)
+    body = {
+        "auth": {
+            "identity": {"methods": ["password"], "password": {"user": {"name": name, "password": password, "domain": {"name": "Default"}}}},
+            "scope": {"project": {"name": "service", "domain": {"name": "Default"}}},
+        }
+    }
+    headers, data = _request("POST", os.environ["OS_AUTH_URL"].rstrip("/") + "/auth/tokens", body=body)
     token = data["token"]
-    return (headers["X-Subject-Token"], {r["name"] for r in token["roles"]},
-            token.get("catalog", []))
+    return (headers["X-Subject-Token"], {r["name"] for r in token["roles"]}, token.get("catalog", []))
 
 
 def _endpoints(catalog, stype):
-    return {(e["interface"], e["region_id"]): e["url"]
-            for svc in catalog if svc["type"] == stype for e in svc["endpoints"]}
+    return {(e["interface"], e["region_id"]): e["url"] for svc in catalog if svc["type"] == stype for e in svc["endpoints"]}
 
 
 def check(phases):
@@ -219,21 +204,14 @@ def check(phases):
         for phase in phases:
             if phase == "keystone":
                 net = _endpoints(catalog, "network")[("public", REGION)].rstrip("/")
-                _status, nets = _request(
-                    "GET", net + "/v2.0/networks?name=" + NETWORK, token)
+                _status, nets = _request("GET", net + "/v2.0/networks?name=" + NETWORK, token)
                 nets = nets["networks"]
-                if not (len(nets) == 1 and nets[0]["shared"]
-                        and nets[0]["subnets"]):
+                if not (len(nets) == 1 and nets[0]["shared"] and nets[0]["subnets"]):
                     return False
             elif phase == "resources":
-                _status, images = _request(
-                    "GET", SERVICES["glance"][1] + "/v2/images?name=" + IMAGE,
-                    token)
-                _status, flavors = _request(
-                    "GET", SERVICES["nova"][1] + "/flavors?is_public=None",
-                    token)
-                if not ([i["status"] for i in images["images"]] == ["active"]
-                        and FLAVOR in {f["name"] for f in flavors["flavors"]}):
+                _status, images = _request("GET", SERVICES["glance"][1] + "/v2/images?name=" + IMAGE, token)
+                _status, flavors = _request("GET", SERVICES["nova"][1] + "/flavors?is_public=None", token)
+                if not ([i["status"] for i in images["images"]] == ["active"] and FLAVOR in {f["name"] for f in flavors["flavors"]}):
                     return False
             else:
                 raise SystemExit("unknown phase %r" % phase)

@@ -26,4 +26,5 @@ def main(conf_file, bootstrap_args):
 if __name__ == "__main__":
     args = sys.argv[1:]
     sep = args.index("--")
-    main(args[0], args[sep + 1:])
+    rest = sep + 1
+    main(args[0], args[rest:])

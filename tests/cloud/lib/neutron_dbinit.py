@@ -32,18 +32,10 @@ INGRESS_DESC = "Legacy default SG rule for ingress traffic"
 EGRESS_DESC = "Legacy default SG rule for egress traffic"
 
 TEMPLATES = [
-    dict(direction="egress", ethertype="IPv4", remote_group_id=None,
-         used_in_default_sg=True, used_in_non_default_sg=True,
-         description=EGRESS_DESC),
-    dict(direction="egress", ethertype="IPv6", remote_group_id=None,
-         used_in_default_sg=True, used_in_non_default_sg=True,
-         description=EGRESS_DESC),
-    dict(direction="ingress", ethertype="IPv4", remote_group_id="PARENT",
-         used_in_default_sg=True, used_in_non_default_sg=False,
-         description=INGRESS_DESC),
-    dict(direction="ingress", ethertype="IPv6", remote_group_id="PARENT",
-         used_in_default_sg=True, used_in_non_default_sg=False,
-         description=INGRESS_DESC),
+    dict(direction="egress", ethertype="IPv4", remote_group_id=None, used_in_default_sg=True, used_in_non_default_sg=True, description=EGRESS_DESC),
+    dict(direction="egress", ethertype="IPv6", remote_group_id=None, used_in_default_sg=True, used_in_non_default_sg=True, description=EGRESS_DESC),
+    dict(direction="ingress", ethertype="IPv4", remote_group_id="PARENT", used_in_default_sg=True, used_in_non_default_sg=False, description=INGRESS_DESC),
+    dict(direction="ingress", ethertype="IPv6", remote_group_id="PARENT", used_in_default_sg=True, used_in_non_default_sg=False, description=INGRESS_DESC),
 ]
 
 
@@ -57,8 +49,7 @@ def main(url, config_args):
         existing = session.query(sgdr.SecurityGroupDefaultRule).count()
         if not existing:
             for tpl in TEMPLATES:
-                session.add(sgdr.SecurityGroupDefaultRule(
-                    id=uuidutils.generate_uuid(), **tpl))
+                session.add(sgdr.SecurityGroupDefaultRule(id=uuidutils.generate_uuid(), **tpl))
             session.commit()
         count = session.query(sgdr.SecurityGroupDefaultRule).count()
     print("neutron schema created; %d default rule templates" % count)
@@ -67,6 +58,7 @@ def main(url, config_args):
 
 def stamp(config_args):
     from neutron.db.migration import cli
+
     sys.argv = ["neutron-db-manage"] + config_args + ["stamp", "heads"]
     cli.main()
 

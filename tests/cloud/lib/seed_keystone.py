@@ -45,42 +45,38 @@ def main():
         project_name=os.environ["OS_PROJECT_NAME"],
         user_domain_name=os.environ["OS_USER_DOMAIN_NAME"],
         project_domain_name=os.environ["OS_PROJECT_DOMAIN_NAME"],
-        region_name=REGION, identity_api_version="3", interface="public")
+        region_name=REGION,
+        identity_api_version="3",
+        interface="public",
+    )
 
     projects = {}
     for name, desc in PROJECTS.items():
         proj = conn.identity.find_project(name, domain_id=DOMAIN)
         if proj is None:
-            proj = conn.identity.create_project(
-                name=name, description=desc, domain_id=DOMAIN)
+            proj = conn.identity.create_project(name=name, description=desc, domain_id=DOMAIN)
             print("created project %s" % name)
         projects[name] = proj
 
     for name, (password, project, role_name) in USERS.items():
         user = conn.identity.find_user(name, domain_id=DOMAIN)
         if user is None:
-            user = conn.identity.create_user(
-                name=name, password=password, domain_id=DOMAIN,
-                default_project_id=projects[project].id)
+            user = conn.identity.create_user(name=name, password=password, domain_id=DOMAIN, default_project_id=projects[project].id)
             print("created user %s" % name)
         else:
             conn.identity.update_user(user, password=password)
         role = ensure_role(conn, role_name)
-        conn.identity.assign_project_role_to_user(
-            projects[project], user, role)
+        conn.identity.assign_project_role_to_user(projects[project], user, role)
 
     for name, (stype, url) in SERVICES.items():
         svc = conn.identity.find_service(name)
         if svc is None:
             svc = conn.identity.create_service(name=name, type=stype)
             print("created service %s (%s)" % (name, stype))
-        have = {(e.interface, e.region_id) for e in
-                conn.identity.endpoints(service_id=svc.id)}
+        have = {(e.interface, e.region_id) for e in conn.identity.endpoints(service_id=svc.id)}
         for interface in ("public", "internal", "admin"):
             if (interface, REGION) not in have:
-                conn.identity.create_endpoint(
-                    service_id=svc.id, interface=interface, url=url,
-                    region_id=REGION)
+                conn.identity.create_endpoint(service_id=svc.id, interface=interface, url=url, region_id=REGION)
     print("keystone seeded")
     return 0
 

@@ -36,11 +36,6 @@ class FakeBindMechanismDriver(api.MechanismDriver):
 
     def bind_port(self, context):
         for segment in context.segments_to_bind:
-            context.set_binding(segment[api.ID],
-                                portbindings.VIF_TYPE_OVS,
-                                dict(VIF_DETAILS),
-                                status=constants.PORT_STATUS_ACTIVE)
-            LOG.debug("netsec_fakebind bound port %s to segment %s (%s)",
-                      context.current['id'], segment[api.ID],
-                      segment.get(api.NETWORK_TYPE))
+            context.set_binding(segment[api.ID], portbindings.VIF_TYPE_OVS, dict(VIF_DETAILS), status=constants.PORT_STATUS_ACTIVE)
+            LOG.debug("netsec_fakebind bound port %s to segment %s (%s)", context.current["id"], segment[api.ID], segment.get(api.NETWORK_TYPE))
             return

@@ -17,10 +17,17 @@ class TaggedStr(str):
 DECLARATIONS = {
     "project": TaggedStr("demo"),
     "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24", "2001:db8::/32"]}],
-    "groups": [{"name": TaggedStr("web"), "description": "yes", "tags": ["on"], "rules": [
-        {"protocol": "tcp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-        {"direction": "egress", "description": "a: b, 'c'"},
-    ]}],
+    "groups": [
+        {
+            "name": TaggedStr("web"),
+            "description": "yes",
+            "tags": ["on"],
+            "rules": [
+                {"protocol": "tcp", "port": "8000-8100", "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+                {"direction": "egress", "description": "a: b, 'c'"},
+            ],
+        }
+    ],
     "servers": [{"server": "web-1", "security_groups": ["web"], "ports": ["p1"]}],
 }
 
@@ -60,10 +67,15 @@ def test_report_filters():
         markdown_filter.drift_markdown(None)
 
 
-@pytest.mark.parametrize("module, name", [
-    (yaml_filter, "declarations_yaml"), (graph_filter, "security_groups_graph"),
-    (report_filter, "drift_report"), (markdown_filter, "drift_markdown"),
-])
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        (yaml_filter, "declarations_yaml"),
+        (graph_filter, "security_groups_graph"),
+        (report_filter, "drift_report"),
+        (markdown_filter, "drift_markdown"),
+    ],
+)
 def test_each_file_provides_the_filter_it_documents(module, name):
     assert list(module.FilterModule().filters()) == [name]
     assert yaml.safe_load(module.DOCUMENTATION)["name"] == name

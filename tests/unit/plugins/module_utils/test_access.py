@@ -21,37 +21,48 @@ def rules_of(*rules, **extra):
 
 
 def policy(*rules, **extra):
-    return [(e["ethertype"], e["protocol"], e["ports"], [s["source"] for s in e["sources"]])
-            for e in access.effective_policy(rules_of(*rules, **extra), "ingress")]
+    return [
+        (e["ethertype"], e["protocol"], e["ports"], [s["source"] for s in e["sources"]]) for e in access.effective_policy(rules_of(*rules, **extra), "ingress")
+    ]
 
 
-SEED = {"groups": [
-    {"name": "A", "rules": [
-        {"protocol": "udp", "remote_group": "B"},
-        {"protocol": "tcp", "port": 21},
-        {"protocol": "tcp", "port": 4443, "remote_group": "B"},
-    ]},
-    {"name": "B"},
-], "servers": [{"server": "web-1", "security_groups": ["A"]}, {"server": "db-1", "security_groups": ["B"]}]}
+SEED = {
+    "groups": [
+        {
+            "name": "A",
+            "rules": [
+                {"protocol": "udp", "remote_group": "B"},
+                {"protocol": "tcp", "port": 21},
+                {"protocol": "tcp", "port": 4443, "remote_group": "B"},
+            ],
+        },
+        {"name": "B"},
+    ],
+    "servers": [{"server": "web-1", "security_groups": ["A"]}, {"server": "db-1", "security_groups": ["B"]}],
+}
 
 
 # --- merging and coalescing ------------------------------------------------------
 
+
 def test_adjacent_ranges_of_one_source_coalesce():
-    assert policy({"protocol": "tcp", "port": 80}, {"protocol": "tcp", "port": 81},
-                  {"protocol": "tcp", "port": "82-90"}) == [("IPv4", "tcp", "80-90", ["0.0.0.0/0"])]
+    assert policy({"protocol": "tcp", "port": 80}, {"protocol": "tcp", "port": 81}, {"protocol": "tcp", "port": "82-90"}) == [
+        ("IPv4", "tcp", "80-90", ["0.0.0.0/0"])
+    ]
 
 
 def test_overlapping_ranges_of_one_source_merge():
-    assert policy({"protocol": "tcp", "port": "20-25", "remote_ip_prefix": "10.0.0.0/8"},
-                  {"protocol": "tcp", "port": "22-30", "remote_ip_prefix": "10.0.0.0/8"}) == [
-        ("IPv4", "tcp", "20-30", ["10.0.0.0/8"])]
+    assert policy(
+        {"protocol": "tcp", "port": "20-25", "remote_ip_prefix": "10.0.0.0/8"}, {"protocol": "tcp", "port": "22-30", "remote_ip_prefix": "10.0.0.0/8"}
+    ) == [("IPv4", "tcp", "20-30", ["10.0.0.0/8"])]
 
 
 def test_ranges_split_where_the_sources_differ():
-    assert policy({"protocol": "tcp", "port": "20-25", "remote_ip_prefix": "10.0.0.0/8"},
-                  {"protocol": "tcp", "port": "22-30", "remote_ip_prefix": "192.0.2.0/24"},
-                  {"protocol": "tcp", "port": 40, "remote_ip_prefix": "10.0.0.0/8"}) == [
+    assert policy(
+        {"protocol": "tcp", "port": "20-25", "remote_ip_prefix": "10.0.0.0/8"},
+        {"protocol": "tcp", "port": "22-30", "remote_ip_prefix": "192.0.2.0/24"},
+        {"protocol": "tcp", "port": 40, "remote_ip_prefix": "10.0.0.0/8"},
+    ) == [
         ("IPv4", "tcp", "20-21", ["10.0.0.0/8"]),
         ("IPv4", "tcp", "22-25", ["10.0.0.0/8", "192.0.2.0/24"]),
         ("IPv4", "tcp", "26-30", ["192.0.2.0/24"]),
@@ -60,11 +71,13 @@ def test_ranges_split_where_the_sources_differ():
 
 
 def test_families_protocols_and_any_protocol_are_separate_entries():
-    assert policy({"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-                  {"protocol": "any", "remote_ip_prefix": "192.0.2.0/24"},
-                  {"protocol": "udp"},
-                  {"protocol": "icmp", "icmp_type": 8},
-                  {"protocol": "icmp", "ethertype": "IPv6"}) == [
+    assert policy(
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+        {"protocol": "any", "remote_ip_prefix": "192.0.2.0/24"},
+        {"protocol": "udp"},
+        {"protocol": "icmp", "icmp_type": 8},
+        {"protocol": "icmp", "ethertype": "IPv6"},
+    ) == [
         ("IPv4", "any", "all", ["192.0.2.0/24"]),
         ("IPv4", "icmp", "type 8", ["0.0.0.0/0"]),
         ("IPv4", "tcp", "22", ["10.0.0.0/8"]),
@@ -75,15 +88,20 @@ def test_families_protocols_and_any_protocol_are_separate_entries():
 
 
 def test_icmp_types_and_codes_coalesce():
-    assert policy({"protocol": "icmp", "icmp_type": 8}, {"protocol": "icmp", "icmp_type": 9},
-                  {"protocol": "icmp", "icmp_type": 3, "icmp_code": 4}) == [
-        ("IPv4", "icmp", "type 3 code 4", ["0.0.0.0/0"]), ("IPv4", "icmp", "types 8-9", ["0.0.0.0/0"])]
+    assert policy({"protocol": "icmp", "icmp_type": 8}, {"protocol": "icmp", "icmp_type": 9}, {"protocol": "icmp", "icmp_type": 3, "icmp_code": 4}) == [
+        ("IPv4", "icmp", "type 3 code 4", ["0.0.0.0/0"]),
+        ("IPv4", "icmp", "types 8-9", ["0.0.0.0/0"]),
+    ]
 
 
 def test_policy_entry_lists_every_rule_and_the_collapsed_addresses():
-    entries = access.effective_policy(rules_of(
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/25", "10.0.0.128/25"]},
-        {"protocol": "tcp", "port": "1-100", "remote_ip_prefix": "10.0.0.0/25"}), "ingress")
+    entries = access.effective_policy(
+        rules_of(
+            {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/25", "10.0.0.128/25"]},
+            {"protocol": "tcp", "port": "1-100", "remote_ip_prefix": "10.0.0.0/25"},
+        ),
+        "ingress",
+    )
     port22 = [e for e in entries if e["ports"] == "22"][0]
     assert port22["addresses"] == ["10.0.0.0/24"]
     first = [s for s in port22["sources"] if s["source"] == "10.0.0.0/25"][0]
@@ -92,10 +110,15 @@ def test_policy_entry_lists_every_rule_and_the_collapsed_addresses():
 
 
 def test_remote_groups_stay_symbolic_offline_and_address_groups_expand():
-    entries = access.effective_policy(rules_of(
-        {"protocol": "udp", "remote_group": "B"}, {"protocol": "tcp", "port": 22, "remote_address_group": "office"},
-        groups=[{"name": "B"}], address_groups=[{"name": "office", "addresses": ["203.0.113.0/24", "2001:db8::/32"]}]),
-        "ingress")
+    entries = access.effective_policy(
+        rules_of(
+            {"protocol": "udp", "remote_group": "B"},
+            {"protocol": "tcp", "port": 22, "remote_address_group": "office"},
+            groups=[{"name": "B"}],
+            address_groups=[{"name": "office", "addresses": ["203.0.113.0/24", "2001:db8::/32"]}],
+        ),
+        "ingress",
+    )
     tcp, udp = entries
     assert tcp["sources"][0]["addresses"] == ["203.0.113.0/24"] and tcp["unresolved"] == []
     assert udp["sources"][0]["addresses"] is None and udp["unresolved"] == ["B"]
@@ -103,17 +126,16 @@ def test_remote_groups_stay_symbolic_offline_and_address_groups_expand():
     assert access.policy_text(udp) == "ingress IPv4 udp from group B"
 
 
-PORT_RULES = st.lists(st.tuples(
-    st.integers(1, 60), st.integers(0, 8), st.sampled_from(["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "0.0.0.0/0"])),
-    min_size=1, max_size=8)
+PORT_RULES = st.lists(
+    st.tuples(st.integers(1, 60), st.integers(0, 8), st.sampled_from(["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "0.0.0.0/0"])), min_size=1, max_size=8
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(PORT_RULES)
 def test_policy_admits_exactly_what_some_rule_admits(specs):
     """Property: for every port, the entry holding it lists exactly the sources of the rules covering it."""
-    rules = [{"protocol": "tcp", "port": "%d-%d" % (low, low + width), "remote_ip_prefix": prefix}
-             for low, width, prefix in specs]
+    rules = [{"protocol": "tcp", "port": "%d-%d" % (low, low + width), "remote_ip_prefix": prefix} for low, width, prefix in specs]
     entries = access.effective_policy(rules_of(*rules), "ingress")
     previous = None
     for entry in entries:
@@ -132,6 +154,7 @@ def test_policy_admits_exactly_what_some_rule_admits(specs):
 
 # --- questions ----------------------------------------------------------------------
 
+
 def ask(rules, source=None, protocol=None, port=None, direction="ingress", model_=None):
     principal = access.principal_from_source(source, model_)
     return access.ask(rules, direction, principal, protocol, port, "web-1")
@@ -149,13 +172,14 @@ def test_the_seed_offline():
     in_b = ask(rules, "B", "udp", 53, model_=seed)
     assert in_b["allowed"] and in_b["answer"].startswith("yes: a server in group B can reach udp/53 on web-1")
     what = ask(rules, None, "udp", model_=seed)
-    assert what["sources"] == ["group B"] and what["answer"] == (
-        "udp on web-1 is reachable from group B (group A: ingress/IPv4/udp/all/group=B)")
+    assert what["sources"] == ["group B"] and what["answer"] == ("udp on web-1 is reachable from group B (group A: ingress/IPv4/udp/all/group=B)")
 
 
 def test_a_cidr_is_allowed_only_when_all_of_it_is_covered():
-    rules = rules_of({"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/25", "10.0.0.128/25"]},
-                     {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.1.0/24"})
+    rules = rules_of(
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/25", "10.0.0.128/25"]},
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.1.0/24"},
+    )
     both = ask(rules, "10.0.0.0/24", "tcp", 22)
     assert both["allowed"] is True and [m["coverage"] for m in both["matching_rules"]] == ["partial", "partial"]
     wider = ask(rules, "10.0.0.0/22", "tcp", 22)
@@ -175,8 +199,9 @@ def test_ipv6_questions_only_see_ipv6_rules():
 
 
 def test_any_protocol_icmp_and_egress_questions():
-    rules = rules_of({"protocol": "any", "remote_ip_prefix": "192.0.2.0/24"}, {"protocol": "icmp", "icmp_type": 8},
-                     {"direction": "egress", "protocol": "tcp", "port": 443})
+    rules = rules_of(
+        {"protocol": "any", "remote_ip_prefix": "192.0.2.0/24"}, {"protocol": "icmp", "icmp_type": 8}, {"direction": "egress", "protocol": "tcp", "port": 443}
+    )
     assert ask(rules, "192.0.2.9", "udp", 53)["allowed"] is True
     assert ask(rules, "198.51.100.1", "icmp", 8)["allowed"] is True
     assert ask(rules, "198.51.100.1", "icmp", 0)["allowed"] is False
@@ -205,22 +230,30 @@ def test_bad_questions_fail_clearly():
 @settings(max_examples=150, deadline=None)
 @given(PORT_RULES, st.integers(1, 70), st.sampled_from(["10.2.3.4", "10.1.2.3", "192.0.2.200", "198.51.100.1"]))
 def test_answers_agree_with_brute_force(specs, port, address):
-    rules = [{"protocol": "tcp", "port": "%d-%d" % (low, low + width), "remote_ip_prefix": prefix}
-             for low, width, prefix in specs]
+    rules = [{"protocol": "tcp", "port": "%d-%d" % (low, low + width), "remote_ip_prefix": prefix} for low, width, prefix in specs]
     result = ask(rules_of(*rules), address, "tcp", port)
     ip = ipaddress.ip_address(address)
-    expected = [i for i, (low, width, prefix) in enumerate(specs)
-                if low <= port <= low + width and ip in ipaddress.ip_network(prefix)]
+    expected = [i for i, (low, width, prefix) in enumerate(specs) if low <= port <= low + width and ip in ipaddress.ip_network(prefix)]
     assert result["allowed"] is bool(expected)
     assert len(result["matching_rules"]) == len(set((specs[i][0], specs[i][1], specs[i][2]) for i in expected))
 
 
 # --- the live model ---------------------------------------------------------------------
 
+
 def rule(rule_id, **fields):
-    base = {"id": rule_id, "direction": "ingress", "ethertype": "IPv4", "protocol": None, "port_range_min": None,
-            "port_range_max": None, "remote_ip_prefix": None, "remote_group_id": None, "remote_address_group_id": None,
-            "description": ""}
+    base = {
+        "id": rule_id,
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": None,
+        "port_range_min": None,
+        "port_range_max": None,
+        "remote_ip_prefix": None,
+        "remote_group_id": None,
+        "remote_address_group_id": None,
+        "description": "",
+    }
     base.update(fields)
     return base
 
@@ -228,19 +261,25 @@ def rule(rule_id, **fields):
 INVENTORY = {
     "project_id": "p1",
     "groups": [
-        {"id": "ga", "name": "A", "project_id": "p1", "stateful": True, "tags": [], "rules": [
-            rule("r1", protocol="udp", remote_group_id="gb"),
-            rule("r2", protocol="tcp", port_range_min=21, port_range_max=21),
-            rule("r3", protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id="gb"),
-            rule("r4", protocol="tcp", port_range_min=8080, port_range_max=8080, remote_group_id="foreign-id"),
-        ]},
+        {
+            "id": "ga",
+            "name": "A",
+            "project_id": "p1",
+            "stateful": True,
+            "tags": [],
+            "rules": [
+                rule("r1", protocol="udp", remote_group_id="gb"),
+                rule("r2", protocol="tcp", port_range_min=21, port_range_max=21),
+                rule("r3", protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id="gb"),
+                rule("r4", protocol="tcp", port_range_min=8080, port_range_max=8080, remote_group_id="foreign-id"),
+            ],
+        },
         {"id": "gb", "name": "B", "project_id": "p1", "stateful": True, "tags": [], "rules": []},
     ],
     "address_groups": [],
     "ports": [
         {"id": "pa", "device_id": "sa", "fixed_ips": ["10.250.0.10"], "security_group_ids": ["ga"], "project_id": "p1"},
-        {"id": "pb", "device_id": "sb", "fixed_ips": ["10.250.0.11", "fd00::11"], "security_group_ids": ["gb"],
-         "project_id": "p1"},
+        {"id": "pb", "device_id": "sb", "fixed_ips": ["10.250.0.11", "fd00::11"], "security_group_ids": ["gb"], "project_id": "p1"},
         {"id": "pn", "device_id": "sn", "fixed_ips": ["10.250.0.12"], "security_group_ids": [], "project_id": "p1"},
     ],
     "servers": [],
@@ -252,9 +291,11 @@ def test_live_remote_groups_expand_to_member_addresses():
     rules = access.rules_of([g for g in live.groups if g.name == "A"])
     udp = [e for e in access.effective_policy(rules, "ingress") if e["protocol"] == "udp"][0]
     assert udp["sources"][0]["source"] == "B" and udp["sources"][0]["addresses"] == ["10.250.0.11/32"]
-    table = [(source, protocol, port, ask(rules, source, protocol, port, model_=live)["allowed"])
-             for source in ("10.250.0.11", "10.250.0.12", "203.0.113.7")
-             for protocol, port in (("udp", 53), ("tcp", 4443), ("tcp", 21))]
+    table = [
+        (source, protocol, port, ask(rules, source, protocol, port, model_=live)["allowed"])
+        for source in ("10.250.0.11", "10.250.0.12", "203.0.113.7")
+        for protocol, port in (("udp", 53), ("tcp", 4443), ("tcp", 21))
+    ]
     assert [allowed for _s, _p, _n, allowed in table] == [True, True, True, False, False, True, False, False, True]
     assert ask(rules, "B", "tcp", 4443, model_=live)["matching_rules"][0]["id"] == "r3"
     foreign = ask(rules, "10.250.0.12", "tcp", 8080, model_=live)
@@ -262,6 +303,7 @@ def test_live_remote_groups_expand_to_member_addresses():
 
 
 # --- before / after ----------------------------------------------------------------------
+
 
 def changes(before_rules, after_rules, **extra):
     before = {"groups": [{"name": "db", "rules": before_rules}], "servers": [{"server": "db-1", "security_groups": ["db"]}]}
@@ -273,10 +315,8 @@ def changes(before_rules, after_rules, **extra):
 
 def test_a_change_that_opens_rdp_to_the_world_says_so():
     base = [{"protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"}]
-    assert changes(base, base + [{"protocol": "tcp", "port": 3389}]) == [
-        "this change opens tcp/3389 on db-1 to 0.0.0.0/0"]
-    assert changes(base + [{"protocol": "tcp", "port": 3389}], base) == [
-        "this change closes tcp/3389 on db-1 for 0.0.0.0/0"]
+    assert changes(base, base + [{"protocol": "tcp", "port": 3389}]) == ["this change opens tcp/3389 on db-1 to 0.0.0.0/0"]
+    assert changes(base + [{"protocol": "tcp", "port": 3389}], base) == ["this change closes tcp/3389 on db-1 for 0.0.0.0/0"]
     assert changes(base, base) == []
 
 
@@ -284,22 +324,25 @@ def test_changes_compare_address_sets_not_spellings():
     world = [{"protocol": "tcp", "port": "1-1000"}]
     assert changes(world, world + [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]) == []
     narrow = [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/9"}]
-    assert changes(narrow, [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]) == [
-        "this change opens tcp/22 on db-1 to 10.128.0.0/9"]
-    assert changes([{"protocol": "any", "remote_ip_prefix": "10.0.0.0/8"}],
-                   [{"protocol": "any", "remote_ip_prefix": "10.0.0.0/8"},
-                    {"protocol": "udp", "port": 53, "remote_ip_prefix": "10.1.0.0/16"}]) == []
+    assert changes(narrow, [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}]) == ["this change opens tcp/22 on db-1 to 10.128.0.0/9"]
+    assert (
+        changes(
+            [{"protocol": "any", "remote_ip_prefix": "10.0.0.0/8"}],
+            [{"protocol": "any", "remote_ip_prefix": "10.0.0.0/8"}, {"protocol": "udp", "port": 53, "remote_ip_prefix": "10.1.0.0/16"}],
+        )
+        == []
+    )
 
 
 def test_changes_of_groups_and_address_groups():
-    assert changes([{"protocol": "tcp", "port": 22, "remote_group": "bastion"}],
-                   [{"protocol": "tcp", "port": "22-23", "remote_group": "bastion"}],
-                   address_groups=[]) == ["this change opens tcp/23 on db-1 to group bastion"]
-    before = {"address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}],
-              "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 22, "remote_address_group": "office"}]}]}
-    after = {"address_groups": [{"name": "office", "addresses": ["203.0.113.0/24", "198.51.100.0/24"]}],
-             "groups": before["groups"]}
+    assert changes(
+        [{"protocol": "tcp", "port": 22, "remote_group": "bastion"}], [{"protocol": "tcp", "port": "22-23", "remote_group": "bastion"}], address_groups=[]
+    ) == ["this change opens tcp/23 on db-1 to group bastion"]
+    before = {
+        "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}],
+        "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 22, "remote_address_group": "office"}]}],
+    }
+    after = {"address_groups": [{"name": "office", "addresses": ["203.0.113.0/24", "198.51.100.0/24"]}], "groups": before["groups"]}
     found = access.declarations_changes(before, after)
     assert [c["message"] for c in found] == ["this change opens tcp/22 on group db to 198.51.100.0/24"]
-    assert found[0]["rules"] == [{"group": "db", "rule": "ingress/IPv4/tcp/22/address-group=office",
-                                  "path": "groups[0].rules[0]"}]
+    assert found[0]["rules"] == [{"group": "db", "rule": "ingress/IPv4/tcp/22/address-group=office", "path": "groups[0].rules[0]"}]

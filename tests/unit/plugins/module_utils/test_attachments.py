@@ -9,19 +9,22 @@ from ansible_collections.netsec.openstack.plugins.module_utils._schema import De
 
 def observed():
     return {
-        "servers": [{"id": "s1", "name": "web-1", "project_id": "p"}, {"id": "s2", "name": "dup", "project_id": "p"},
-                    {"id": "s3", "name": "dup", "project_id": "p"}],
-        "ports": [
-            {"id": "a", "device_id": "s1", "project_id": "p", "network_name": "public", "fixed_ips": ["10.0.0.5"],
-             "security_group_ids": ["g-default"]},
-            {"id": "b", "device_id": "s1", "project_id": "p", "network_name": "mgmt", "fixed_ips": ["10.1.0.5"],
-             "security_group_ids": ["g-default"]},
+        "servers": [
+            {"id": "s1", "name": "web-1", "project_id": "p"},
+            {"id": "s2", "name": "dup", "project_id": "p"},
+            {"id": "s3", "name": "dup", "project_id": "p"},
         ],
-        "groups": [{"id": "g-default", "name": "default", "project_id": "p", "stateful": True},
-                   {"id": "g-web", "name": "web", "project_id": "p", "stateful": True},
-                   {"id": "g-ssh", "name": "ssh", "project_id": "p", "stateful": True},
-                   {"id": "g-sl", "name": "stateless", "project_id": "p", "stateful": False},
-                   {"id": "g-other", "name": "other", "project_id": "q", "stateful": True}],
+        "ports": [
+            {"id": "a", "device_id": "s1", "project_id": "p", "network_name": "public", "fixed_ips": ["10.0.0.5"], "security_group_ids": ["g-default"]},
+            {"id": "b", "device_id": "s1", "project_id": "p", "network_name": "mgmt", "fixed_ips": ["10.1.0.5"], "security_group_ids": ["g-default"]},
+        ],
+        "groups": [
+            {"id": "g-default", "name": "default", "project_id": "p", "stateful": True},
+            {"id": "g-web", "name": "web", "project_id": "p", "stateful": True},
+            {"id": "g-ssh", "name": "ssh", "project_id": "p", "stateful": True},
+            {"id": "g-sl", "name": "stateless", "project_id": "p", "stateful": False},
+            {"id": "g-other", "name": "other", "project_id": "q", "stateful": True},
+        ],
     }
 
 
@@ -40,8 +43,7 @@ def test_exact_add_remove():
 
 
 def test_per_interface_entries_for_one_server():
-    ops = plan([{"server": "web-1", "security_groups": ["web"], "ports": ["public"]},
-                {"server": "web-1", "security_groups": ["ssh"], "ports": ["10.1.0.5"]}])
+    ops = plan([{"server": "web-1", "security_groups": ["web"], "ports": ["public"]}, {"server": "web-1", "security_groups": ["ssh"], "ports": ["10.1.0.5"]}])
     assert [(op["port"], op["after"]) for op in ops] == [("a", ["web"]), ("b", ["ssh"])]
 
 
@@ -50,16 +52,20 @@ def test_a_server_twice_without_ports_or_on_the_same_port_is_refused():
         plan([{"server": "web-1", "security_groups": ["web"]}, {"server": "web-1", "security_groups": ["ssh"]}])
     assert "servers[1].server: 'web-1' is listed twice" in str(info.value)
     with pytest.raises(PlanError) as info:
-        plan([{"server": "web-1", "security_groups": ["web"], "ports": ["a"]},
-              {"server": "web-1", "security_groups": ["ssh"], "ports": ["public"]}])
+        plan([{"server": "web-1", "security_groups": ["web"], "ports": ["a"]}, {"server": "web-1", "security_groups": ["ssh"], "ports": ["public"]}])
     assert "servers[1].ports: port a of server web-1 is also chosen by servers[0]" in str(info.value)
 
 
 def test_errors_name_their_paths():
     with pytest.raises(PlanError) as info:
-        plan([{"server": "dup", "security_groups": []}, {"server": "nope", "security_groups": []},
-              {"server": "web-1", "security_groups": ["nope", "other"], "ports": ["public"]},
-              {"server": "s1", "security_groups": ["stateless", "web"], "ports": ["mgmt"]}])
+        plan(
+            [
+                {"server": "dup", "security_groups": []},
+                {"server": "nope", "security_groups": []},
+                {"server": "web-1", "security_groups": ["nope", "other"], "ports": ["public"]},
+                {"server": "s1", "security_groups": ["stateless", "web"], "ports": ["mgmt"]},
+            ]
+        )
     message = str(info.value)
     assert "servers[0].server: server name 'dup' is ambiguous: s2 (project p), s3 (project p)" in message
     assert "servers[1].server: server 'nope' not found" in message
@@ -90,8 +96,9 @@ def test_a_planned_group_is_a_target_in_check_mode_only():
     assert view[0]["ports"][0]["security_groups"] == ["default", "newweb"]
     with pytest.raises(PlanError) as info:
         attachments.plan_attachments(servers, observed(), planned_groups=["newweb"], check_mode=False)
-    assert ("servers[0].security_groups[1]: security group 'newweb' not found in project p; it is listed in "
-            "planned_groups, so the task that creates it") in str(info.value)
+    assert (
+        "servers[0].security_groups[1]: security group 'newweb' not found in project p; it is listed in planned_groups, so the task that creates it"
+    ) in str(info.value)
     # Not listed: not found, in check mode too.
     with pytest.raises(PlanError) as info:
         attachments.plan_attachments(servers, observed(), planned_groups=["other-name"], check_mode=True)
@@ -122,10 +129,16 @@ def test_a_planned_group_is_not_judged_stateful_or_stateless():
 
 # --- the lockout guard ------------------------------------------------------
 
-SSH = {"id": "r-ssh", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22,
-       "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"}
-WEB = {"id": "r-web", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 443,
-       "port_range_max": 443}
+SSH = {
+    "id": "r-ssh",
+    "direction": "ingress",
+    "ethertype": "IPv4",
+    "protocol": "tcp",
+    "port_range_min": 22,
+    "port_range_max": 22,
+    "remote_ip_prefix": "10.0.0.0/8",
+}
+WEB = {"id": "r-web", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 443, "port_range_max": 443}
 FROM_DEFAULT = {"id": "r-def", "direction": "ingress", "ethertype": "IPv4", "remote_group_id": "g-default"}
 
 
@@ -162,14 +175,12 @@ def test_losing_every_group_that_admits_ssh_is_a_lockout():
 
 
 def test_a_server_with_two_ports_where_one_keeps_ssh_is_not_locked_out():
-    servers = [{"server": "web-1", "security_groups": ["web"], "ports": ["public"]},
-               {"server": "web-1", "security_groups": ["ssh"], "ports": ["mgmt"]}]
+    servers = [{"server": "web-1", "security_groups": ["web"], "ports": ["public"]}, {"server": "web-1", "security_groups": ["ssh"], "ports": ["mgmt"]}]
     assert lockouts(servers) == ([], [])
     # Only one port changes, the other keeps default (which admits tcp/22 from its members).
     assert lockouts([{"server": "web-1", "security_groups": ["web"], "ports": ["public"]}]) == ([], [])
     # One port to no group, the other keeps ssh: the server keeps a group admitting tcp/22.
-    servers = [{"server": "web-1", "security_groups": [], "ports": ["public"]},
-               {"server": "web-1", "security_groups": ["ssh"], "ports": ["mgmt"]}]
+    servers = [{"server": "web-1", "security_groups": [], "ports": ["public"]}, {"server": "web-1", "security_groups": ["ssh"], "ports": ["mgmt"]}]
     assert lockouts(servers) == ([], [])
 
 
@@ -188,13 +199,11 @@ def test_port_security_disabled_admits_everything():
 
 
 def test_a_planned_group_can_not_be_judged_in_check_mode():
-    found, undecided = lockouts([{"server": "web-1", "security_groups": ["web", "newweb"]}], planned=["newweb"],
-                                check_mode=True)
+    found, undecided = lockouts([{"server": "web-1", "security_groups": ["web", "newweb"]}], planned=["newweb"], check_mode=True)
     assert found == [] and len(undecided) == 1
     assert "whether newweb (created by this plan) does is judged by the real run" in undecided[0]
     # With a group that keeps ssh, nothing to say.
-    assert lockouts([{"server": "web-1", "security_groups": ["ssh", "newweb"]}], planned=["newweb"],
-                    check_mode=True) == ([], [])
+    assert lockouts([{"server": "web-1", "security_groups": ["ssh", "newweb"]}], planned=["newweb"], check_mode=True) == ([], [])
 
 
 def test_a_protocol_0_rule_admits_ssh():

@@ -63,28 +63,46 @@ def test_covers(wide, narrow, expected):
 
 
 def test_shadowed_rules_are_found_in_the_same_group_only():
-    found = findings_of([
-        {"name": "g", "rules": [{"protocol": "tcp", "port": "20-25", "remote_ip_prefix": "10.0.0.0/8"},
-                                {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"}]},
-        {"name": "h", "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"}]}])
+    found = findings_of(
+        [
+            {
+                "name": "g",
+                "rules": [
+                    {"protocol": "tcp", "port": "20-25", "remote_ip_prefix": "10.0.0.0/8"},
+                    {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"},
+                ],
+            },
+            {"name": "h", "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"}]},
+        ]
+    )
     shadowed = [f for f in found if f["check"] == "shadowed-rule"]
     assert [f["id"] for f in shadowed] == ["shadowed-rule:g:ingress/IPv4/tcp/22/10.1.0.0/16"]
     assert shadowed[0]["path"] == "groups[0].rules[1]" and "groups[0].rules[0]" in shadowed[0]["message"]
 
 
 def test_a_rule_covered_only_by_several_rules_together_is_not_shadowed():
-    found = findings_of([{"name": "g", "rules": [
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/25", "10.0.0.128/25"]},
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/24"}]}])
-    assert ids(found, "shadowed-rule") == ["shadowed-rule:g:ingress/IPv4/tcp/22/10.0.0.0/25",
-                                           "shadowed-rule:g:ingress/IPv4/tcp/22/10.0.0.128/25"]
+    found = findings_of(
+        [
+            {
+                "name": "g",
+                "rules": [
+                    {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/25", "10.0.0.128/25"]},
+                    {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/24"},
+                ],
+            }
+        ]
+    )
+    assert ids(found, "shadowed-rule") == ["shadowed-rule:g:ingress/IPv4/tcp/22/10.0.0.0/25", "shadowed-rule:g:ingress/IPv4/tcp/22/10.0.0.128/25"]
 
 
-SAMPLE_RULES = st.fixed_dictionaries({
-    "protocol": st.sampled_from(["tcp", "udp", "any"]),
-    "low": st.integers(1, 30), "width": st.integers(0, 10),
-    "prefix": st.sampled_from(["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.0.2.0/24"]),
-})
+SAMPLE_RULES = st.fixed_dictionaries(
+    {
+        "protocol": st.sampled_from(["tcp", "udp", "any"]),
+        "low": st.integers(1, 30),
+        "width": st.integers(0, 10),
+        "prefix": st.sampled_from(["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.0.2.0/24"]),
+    }
+)
 
 
 def _declared(spec):
@@ -106,8 +124,12 @@ def test_covers_is_sound_and_complete_on_samples(wide, narrow):
     """covers(Y, X) exactly when every sampled packet X admits, Y admits too (CIDR sources)."""
     if _declared(wide) == _declared(narrow):
         return
-    packets = [(protocol, port, address) for protocol in ("tcp", "udp") for port in range(1, 42)
-               for address in ("10.1.2.3", "10.1.9.9", "10.9.9.9", "192.0.2.1", "198.51.100.1")]
+    packets = [
+        (protocol, port, address)
+        for protocol in ("tcp", "udp")
+        for port in range(1, 42)
+        for address in ("10.1.2.3", "10.1.9.9", "10.9.9.9", "192.0.2.1", "198.51.100.1")
+    ]
     admitted = [p for p in packets if _admits(narrow, *p)]
     expected = all(_admits(wide, *p) for p in admitted)
     if not admitted:
@@ -122,14 +144,26 @@ def test_covers_is_sound_and_complete_on_samples(wide, narrow):
 
 # --- the world checks --------------------------------------------------------------------
 
+
 def test_world_admin_ports_default_and_override():
-    groups = [{"name": "g", "rules": [
-        {"protocol": "tcp", "port": "20-25"}, {"protocol": "tcp", "port": 443}, {"protocol": "tcp", "port": 3389, "ethertype": "IPv6"},
-        {"protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"}, {"protocol": "udp", "port": 11211}]}]
+    groups = [
+        {
+            "name": "g",
+            "rules": [
+                {"protocol": "tcp", "port": "20-25"},
+                {"protocol": "tcp", "port": 443},
+                {"protocol": "tcp", "port": 3389, "ethertype": "IPv6"},
+                {"protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"},
+                {"protocol": "udp", "port": 11211},
+            ],
+        }
+    ]
     found = findings_of(groups)
     assert ids(found, "world-admin-port") == [
-        "world-admin-port:g:ingress/IPv4/tcp/20-25/any", "world-admin-port:g:ingress/IPv4/udp/11211/any",
-        "world-admin-port:g:ingress/IPv6/tcp/3389/any"]
+        "world-admin-port:g:ingress/IPv4/tcp/20-25/any",
+        "world-admin-port:g:ingress/IPv4/udp/11211/any",
+        "world-admin-port:g:ingress/IPv6/tcp/3389/any",
+    ]
     first = [f for f in found if f["id"].endswith("tcp/20-25/any")][0]
     assert first["severity"] == "high" and "22 (SSH), 23 (Telnet)" in first["message"] and first["rule"]["port"] == "20-25"
     overridden = auditing.audit(access.model_from_declarations({"groups": groups}), [443, "8000-8100"])
@@ -139,33 +173,55 @@ def test_world_admin_ports_default_and_override():
 
 
 def test_world_any_protocol_and_address_groups_spanning_the_world():
-    found = findings_of([{"name": "g", "rules": [
-        {"protocol": "any", "ethertype": "IPv6"}, {"protocol": "tcp", "port": 22, "remote_address_group": "all"}]}],
-        address_groups=[{"name": "all", "addresses": ["0.0.0.0/1", "128.0.0.0/1"]}])
+    found = findings_of(
+        [{"name": "g", "rules": [{"protocol": "any", "ethertype": "IPv6"}, {"protocol": "tcp", "port": 22, "remote_address_group": "all"}]}],
+        address_groups=[{"name": "all", "addresses": ["0.0.0.0/1", "128.0.0.0/1"]}],
+    )
     assert ids(found, "world-any-protocol") == ["world-any-protocol:g:ingress/IPv6/any/all/any"]
     assert ids(found, "world-admin-port") == ["world-admin-port:g:ingress/IPv4/tcp/22/address-group=all"]
 
 
 # --- asymmetric families --------------------------------------------------------------------
 
+
 def test_world_rules_on_one_family_only_are_flagged():
-    found = findings_of([{"name": "g", "rules": [
-        {"protocol": "tcp", "port": 443}, {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
-        {"protocol": "tcp", "port": 80}, {"protocol": "tcp", "port": 8080, "remote_ip_prefix": "10.0.0.0/8"}]}])
+    found = findings_of(
+        [
+            {
+                "name": "g",
+                "rules": [
+                    {"protocol": "tcp", "port": 443},
+                    {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
+                    {"protocol": "tcp", "port": 80},
+                    {"protocol": "tcp", "port": 8080, "remote_ip_prefix": "10.0.0.0/8"},
+                ],
+            }
+        ]
+    )
     assert ids(found, "asymmetric-family") == ["asymmetric-family:g:ingress/IPv4/tcp/80/any"]
 
 
 def test_symmetric_tag_checks_every_rule():
-    found = findings_of([{"name": "g", "tags": ["audit:symmetric"], "rules": [
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-        {"protocol": "tcp", "port": 5432, "remote_group": "g"},
-        {"protocol": "icmp", "icmp_type": 8}, {"protocol": "icmp", "ethertype": "IPv6", "icmp_type": 128},
-        {"protocol": "udp", "port": 53, "remote_ip_prefix": "10.0.0.0/8"}]}])
-    assert ids(found, "asymmetric-family") == ["asymmetric-family:g:ingress/IPv4/tcp/5432/group=g",
-                                               "asymmetric-family:g:ingress/IPv4/udp/53/10.0.0.0/8"]
+    found = findings_of(
+        [
+            {
+                "name": "g",
+                "tags": ["audit:symmetric"],
+                "rules": [
+                    {"protocol": "tcp", "port": 22, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+                    {"protocol": "tcp", "port": 5432, "remote_group": "g"},
+                    {"protocol": "icmp", "icmp_type": 8},
+                    {"protocol": "icmp", "ethertype": "IPv6", "icmp_type": 128},
+                    {"protocol": "udp", "port": 53, "remote_ip_prefix": "10.0.0.0/8"},
+                ],
+            }
+        ]
+    )
+    assert ids(found, "asymmetric-family") == ["asymmetric-family:g:ingress/IPv4/tcp/5432/group=g", "asymmetric-family:g:ingress/IPv4/udp/53/10.0.0.0/8"]
 
 
 # --- usage, foreign groups, stateless -------------------------------------------------------
+
 
 def test_unused_groups_need_a_servers_list():
     groups = [{"name": "web"}, {"name": "db"}, {"name": "default"}]
@@ -176,9 +232,17 @@ def test_unused_groups_need_a_servers_list():
 
 
 def test_foreign_remote_groups():
-    offline = findings_of([{"name": "g", "rules": [
-        {"protocol": "tcp", "port": 22, "remote_group": "0f6b1a3c-7c0e-4d0f-9a6d-3e0b5f1c2d4e"},
-        {"protocol": "tcp", "port": 23, "remote_group": "g"}]}])
+    offline = findings_of(
+        [
+            {
+                "name": "g",
+                "rules": [
+                    {"protocol": "tcp", "port": 22, "remote_group": "0f6b1a3c-7c0e-4d0f-9a6d-3e0b5f1c2d4e"},
+                    {"protocol": "tcp", "port": 23, "remote_group": "g"},
+                ],
+            }
+        ]
+    )
     foreign = [f for f in offline if f["check"] == "foreign-remote-group"]
     assert [f["severity"] for f in foreign] == ["low"] and "by id" in foreign[0]["message"]
     live = auditing.audit(access.model_from_inventory(INVENTORY))
@@ -189,17 +253,19 @@ def test_foreign_remote_groups():
 def test_stateless_groups_need_reply_rules():
     base = [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}, {"protocol": "icmp", "icmp_type": 8}]
     found = findings_of([{"name": "s", "stateful": False, "rules": base}])
-    assert ids(found, "stateless-no-reply") == ["stateless-no-reply:s:ingress/IPv4/icmp/type8/any",
-                                                "stateless-no-reply:s:ingress/IPv4/tcp/22/10.0.0.0/8"]
+    assert ids(found, "stateless-no-reply") == ["stateless-no-reply:s:ingress/IPv4/icmp/type8/any", "stateless-no-reply:s:ingress/IPv4/tcp/22/10.0.0.0/8"]
     hint = [f for f in found if "tcp/22" in f["id"]][0]["hint"]
     assert "direction: egress" in hint and "port: 32768-65535" in hint and "remote_ip_prefix: 10.0.0.0/8" in hint
-    replies = base + [{"direction": "egress", "protocol": "tcp", "port": "1024-65535", "remote_ip_prefix": "10.0.0.0/8"},
-                      {"direction": "egress", "protocol": "icmp", "icmp_type": 0}]
+    replies = base + [
+        {"direction": "egress", "protocol": "tcp", "port": "1024-65535", "remote_ip_prefix": "10.0.0.0/8"},
+        {"direction": "egress", "protocol": "icmp", "icmp_type": 0},
+    ]
     assert ids(findings_of([{"name": "s", "stateful": False, "rules": replies}]), "stateless-no-reply") == []
     # Reply rules in another stateless group worn by the same server count.
-    split = findings_of([{"name": "s", "stateful": False, "rules": base},
-                         {"name": "out", "stateful": False, "rules": [{"direction": "egress"}]}],
-                        servers=[{"server": "x", "security_groups": ["s", "out"]}])
+    split = findings_of(
+        [{"name": "s", "stateful": False, "rules": base}, {"name": "out", "stateful": False, "rules": [{"direction": "egress"}]}],
+        servers=[{"server": "x", "security_groups": ["s", "out"]}],
+    )
     assert ids(split, "stateless-no-reply") == []
     assert ids(findings_of([{"name": "s", "rules": base}]), "stateless-no-reply") == []
 
@@ -208,19 +274,34 @@ def test_stateless_egress_for_any_protocol_needs_tcp_and_udp_replies_never_any()
     found = findings_of([{"name": "s", "stateful": False, "rules": [{"direction": "egress"}]}])
     (finding,) = [f for f in found if f["check"] == "stateless-no-reply"]
     assert finding["id"] == "stateless-no-reply:s:egress/IPv4/any/all/any"
-    assert finding["hint"] == ("add {direction: ingress, ethertype: IPv4, protocol: tcp, port: 32768-65535} and "
-                               "{direction: ingress, ethertype: IPv4, protocol: udp, port: 32768-65535} (replies go to the "
-                               "clients' ephemeral ports), or make the group stateful")
+    assert finding["hint"] == (
+        "add {direction: ingress, ethertype: IPv4, protocol: tcp, port: 32768-65535} and "
+        "{direction: ingress, ethertype: IPv4, protocol: udp, port: 32768-65535} (replies go to the "
+        "clients' ephemeral ports), or make the group stateful"
+    )
     fixed = [{"direction": "egress"}, {"protocol": "tcp", "port": "32768-65535"}, {"protocol": "udp", "port": "32768-65535"}]
     assert ids(findings_of([{"name": "s", "stateful": False, "rules": fixed}]), "stateless-no-reply") == []
 
 
 # --- ids and waivers ------------------------------------------------------------------------
 
+
 def test_ids_are_the_same_live_and_offline():
-    declared = access.model_from_declarations({"groups": [
-        {"name": "A", "rules": [{"protocol": "udp", "remote_group": "B"}, {"protocol": "tcp", "port": 21},
-                                {"protocol": "tcp", "port": 4443, "remote_group": "B"}]}, {"name": "B"}]})
+    declared = access.model_from_declarations(
+        {
+            "groups": [
+                {
+                    "name": "A",
+                    "rules": [
+                        {"protocol": "udp", "remote_group": "B"},
+                        {"protocol": "tcp", "port": 21},
+                        {"protocol": "tcp", "port": 4443, "remote_group": "B"},
+                    ],
+                },
+                {"name": "B"},
+            ]
+        }
+    )
     live_rules = dict((r.ref["id"], r) for r in access.model_from_inventory(INVENTORY).groups[0].rules)
     declared_rules = declared.groups[0].rules
     for live_id, offline in zip(("r1", "r2", "r3"), declared_rules):
@@ -229,19 +310,29 @@ def test_ids_are_the_same_live_and_offline():
 
 
 def test_waivers_by_id_by_check_and_by_group_tag():
-    model_ = access.model_from_declarations({"groups": [
-        {"name": "bastion", "rules": [
-            {"protocol": "tcp", "port": 22, "audit_waive": ["world-admin-port:bastion:ingress/IPv4/tcp/22/any"]},
-            {"protocol": "tcp", "port": 3389, "audit_waive": ["world-admin-port", "nonsense"]}]},
-        {"name": "v4only", "tags": ["audit-waive:asymmetric-family"], "rules": [{"protocol": "tcp", "port": 443}]}]})
+    model_ = access.model_from_declarations(
+        {
+            "groups": [
+                {
+                    "name": "bastion",
+                    "rules": [
+                        {"protocol": "tcp", "port": 22, "audit_waive": ["world-admin-port:bastion:ingress/IPv4/tcp/22/any"]},
+                        {"protocol": "tcp", "port": 3389, "audit_waive": ["world-admin-port", "nonsense"]},
+                    ],
+                },
+                {"name": "v4only", "tags": ["audit-waive:asymmetric-family"], "rules": [{"protocol": "tcp", "port": 443}]},
+            ]
+        }
+    )
     found = auditing.audit(model_)
     waived = dict((f["id"], f["waiver"]) for f in found if f["waived"])
     assert waived == {
-        "world-admin-port:bastion:ingress/IPv4/tcp/22/any": {"by": "world-admin-port:bastion:ingress/IPv4/tcp/22/any",
-                                                             "where": "groups[0].rules[0] audit_waive"},
+        "world-admin-port:bastion:ingress/IPv4/tcp/22/any": {
+            "by": "world-admin-port:bastion:ingress/IPv4/tcp/22/any",
+            "where": "groups[0].rules[0] audit_waive",
+        },
         "world-admin-port:bastion:ingress/IPv4/tcp/3389/any": {"by": "world-admin-port", "where": "groups[0].rules[1] audit_waive"},
-        "asymmetric-family:v4only:ingress/IPv4/tcp/443/any": {"by": "asymmetric-family",
-                                                              "where": "group v4only tag audit-waive:<id or check>"},
+        "asymmetric-family:v4only:ingress/IPv4/tcp/443/any": {"by": "asymmetric-family", "where": "group v4only tag audit-waive:<id or check>"},
     }
     summary = auditing.summarize(found)
     assert summary["high"] == 0 and summary["waived"] == 3 and summary["low"] == 2  # bastion's two asymmetric rules
@@ -260,12 +351,24 @@ def test_findings_are_sorted_and_complete():
 
 
 def test_markdown_report():
-    model_ = access.model_from_declarations({"groups": [{"name": "g", "rules": [
-        {"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 3306, "audit_waive": ["world-admin-port"],
-                                          "description": "a | b"}]}]})
+    model_ = access.model_from_declarations(
+        {
+            "groups": [
+                {
+                    "name": "g",
+                    "rules": [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 3306, "audit_waive": ["world-admin-port"], "description": "a | b"}],
+                }
+            ]
+        }
+    )
     found = auditing.audit(model_)
-    result = {"mode": "declarations", "project_id": None, "findings": found, "summary": auditing.summarize(found),
-              "gate": {"fail_on": "high", "blocking": 1, "passed": False}}
+    result = {
+        "mode": "declarations",
+        "project_id": None,
+        "findings": found,
+        "summary": auditing.summarize(found),
+        "gate": {"fail_on": "high", "blocking": 1, "passed": False},
+    }
     text = auditing.markdown(result)
     assert text.startswith("# Security group audit\n\nAudited: declarations.\n\n**Gate FAILED** (fail_on: high, 1 blocking finding).")
     assert "| HIGH | g | `ingress/IPv4/tcp/22/any` (groups[0].rules[0]) |" in text
@@ -274,8 +377,10 @@ def test_markdown_report():
 
 
 def test_live_inventory_audit_uses_ports_for_usage():
-    inventory = dict(INVENTORY, groups=INVENTORY["groups"] + [
-        {"id": "gc", "name": "C", "project_id": "p1", "stateful": True, "tags": [], "rules": [rule("r9", protocol="tcp")]}])
+    inventory = dict(
+        INVENTORY,
+        groups=INVENTORY["groups"] + [{"id": "gc", "name": "C", "project_id": "p1", "stateful": True, "tags": [], "rules": [rule("r9", protocol="tcp")]}],
+    )
     found = auditing.audit(access.model_from_inventory(inventory))
     assert ids(found, "unused-group") == ["unused-group:C"]
     shadow = [f for f in found if f["check"] == "shadowed-rule"]
@@ -290,8 +395,7 @@ def test_live_inventory_audit_uses_ports_for_usage():
 def test_icmp_hints_name_the_other_familys_protocol_and_type():
     found = findings_of([{"name": "g", "rules": [{"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128}]}])
     (finding,) = [f for f in found if f["check"] == "asymmetric-family"]
-    assert finding["hint"].startswith("add {direction: ingress, ethertype: IPv4, protocol: icmp, icmp_type: 8, "
-                                      "remote_ip_prefix: 0.0.0.0/0}")
+    assert finding["hint"].startswith("add {direction: ingress, ethertype: IPv4, protocol: icmp, icmp_type: 8, remote_ip_prefix: 0.0.0.0/0}")
     assert "ipv6-icmp" not in finding["hint"].split(", or waive")[0]
     found = findings_of([{"name": "g", "rules": [{"protocol": "icmp", "icmp_type": 3}]}])
     (finding,) = [f for f in found if f["check"] == "asymmetric-family"]
@@ -302,14 +406,23 @@ def test_icmp_hints_name_the_other_familys_protocol_and_type():
 
 
 def test_every_hint_is_a_declaration_or_a_named_waiver():
-    found = findings_of([
-        {"name": "g", "stateful": False, "rules": [
-            {"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
-            {"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128}, {"protocol": 0, "remote_group": "x"}]},
-        {"name": "x", "rules": [{"protocol": "udp", "port": 53, "ethertype": "IPv6", "remote_ip_prefix": "::/0"}]}],
-        servers=[{"server": "a", "security_groups": ["g"]}])
-    assert set(f["check"] for f in found) >= set(["world-admin-port", "asymmetric-family", "shadowed-rule",
-                                                  "stateless-no-reply", "unused-group"])
+    found = findings_of(
+        [
+            {
+                "name": "g",
+                "stateful": False,
+                "rules": [
+                    {"protocol": "tcp", "port": 22},
+                    {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
+                    {"protocol": "ipv6-icmp", "ethertype": "IPv6", "icmp_type": 128},
+                    {"protocol": 0, "remote_group": "x"},
+                ],
+            },
+            {"name": "x", "rules": [{"protocol": "udp", "port": 53, "ethertype": "IPv6", "remote_ip_prefix": "::/0"}]},
+        ],
+        servers=[{"server": "a", "security_groups": ["g"]}],
+    )
+    assert set(f["check"] for f in found) >= set(["world-admin-port", "asymmetric-family", "shadowed-rule", "stateless-no-reply", "unused-group"])
     for finding in found:
         hint = finding["hint"]
         proposed = hint.split(", or waive")[0]
@@ -323,30 +436,48 @@ def test_every_hint_is_a_declaration_or_a_named_waiver():
 
 def test_an_address_group_rule_names_the_addresses_of_the_other_family_it_leaves_out():
     office = {"name": "office", "addresses": ["203.0.113.0/24", "2001:db8::/48", "2001:db8:1::/48"]}
-    found = findings_of([{"name": "g", "rules": [{"protocol": "tcp", "port": 443, "remote_address_group": "office"}]}],
-                        address_groups=[office])
+    found = findings_of([{"name": "g", "rules": [{"protocol": "tcp", "port": 443, "remote_address_group": "office"}]}], address_groups=[office])
     (finding,) = [f for f in found if f["check"] == "address-group-family"]
     assert finding["severity"] == "medium"
     assert "its IPv6 addresses 2001:db8::/47 are not admitted" in finding["message"]
-    assert finding["hint"].startswith("add {direction: ingress, ethertype: IPv6, protocol: tcp, port: 443, "
-                                      "remote_address_group: office}")
+    assert finding["hint"].startswith("add {direction: ingress, ethertype: IPv6, protocol: tcp, port: 443, remote_address_group: office}")
     # With the IPv6 rule, or an address group of one family, nothing to report.
-    both = findings_of([{"name": "g", "rules": [
-        {"protocol": "tcp", "port": 443, "remote_address_group": "office"},
-        {"protocol": "tcp", "port": 443, "remote_address_group": "office", "ethertype": "IPv6"}]}], address_groups=[office])
+    both = findings_of(
+        [
+            {
+                "name": "g",
+                "rules": [
+                    {"protocol": "tcp", "port": 443, "remote_address_group": "office"},
+                    {"protocol": "tcp", "port": 443, "remote_address_group": "office", "ethertype": "IPv6"},
+                ],
+            }
+        ],
+        address_groups=[office],
+    )
     assert [f for f in both if f["check"] == "address-group-family"] == []
-    only_v4 = findings_of([{"name": "g", "rules": [{"protocol": "tcp", "port": 443, "remote_address_group": "office"}]}],
-                          address_groups=[dict(office, addresses=["203.0.113.0/24"])])
+    only_v4 = findings_of(
+        [{"name": "g", "rules": [{"protocol": "tcp", "port": 443, "remote_address_group": "office"}]}],
+        address_groups=[dict(office, addresses=["203.0.113.0/24"])],
+    )
     assert [f for f in only_v4 if f["check"] == "address-group-family"] == []
 
 
 def test_an_address_group_rule_live():
     inventory = {
         "project_id": "p1",
-        "groups": [{"id": "g1", "name": "g", "project_id": "p1", "stateful": True, "tags": [], "rules": [
-            rule("r1", protocol="tcp", port_range_min=22, port_range_max=22, remote_address_group_id="ag1")]}],
+        "groups": [
+            {
+                "id": "g1",
+                "name": "g",
+                "project_id": "p1",
+                "stateful": True,
+                "tags": [],
+                "rules": [rule("r1", protocol="tcp", port_range_min=22, port_range_max=22, remote_address_group_id="ag1")],
+            }
+        ],
         "address_groups": [{"id": "ag1", "name": "office", "project_id": "p1", "addresses": ["10.0.0.0/8", "fd00::/8"]}],
-        "ports": [], "servers": [],
+        "ports": [],
+        "servers": [],
     }
     found = auditing.audit(access.model_from_inventory(inventory))
     (finding,) = [f for f in found if f["check"] == "address-group-family"]

@@ -18,9 +18,11 @@ from ansible_collections.netsec.openstack.plugins.module_utils._declaration impo
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 SCHEMA_FILE = os.path.join(ROOT, declarations_file.SCHEMA_PATH)
 EXAMPLE = os.path.join(ROOT, "playbooks", "declarations", "example.yml")
-REGENERATE = (".venv/bin/python -c \"import sys; sys.path.insert(0, '.cache/collections'); from ansible_collections.netsec."
-              "openstack.plugins.module_utils import _declarations_file as f; open(f.SCHEMA_PATH, 'w')"
-              ".write(f.file_schema_text())\"")
+REGENERATE = (
+    ".venv/bin/python -c \"import sys; sys.path.insert(0, '.cache/collections'); from ansible_collections.netsec."
+    "openstack.plugins.module_utils import _declarations_file as f; open(f.SCHEMA_PATH, 'w')"
+    '.write(f.file_schema_text())"'
+)
 PROJECT = "p1"
 OTHER = "p2"
 
@@ -53,12 +55,15 @@ def test_example_file_is_valid_for_the_schema_and_the_modules():
     assert set(data) <= set(declarations_file.FILE_KEYS)
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"group": []}, "Additional properties"),
-    ({"servers": [{"server": "a"}]}, "'security_groups' is a required property"),
-    ({"project": ""}, "minLength"),
-    ({"groups": [{"name": "web", "rules": [{"port": "22-"}]}]}, "does not match"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"group": []}, "Additional properties"),
+        ({"servers": [{"server": "a"}]}, "'security_groups' is a required property"),
+        ({"project": ""}, "minLength"),
+        ({"groups": [{"name": "web", "rules": [{"port": "22-"}]}]}, "does not match"),
+    ],
+)
 def test_schema_refuses(data, message):
     with pytest.raises(jsonschema.ValidationError, match=message):
         jsonschema.validate(data, declarations_file.file_schema())
@@ -74,56 +79,99 @@ def test_the_file_keys_are_written_once():
 # --- export -------------------------------------------------------------------
 
 
-def rule(gid, index, direction="ingress", ethertype="IPv4", protocol=None, port_min=None, port_max=None,
-         prefix=None, remote_group=None, remote_address_group=None, description=""):
-    return {"id": "%s-r%d" % (gid, index), "security_group_id": gid, "direction": direction, "ethertype": ethertype,
-            "protocol": protocol, "port_range_min": port_min, "port_range_max": port_max, "remote_ip_prefix": prefix,
-            "remote_group_id": remote_group, "remote_address_group_id": remote_address_group,
-            "description": description, "project_id": PROJECT}
+def rule(
+    gid,
+    index,
+    direction="ingress",
+    ethertype="IPv4",
+    protocol=None,
+    port_min=None,
+    port_max=None,
+    prefix=None,
+    remote_group=None,
+    remote_address_group=None,
+    description="",
+):
+    return {
+        "id": "%s-r%d" % (gid, index),
+        "security_group_id": gid,
+        "direction": direction,
+        "ethertype": ethertype,
+        "protocol": protocol,
+        "port_range_min": port_min,
+        "port_range_max": port_max,
+        "remote_ip_prefix": prefix,
+        "remote_group_id": remote_group,
+        "remote_address_group_id": remote_address_group,
+        "description": description,
+        "project_id": PROJECT,
+    }
 
 
 def group(gid, name, rules=(), tags=(model.OWNER_TAG,), description="", stateful=True, project=PROJECT):
-    return {"id": gid, "name": name, "description": description, "stateful": stateful, "tags": list(tags),
-            "project_id": project, "rules": list(rules)}
+    return {"id": gid, "name": name, "description": description, "stateful": stateful, "tags": list(tags), "project_id": project, "rules": list(rules)}
 
 
 def port(pid, server, groups, project=PROJECT, ips=("10.0.0.1",), security=True):
-    return {"id": pid, "name": "", "device_id": server, "device_owner": "compute:nova", "project_id": project,
-            "network_id": "n1", "network_name": "net", "fixed_ips": list(ips), "port_security_enabled": security,
-            "security_group_ids": sorted(groups)}
+    return {
+        "id": pid,
+        "name": "",
+        "device_id": server,
+        "device_owner": "compute:nova",
+        "project_id": project,
+        "network_id": "n1",
+        "network_name": "net",
+        "fixed_ips": list(ips),
+        "port_security_enabled": security,
+        "security_group_ids": sorted(groups),
+    }
 
 
 def inventory():
     return {
         "project_id": PROJECT,
         "groups": [
-            group("g-default", "default", tags=(), rules=[
-                rule("g-default", 0, remote_group="g-default"),
-                rule("g-default", 1, ethertype="IPv6", remote_group="g-default"),
-                rule("g-default", 2, direction="egress"),
-                rule("g-default", 3, direction="egress", ethertype="IPv6"),
-            ]),
-            group("g-web", "web", description="Web", tags=(model.OWNER_TAG, "tier=web"), rules=[
-                rule("g-web", 0, protocol="6", port_min=443, port_max=443, prefix="0.0.0.0/0"),
-                rule("g-web", 1, ethertype="IPv6", protocol="tcp", port_min=443, port_max=443, description="v6"),
-                rule("g-web", 2, protocol="tcp", port_min=22, port_max=22, remote_group="g-bastion"),
-                rule("g-web", 3, protocol="udp", port_min=1, port_max=65535, prefix="10.0.0.0/8"),
-                rule("g-web", 4, ethertype="IPv6", protocol="ipv6-icmp", port_min=128),
-                rule("g-web", 5, protocol="tcp", port_min=5432, port_max=5432, remote_address_group="ag-office"),
-                rule("g-web", 6, protocol="tcp", port_min=8080, port_max=8080, remote_group="g-foreign"),
-                rule("g-web", 7, protocol="tcp", port_min=9000, port_max=9000, remote_group="g-dup1"),
-                rule("g-web", 8, direction="egress"),
-            ]),
-            group("g-bastion", "bastion", stateful=False, rules=[
-                rule("g-bastion", 0, protocol="tcp", port_min=22, port_max=22, prefix="203.0.113.0/24",
-                     description="office"),
-            ]),
+            group(
+                "g-default",
+                "default",
+                tags=(),
+                rules=[
+                    rule("g-default", 0, remote_group="g-default"),
+                    rule("g-default", 1, ethertype="IPv6", remote_group="g-default"),
+                    rule("g-default", 2, direction="egress"),
+                    rule("g-default", 3, direction="egress", ethertype="IPv6"),
+                ],
+            ),
+            group(
+                "g-web",
+                "web",
+                description="Web",
+                tags=(model.OWNER_TAG, "tier=web"),
+                rules=[
+                    rule("g-web", 0, protocol="6", port_min=443, port_max=443, prefix="0.0.0.0/0"),
+                    rule("g-web", 1, ethertype="IPv6", protocol="tcp", port_min=443, port_max=443, description="v6"),
+                    rule("g-web", 2, protocol="tcp", port_min=22, port_max=22, remote_group="g-bastion"),
+                    rule("g-web", 3, protocol="udp", port_min=1, port_max=65535, prefix="10.0.0.0/8"),
+                    rule("g-web", 4, ethertype="IPv6", protocol="ipv6-icmp", port_min=128),
+                    rule("g-web", 5, protocol="tcp", port_min=5432, port_max=5432, remote_address_group="ag-office"),
+                    rule("g-web", 6, protocol="tcp", port_min=8080, port_max=8080, remote_group="g-foreign"),
+                    rule("g-web", 7, protocol="tcp", port_min=9000, port_max=9000, remote_group="g-dup1"),
+                    rule("g-web", 8, direction="egress"),
+                ],
+            ),
+            group(
+                "g-bastion",
+                "bastion",
+                stateful=False,
+                rules=[
+                    rule("g-bastion", 0, protocol="tcp", port_min=22, port_max=22, prefix="203.0.113.0/24", description="office"),
+                ],
+            ),
             group("g-dup1", "twin"),
             group("g-dup2", "twin"),
         ],
         "address_groups": [
-            {"id": "ag-office", "name": "office", "description": "Office", "addresses": ["203.0.113.0/24"],
-             "project_id": PROJECT},
+            {"id": "ag-office", "name": "office", "description": "Office", "addresses": ["203.0.113.0/24"], "project_id": PROJECT},
             {"id": "ag-other", "name": "other", "description": "", "addresses": [], "project_id": PROJECT},
         ],
         "servers": [
@@ -146,31 +194,47 @@ def inventory():
 
 
 def planner_observed(inv, project=PROJECT):
-    return {"project_id": project, "groups": [g for g in inv["groups"] if g["project_id"] == project],
-            "address_groups": [a for a in inv["address_groups"] if a["project_id"] == project],
-            "known_groups": {"g-foreign": {"id": "g-foreign", "name": "foreign", "project_id": OTHER}},
-            "known_address_groups": {}, "templates": None, "usage": {}, "address_group_usage": {}}
+    return {
+        "project_id": project,
+        "groups": [g for g in inv["groups"] if g["project_id"] == project],
+        "address_groups": [a for a in inv["address_groups"] if a["project_id"] == project],
+        "known_groups": {"g-foreign": {"id": "g-foreign", "name": "foreign", "project_id": OTHER}},
+        "known_address_groups": {},
+        "templates": None,
+        "usage": {},
+        "address_group_usage": {},
+    }
 
 
 def attachments_observed(inv, project=PROJECT):
-    return {"servers": [s for s in inv["servers"] if s["project_id"] == project], "ports": inv["ports"],
-            "groups": [{"id": g["id"], "name": g["name"], "project_id": g["project_id"], "stateful": g["stateful"],
-                        "shared": False} for g in inv["groups"]]}
+    return {
+        "servers": [s for s in inv["servers"] if s["project_id"] == project],
+        "ports": inv["ports"],
+        "groups": [{"id": g["id"], "name": g["name"], "project_id": g["project_id"], "stateful": g["stateful"], "shared": False} for g in inv["groups"]],
+    }
 
 
 def test_export_is_compact_and_named():
     mapping, warnings = declarations_file.export_project(inventory(), PROJECT, project="demo")
     assert list(mapping) == ["project", "address_groups", "groups", "servers"]
     assert mapping["project"] == "demo"
-    assert mapping["address_groups"] == [{"name": "office", "description": "Office", "addresses": ["203.0.113.0/24"]},
-                                         {"name": "other", "addresses": []}]
+    assert mapping["address_groups"] == [{"name": "office", "description": "Office", "addresses": ["203.0.113.0/24"]}, {"name": "other", "addresses": []}]
     groups = dict((g["name"], g) for g in mapping["groups"])
     assert sorted(groups) == ["bastion", "default", "web"]
-    assert groups["bastion"] == {"name": "bastion", "stateful": False, "rules": [
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}]}
-    assert groups["default"] == {"name": "default", "rules": [
-        {"remote_group": "default"}, {"ethertype": "IPv6", "remote_group": "default"},
-        {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"}]}
+    assert groups["bastion"] == {
+        "name": "bastion",
+        "stateful": False,
+        "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "description": "office"}],
+    }
+    assert groups["default"] == {
+        "name": "default",
+        "rules": [
+            {"remote_group": "default"},
+            {"ethertype": "IPv6", "remote_group": "default"},
+            {"direction": "egress"},
+            {"direction": "egress", "ethertype": "IPv6"},
+        ],
+    }
     web = groups["web"]
     assert web["description"] == "Web" and web["tags"] == ["tier=web"]
     assert {"protocol": "tcp", "port": 443} in web["rules"]
@@ -242,18 +306,25 @@ def test_all_projects_split_by_project():
     assert mapping["servers"] == []
 
 
-@pytest.mark.parametrize("neutron, compact", [
-    ({"direction": "ingress", "ethertype": "IPv4"}, {}),
-    ({"direction": "egress", "ethertype": "IPv6"}, {"direction": "egress", "ethertype": "IPv6"}),
-    ({"direction": "ingress", "ethertype": "IPv6", "remote_ip_prefix": "fd00::/8"}, {"remote_ip_prefix": "fd00::/8"}),
-    ({"direction": "ingress", "ethertype": "IPv6", "protocol": "icmp"}, {"protocol": "ipv6-icmp"}),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 8, "port_range_max": 0},
-     {"protocol": "icmp", "icmp_type": 8, "icmp_code": 0}),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 8000, "port_range_max": 8100},
-     {"protocol": "tcp", "port": "8000-8100"}),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "112"}, {"protocol": "vrrp"}),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "200"}, {"protocol": "200"}),
-])
+@pytest.mark.parametrize(
+    "neutron, compact",
+    [
+        ({"direction": "ingress", "ethertype": "IPv4"}, {}),
+        ({"direction": "egress", "ethertype": "IPv6"}, {"direction": "egress", "ethertype": "IPv6"}),
+        ({"direction": "ingress", "ethertype": "IPv6", "remote_ip_prefix": "fd00::/8"}, {"remote_ip_prefix": "fd00::/8"}),
+        ({"direction": "ingress", "ethertype": "IPv6", "protocol": "icmp"}, {"protocol": "ipv6-icmp"}),
+        (
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 8, "port_range_max": 0},
+            {"protocol": "icmp", "icmp_type": 8, "icmp_code": 0},
+        ),
+        (
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 8000, "port_range_max": 8100},
+            {"protocol": "tcp", "port": "8000-8100"},
+        ),
+        ({"direction": "ingress", "ethertype": "IPv4", "protocol": "112"}, {"protocol": "vrrp"}),
+        ({"direction": "ingress", "ethertype": "IPv4", "protocol": "200"}, {"protocol": "200"}),
+    ],
+)
 def test_compact_rule(neutron, compact):
     key = model.key_from_neutron(neutron)
     assert declarations_file.compact_rule(key, "", None) == compact
@@ -268,8 +339,9 @@ GROUP_IDS = ["g-a", "g-b", "g-c"]
 def neutron_rule(draw):
     ethertype = draw(st.sampled_from(["IPv4", "IPv6"]))
     direction = draw(st.sampled_from(["ingress", "egress"]))
-    protocol = draw(st.sampled_from([None, "tcp", "6", "udp", "17", "icmp", "gre", "sctp", "132", "any"]
-                                    + (["ipv6-icmp", "58"] if ethertype == "IPv6" else [])))
+    protocol = draw(
+        st.sampled_from([None, "tcp", "6", "udp", "17", "icmp", "gre", "sctp", "132", "any"] + (["ipv6-icmp", "58"] if ethertype == "IPv6" else []))
+    )
     canonical = model.canonical_protocol(protocol, ethertype)
     body = {"direction": direction, "ethertype": ethertype, "protocol": protocol}
     if canonical in model.PORT_PROTOCOLS and draw(st.booleans()):
@@ -321,9 +393,19 @@ def test_property_export_then_plan_is_empty(rule_lists):
 def test_protocol_0_is_exported_as_neutron_stores_it_and_round_trips():
     inv = inventory()
     (web,) = [g for g in inv["groups"] if g["name"] == "web"]
-    web["rules"].append(dict(web["rules"][0], id="r-zero", protocol="0", port_range_min=None, port_range_max=None,
-                             remote_ip_prefix="10.9.0.0/16", remote_group_id=None, remote_address_group_id=None,
-                             description=""))
+    web["rules"].append(
+        dict(
+            web["rules"][0],
+            id="r-zero",
+            protocol="0",
+            port_range_min=None,
+            port_range_max=None,
+            remote_ip_prefix="10.9.0.0/16",
+            remote_group_id=None,
+            remote_address_group_id=None,
+            description="",
+        )
+    )
     mapping, _warnings = declarations_file.export_project(inv, PROJECT)
     (exported,) = [g for g in mapping["groups"] if g["name"] == "web"]
     assert {"protocol": 0, "remote_ip_prefix": "10.9.0.0/16"} in exported["rules"]

@@ -7,9 +7,20 @@ from ansible_collections.netsec.openstack.plugins.module_utils._schema import De
 
 
 def neutron(id_, direction="egress", ethertype="IPv4", default=True, other=True, description="", **fields):
-    item = {"id": id_, "direction": direction, "ethertype": ethertype, "protocol": None, "port_range_min": None,
-            "port_range_max": None, "remote_ip_prefix": None, "remote_group_id": None, "remote_address_group_id": None,
-            "description": description, "used_in_default_sg": default, "used_in_non_default_sg": other}
+    item = {
+        "id": id_,
+        "direction": direction,
+        "ethertype": ethertype,
+        "protocol": None,
+        "port_range_min": None,
+        "port_range_max": None,
+        "remote_ip_prefix": None,
+        "remote_group_id": None,
+        "remote_address_group_id": None,
+        "description": description,
+        "used_in_default_sg": default,
+        "used_in_non_default_sg": other,
+    }
     item.update(fields)
     return item
 
@@ -35,11 +46,14 @@ def test_neutron_defaults_declared_match_a_fresh_cloud_without_writes():
     assert plan_for(templates.NEUTRON_DEFAULTS) == []
 
 
-@pytest.mark.parametrize("spelling", [
-    {"direction": "egress", "protocol": "any", "remote_ip_prefix": "0.0.0.0/0"},
-    {"direction": "egress", "ethertype": "ipv4", "protocol": None},
-    {"direction": "egress", "ether_type": "IPv4", "port_range_min": None},
-])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        {"direction": "egress", "protocol": "any", "remote_ip_prefix": "0.0.0.0/0"},
+        {"direction": "egress", "ethertype": "ipv4", "protocol": None},
+        {"direction": "egress", "ether_type": "IPv4", "port_range_min": None},
+    ],
+)
 def test_spellings_of_the_same_template_match(spelling):
     rules = [dict(r) for r in templates.NEUTRON_DEFAULTS]
     rules[2] = spelling
@@ -47,9 +61,11 @@ def test_spellings_of_the_same_template_match(spelling):
 
 
 def test_egress_only_ipv4_for_new_groups():
-    rules = [{"remote_group": "PARENT", "used_in_non_default_sg": False},
-             {"remote_group": "PARENT", "ethertype": "IPv6", "used_in_non_default_sg": False},
-             {"direction": "egress"}]
+    rules = [
+        {"remote_group": "PARENT", "used_in_non_default_sg": False},
+        {"remote_group": "PARENT", "ethertype": "IPv6", "used_in_non_default_sg": False},
+        {"direction": "egress"},
+    ]
     plan = plan_for(rules)
     assert [(op["action"], op.get("id")) for op in plan] == [("delete", "eg6")]
     after = templates.simulate(observed(LEGACY), plan)
@@ -66,11 +82,16 @@ def test_flag_change_is_a_replacement_and_ordered_after_creates():
     assert plan[1]["id"] == "eg6" and "used_in_default_sg true -> false" in plan[1]["reason"]
     assert plan[1]["old"]["used_in_default_sg"] is True
     body = templates.body_of(plan[1])
-    assert body == {"direction": "egress", "ethertype": "IPv6", "used_in_default_sg": False,
-                    "used_in_non_default_sg": True}
-    assert templates.body_of(plan[0]) == {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-                                          "port_range_min": 22, "port_range_max": 22, "used_in_default_sg": False,
-                                          "used_in_non_default_sg": True}
+    assert body == {"direction": "egress", "ethertype": "IPv6", "used_in_default_sg": False, "used_in_non_default_sg": True}
+    assert templates.body_of(plan[0]) == {
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "port_range_min": 22,
+        "port_range_max": 22,
+        "used_in_default_sg": False,
+        "used_in_non_default_sg": True,
+    }
 
 
 def test_description_managed_only_when_declared():
@@ -93,7 +114,10 @@ def test_empty_declaration_deletes_all_and_the_guard_says_what_is_lost():
     assert sorted(op["id"] for op in plan) == ["eg4", "eg6", "in4", "in6"]
     findings = templates.guard_findings(observed(LEGACY), templates.simulate(observed(LEGACY), plan))
     assert [(f["scope"], f["lost"]) for f in findings] == [
-        ("used_in_non_default_sg", "egress"), ("used_in_default_sg", "egress"), ("used_in_default_sg", "ingress")]
+        ("used_in_non_default_sg", "egress"),
+        ("used_in_default_sg", "egress"),
+        ("used_in_default_sg", "ingress"),
+    ]
     assert all(f["message"].startswith("LOCKOUT:") for f in findings)
 
 
@@ -110,18 +134,23 @@ def test_guard_is_quiet_when_the_state_was_already_so():
     assert templates.guard_findings(before, before) == []
 
 
-@pytest.mark.parametrize("rules, message", [
-    ([{"direction": "egress", "used_in_default_sg": False, "used_in_non_default_sg": False}],
-     "rules[0]: used_in_default_sg and used_in_non_default_sg are both false"),
-    ([{"direction": "egress", "used_in_default": False}], "rules[0].used_in_default: unknown field 'used_in_default' (did you mean 'used_in_default_sg'?)"),
-    ([{"direction": "egress", "used_in_default_sg": "yes"}], "rules[0].used_in_default_sg: expected a boolean"),
-    ([{"protocol": "icmp", "port": 22}], "rules[0].port: ports do not apply to icmp"),
-    ([{"protocol": "tcp", "prot": 22}], "rules[0].prot: unknown field 'prot'"),
-    ([{"remote_group": "web"}], "rules[0].remote_group: 'web' is not a template's remote group; use PARENT"),
-    ([{"remote_address_group": "office"}], "rules[0].remote_address_group: 'office' is not an id"),
-    ([{"direction": "egress"}, {"direction": "egress", "used_in_default_sg": False}], "rules[1]: the same rule as rules[0]"),
-    ("egress", "rules: expected a list"),
-])
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        (
+            [{"direction": "egress", "used_in_default_sg": False, "used_in_non_default_sg": False}],
+            "rules[0]: used_in_default_sg and used_in_non_default_sg are both false",
+        ),
+        ([{"direction": "egress", "used_in_default": False}], "rules[0].used_in_default: unknown field 'used_in_default' (did you mean 'used_in_default_sg'?)"),
+        ([{"direction": "egress", "used_in_default_sg": "yes"}], "rules[0].used_in_default_sg: expected a boolean"),
+        ([{"protocol": "icmp", "port": 22}], "rules[0].port: ports do not apply to icmp"),
+        ([{"protocol": "tcp", "prot": 22}], "rules[0].prot: unknown field 'prot'"),
+        ([{"remote_group": "web"}], "rules[0].remote_group: 'web' is not a template's remote group; use PARENT"),
+        ([{"remote_address_group": "office"}], "rules[0].remote_address_group: 'office' is not an id"),
+        ([{"direction": "egress"}, {"direction": "egress", "used_in_default_sg": False}], "rules[1]: the same rule as rules[0]"),
+        ("egress", "rules: expected a list"),
+    ],
+)
 def test_bad_input_names_the_path(rules, message):
     with pytest.raises(DeclarationError) as raised:
         templates.parse_templates(rules)
@@ -130,8 +159,7 @@ def test_bad_input_names_the_path(rules, message):
 
 def test_all_errors_at_once():
     with pytest.raises(DeclarationError) as raised:
-        templates.parse_templates([{"protocol": "icmp", "port": 22}, {"direction": "sideways"},
-                                   {"direction": "egress", "used_in_default_sg": 1}])
+        templates.parse_templates([{"protocol": "icmp", "port": 22}, {"direction": "sideways"}, {"direction": "egress", "used_in_default_sg": 1}])
     paths = sorted(error.split(":")[0] for error in raised.value.errors)
     assert paths == ["rules[0].port", "rules[1].direction", "rules[2].used_in_default_sg"]
 
@@ -142,12 +170,15 @@ def test_prefix_list_makes_one_template_per_prefix():
 
 
 def test_diff_is_one_sorted_line_per_template():
-    rules = [{"direction": "egress"}, {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24",
-                                       "used_in_default_sg": False, "description": "office"}]
+    rules = [
+        {"direction": "egress"},
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "203.0.113.0/24", "used_in_default_sg": False, "description": "office"},
+    ]
     plan = plan_for(rules)
     diff = templates.diff(observed(LEGACY), templates.simulate(observed(LEGACY), plan))
-    assert diff["after"] == ("egress IPv4 any to 0.0.0.0/0 [default, other] 'Legacy default SG rule for egress traffic'\n"
-                             "ingress IPv4 tcp/22 from 203.0.113.0/24 [other] 'office'\n")
+    assert diff["after"] == (
+        "egress IPv4 any to 0.0.0.0/0 [default, other] 'Legacy default SG rule for egress traffic'\ningress IPv4 tcp/22 from 203.0.113.0/24 [other] 'office'\n"
+    )
     assert "ingress IPv6 any from the new group itself [default]" in diff["before"]
 
 

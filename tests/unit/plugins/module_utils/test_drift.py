@@ -16,8 +16,7 @@ DECLARATIONS = {
     "project": "demo",
     "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}],
     "groups": [
-        {"name": "web", "rules": [{"protocol": "tcp", "port": 443},
-                                  {"protocol": "tcp", "port": 22, "remote_group": "bastion", "description": "ssh"}]},
+        {"name": "web", "rules": [{"protocol": "tcp", "port": 443}, {"protocol": "tcp", "port": 22, "remote_group": "bastion", "description": "ssh"}]},
         {"name": "bastion", "rules": [{"protocol": "tcp", "port": 22, "remote_address_group": "office"}]},
     ],
     "servers": [{"server": "web-1", "security_groups": ["web"]}],
@@ -25,31 +24,38 @@ DECLARATIONS = {
 
 
 def neutron_rule(gid, index, **fields):
-    rule = {"id": "%s-r%d" % (gid, index), "security_group_id": gid, "direction": "ingress", "ethertype": "IPv4",
-            "description": ""}
+    rule = {"id": "%s-r%d" % (gid, index), "security_group_id": gid, "direction": "ingress", "ethertype": "IPv4", "description": ""}
     rule.update(fields)
     return rule
 
 
 def observed(web_rules=None, office=("203.0.113.0/24",)):
     if web_rules is None:
-        web_rules = [neutron_rule("g-web", 0, protocol="tcp", port_range_min=443, port_range_max=443),
-                     neutron_rule("g-web", 1, protocol="tcp", port_range_min=22, port_range_max=22,
-                                  remote_group_id="g-bastion", description="ssh")]
+        web_rules = [
+            neutron_rule("g-web", 0, protocol="tcp", port_range_min=443, port_range_max=443),
+            neutron_rule("g-web", 1, protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g-bastion", description="ssh"),
+        ]
     return {
         "project_id": PROJECT,
         "groups": [
-            {"id": "g-web", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG],
-             "project_id": PROJECT, "rules": web_rules},
-            {"id": "g-bastion", "name": "bastion", "description": "", "stateful": True, "tags": [model.OWNER_TAG],
-             "project_id": PROJECT, "rules": [neutron_rule("g-bastion", 0, protocol="tcp", port_range_min=22,
-                                                           port_range_max=22, remote_address_group_id="ag-office")]},
-            {"id": "g-debug", "name": "debug", "description": "", "stateful": True, "tags": [], "project_id": PROJECT,
-             "rules": []},
+            {"id": "g-web", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": PROJECT, "rules": web_rules},
+            {
+                "id": "g-bastion",
+                "name": "bastion",
+                "description": "",
+                "stateful": True,
+                "tags": [model.OWNER_TAG],
+                "project_id": PROJECT,
+                "rules": [neutron_rule("g-bastion", 0, protocol="tcp", port_range_min=22, port_range_max=22, remote_address_group_id="ag-office")],
+            },
+            {"id": "g-debug", "name": "debug", "description": "", "stateful": True, "tags": [], "project_id": PROJECT, "rules": []},
         ],
-        "address_groups": [{"id": "ag-office", "name": "office", "description": "", "addresses": list(office),
-                            "project_id": PROJECT}],
-        "known_groups": {}, "known_address_groups": {}, "templates": None, "usage": {}, "address_group_usage": {},
+        "address_groups": [{"id": "ag-office", "name": "office", "description": "", "addresses": list(office), "project_id": PROJECT}],
+        "known_groups": {},
+        "known_address_groups": {},
+        "templates": None,
+        "usage": {},
+        "address_group_usage": {},
     }
 
 
@@ -61,19 +67,29 @@ def groups_result(state, declarations=None):
 
 
 def servers_result(port_groups):
-    state = {"servers": [{"id": "s1", "name": "web-1", "project_id": PROJECT}],
-             "ports": [{"id": "port-1234567890", "name": "", "device_id": "s1", "project_id": PROJECT,
-                        "network_id": "n", "network_name": "net", "fixed_ips": ["10.0.0.5"],
-                        "port_security_enabled": True, "security_group_ids": sorted(port_groups)}],
-             "groups": [{"id": g, "name": g[2:], "project_id": PROJECT, "stateful": True, "shared": False}
-                        for g in ("g-web", "g-bastion", "g-debug")]}
+    state = {
+        "servers": [{"id": "s1", "name": "web-1", "project_id": PROJECT}],
+        "ports": [
+            {
+                "id": "port-1234567890",
+                "name": "",
+                "device_id": "s1",
+                "project_id": PROJECT,
+                "network_id": "n",
+                "network_name": "net",
+                "fixed_ips": ["10.0.0.5"],
+                "port_security_enabled": True,
+                "security_group_ids": sorted(port_groups),
+            }
+        ],
+        "groups": [{"id": g, "name": g[2:], "project_id": PROJECT, "stateful": True, "shared": False} for g in ("g-web", "g-bastion", "g-debug")],
+    }
     ops = attachments.plan_attachments(DECLARATIONS["servers"], state)
     return {"changed": bool(ops), "plan": ops, "project_id": PROJECT}
 
 
 def test_no_drift():
-    data = drift.report(groups_result(observed()), servers_result(["g-web"]), declarations=DECLARATIONS,
-                        source="sg.yml")
+    data = drift.report(groups_result(observed()), servers_result(["g-web"]), declarations=DECLARATIONS, source="sg.yml")
     assert data["drift"] is False and data["status"] == "clean" and data["objects"] == []
     assert data["counts"] == {"create": 0, "delete": 0, "replace": 0, "update": 0, "adopt": 0, "total": 0}
     assert data["adopt"] == []
@@ -86,12 +102,15 @@ def test_no_drift():
 def test_added_removed_replaced_rules_and_changed_attachment():
     web_rules = [
         # tcp/443 was removed by hand; an extra rule was added; ssh's description changed.
-        neutron_rule("g-web", 1, protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g-bastion",
-                     description="old"),
+        neutron_rule("g-web", 1, protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g-bastion", description="old"),
         neutron_rule("g-web", 2, protocol="tcp", port_range_min=3389, port_range_max=3389),
     ]
-    data = drift.report(groups_result(observed(web_rules, office=("203.0.113.0/24", "198.51.100.7/32"))),
-                        servers_result(["g-web", "g-debug"]), declarations=DECLARATIONS, source="sg.yml")
+    data = drift.report(
+        groups_result(observed(web_rules, office=("203.0.113.0/24", "198.51.100.7/32"))),
+        servers_result(["g-web", "g-debug"]),
+        declarations=DECLARATIONS,
+        source="sg.yml",
+    )
     assert data["drift"] is True and data["status"] == "drift"
     assert data["counts"] == {"create": 1, "delete": 1, "replace": 1, "update": 2, "adopt": 0, "total": 5}
     by_object = dict(((o["type"], o["name"]), o["changes"]) for o in data["objects"])
@@ -129,12 +148,26 @@ def test_new_and_deleted_groups():
     assert [c["change"] for c in db["changes"]][1:] == ["delete", "delete"]
     assert "default rule template" in db["changes"][1]["reason"]
 
-    deleting = {"plan": [{"action": "delete_group", "group": "old", "id": "g-old", "rules": 3,
-                          "reason": "carries managed-by=netsec.openstack, not declared (purge_groups)"}]}
+    deleting = {
+        "plan": [
+            {"action": "delete_group", "group": "old", "id": "g-old", "rules": 3, "reason": "carries managed-by=netsec.openstack, not declared (purge_groups)"}
+        ]
+    }
     data = drift.report(deleting)
-    assert data["objects"] == [{"type": "security_group", "name": "old", "changes": [
-        {"change": "delete", "action": "delete_group", "what": "group and its 3 rule(s)",
-         "reason": "carries managed-by=netsec.openstack, not declared (purge_groups)"}]}]
+    assert data["objects"] == [
+        {
+            "type": "security_group",
+            "name": "old",
+            "changes": [
+                {
+                    "change": "delete",
+                    "action": "delete_group",
+                    "what": "group and its 3 rule(s)",
+                    "reason": "carries managed-by=netsec.openstack, not declared (purge_groups)",
+                }
+            ],
+        }
+    ]
 
 
 def test_adoption_is_listed_but_is_not_drift():
@@ -151,9 +184,11 @@ def test_adoption_is_listed_but_is_not_drift():
 
 
 def test_not_declared_lists_what_the_scope_holds_beyond_the_file():
-    live = {"groups": [{"name": "web"}, {"name": "bastion"}, {"name": "debug"}, {"name": "default"}],
-            "address_groups": [{"name": "office"}],
-            "servers": [{"server": "web-1"}, {"server": "db-1"}]}
+    live = {
+        "groups": [{"name": "web"}, {"name": "bastion"}, {"name": "debug"}, {"name": "default"}],
+        "address_groups": [{"name": "office"}],
+        "servers": [{"server": "web-1"}, {"server": "db-1"}],
+    }
     data = drift.report(groups_result(observed()), None, declarations=DECLARATIONS, live=live)
     assert data["drift"] is False
     assert data["not_declared"] == {"security_groups": ["debug", "default"], "address_groups": [], "servers": ["db-1"]}
@@ -165,15 +200,15 @@ def test_failed_results_and_error_reports():
     with pytest.raises(ValueError, match="the module failed"):
         drift.report({"failed": True, "msg": "boom"})
     # What playbooks/drift.yml writes when no plan could be computed.
-    error = {"format": drift.REPORT_FORMAT, "drift": None, "status": "error", "source": "sg.yml", "project": "demo",
-             "error": "cloud unreachable"}
+    error = {"format": drift.REPORT_FORMAT, "drift": None, "status": "error", "source": "sg.yml", "project": "demo", "error": "cloud unreachable"}
     text = drift.markdown(error)
     assert "**Error**: no plan could be computed for declarations `sg.yml`, project `demo`." in text
     assert "cloud unreachable" in text
 
 
 def test_markdown_escapes_table_cells():
-    data = drift.report({"plan": [{"action": "update_group", "group": "a|b", "id": "x", "reason": "why|not",
-                                   "changes": {"description": {"before": "x|y", "after": "z"}}}]})
+    data = drift.report(
+        {"plan": [{"action": "update_group", "group": "a|b", "id": "x", "reason": "why|not", "changes": {"description": {"before": "x|y", "after": "z"}}}]}
+    )
     text = drift.markdown(data)
     assert "| group `a\\|b` | update | description 'x\\|y' -> 'z' | why\\|not |" in text

@@ -18,10 +18,16 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile as reconciler  # noqa: E402
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError  # noqa: E402
 
-OPTIONS = {"state": "present", "purge_rules": True, "purge_groups": False, "lock": False, "concurrency": 1,
-           "lockout_guard": "ignore"}
-SSH = {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22,
-       "remote_ip_prefix": "10.0.0.0/8", "description": "ssh"}
+OPTIONS = {"state": "present", "purge_rules": True, "purge_groups": False, "lock": False, "concurrency": 1, "lockout_guard": "ignore"}
+SSH = {
+    "direction": "ingress",
+    "ethertype": "IPv4",
+    "protocol": "tcp",
+    "port_range_min": 22,
+    "port_range_max": 22,
+    "remote_ip_prefix": "10.0.0.0/8",
+    "description": "ssh",
+}
 LANDED = "0b5a4f5e-7a2e-4d4c-9f8f-2a1b3c4d5e6f"
 EGRESS = [{"direction": "egress", "ethertype": "IPv4"}, {"direction": "egress", "ethertype": "IPv6"}]
 
@@ -64,8 +70,11 @@ def test_headline_quota_refuses_before_any_write_and_keeps_ssh(cloud):
     cloud.set_quota("security_group_rule", len(cloud.rules()) + 3)
     ssh_id = ssh_rules(cloud, group_id)[0]["id"]
     changed = dict(web()["groups"][0])
-    changed["rules"] = [dict(changed["rules"][0], description="ssh from the office")] + changed["rules"][1:] + [
-        {"protocol": "tcp", "port": port} for port in (80, 443, 8080, 8443, 9000, 9090)]
+    changed["rules"] = (
+        [dict(changed["rules"][0], description="ssh from the office")]
+        + changed["rules"][1:]
+        + [{"protocol": "tcp", "port": port} for port in (80, 443, 8080, 8443, 9000, 9090)]
+    )
     for check_mode in (True, False):
         with pytest.raises(errors.PlanError) as refused:
             run({"groups": [changed]}, check_mode=check_mode)
@@ -75,8 +84,7 @@ def test_headline_quota_refuses_before_any_write_and_keeps_ssh(cloud):
 
 
 def test_quota_is_counted_at_the_peak_with_unrelated_deletes_first(cloud):
-    group_id = cloud.add_group("web", rules=EGRESS + [dict(SSH, port_range_min=3389, port_range_max=3389,
-                                                           description="")])
+    group_id = cloud.add_group("web", rules=EGRESS + [dict(SSH, port_range_min=3389, port_range_max=3389, description="")])
     cloud.set_quota("security_group_rule", len(cloud.rules()))  # full
     result = run(web())  # deletes tcp/3389 first, then creates tcp/22: fits
     assert result["quota"]["security_group_rule"]["peak"] == len(cloud.rules())
@@ -244,8 +252,12 @@ def test_a_late_landing_create_of_a_replacement_is_kept_not_duplicated(cloud):
     changed = web()
     changed["groups"][0]["rules"][0]["description"] = "new"
     # The create is carried out but its answer is a 500 (500_after): the repeat meets "rule exists" and adopts it.
-    cloud.fail("create_rule", 500, times=1, when=lambda body: cloud.groups[group_id]["rules"].append(
-        dict(cloud._check_new_rule(body), id=LANDED, project_id="p1")) is None)
+    cloud.fail(
+        "create_rule",
+        500,
+        times=1,
+        when=lambda body: cloud.groups[group_id]["rules"].append(dict(cloud._check_new_rule(body), id=LANDED, project_id="p1")) is None,
+    )
     result = run(changed)
     assert [op["action"] for op in result["plan"]] == ["replace_rule"]
     assert [(r["id"], r["description"]) for r in ssh_rules(cloud, group_id)] == [(LANDED, "new")]
@@ -263,8 +275,7 @@ def test_an_unreadable_quota_is_said_in_a_warning(cloud, monkeypatch):
 def test_a_group_made_but_not_tagged_is_reported_as_made(cloud):
     # Found by the fault campaign (seed 13, iteration 29): the tag PUT after a group POST failed, and the
     # failure said "nothing had been changed" although the group existed.
-    cloud.fail("set_group_tags", 409, message="Quota exceeded for resources: ['security_group'].",
-               neutron_type="OverQuota")
+    cloud.fail("set_group_tags", 409, message="Quota exceeded for resources: ['security_group'].", neutron_type="OverQuota")
     with pytest.raises(errors.CloudError) as failed:
         run({"groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432}]}]})
     (made,) = [g for g in cloud.groups.values() if g["name"] == "db"]

@@ -10,16 +10,32 @@ from ansible_collections.netsec.openstack.plugins.module_utils._declaration impo
 
 # What the local cloud's Neutron 29 lists (the ones that matter here), and what older releases lack
 # (docs/neutron-releases.md).
-NEWEST = ["security-group", "address-group", "security-groups-remote-address-group", "stateful-security-group",
-          "standard-attr-tag", "security-groups-default-rules", "security-groups-normalized-cidr",
-          "security-groups-rules-belongs-to-default-sg", "security-groups-shared-filtering", "rbac-security-groups",
-          "rbac-address-group", "tag-creation", "security-groups-default-statefulness", "revision-if-match",
-          "standard-attr-description"]
-ANTELOPE_LACKS = ["security-groups-default-rules", "security-groups-rules-belongs-to-default-sg", "tag-creation",
-                  "security-groups-default-statefulness"]
-STEIN_LACKS = ANTELOPE_LACKS + ["stateful-security-group", "address-group", "security-groups-remote-address-group",
-                                "rbac-address-group", "security-groups-normalized-cidr",
-                                "security-groups-shared-filtering"]
+NEWEST = [
+    "security-group",
+    "address-group",
+    "security-groups-remote-address-group",
+    "stateful-security-group",
+    "standard-attr-tag",
+    "security-groups-default-rules",
+    "security-groups-normalized-cidr",
+    "security-groups-rules-belongs-to-default-sg",
+    "security-groups-shared-filtering",
+    "rbac-security-groups",
+    "rbac-address-group",
+    "tag-creation",
+    "security-groups-default-statefulness",
+    "revision-if-match",
+    "standard-attr-description",
+]
+ANTELOPE_LACKS = ["security-groups-default-rules", "security-groups-rules-belongs-to-default-sg", "tag-creation", "security-groups-default-statefulness"]
+STEIN_LACKS = ANTELOPE_LACKS + [
+    "stateful-security-group",
+    "address-group",
+    "security-groups-remote-address-group",
+    "rbac-address-group",
+    "security-groups-normalized-cidr",
+    "security-groups-shared-filtering",
+]
 
 
 def cloud(lacks=()):
@@ -29,10 +45,15 @@ def cloud(lacks=()):
 EVERYTHING = {
     "address_groups": [{"name": "clients", "addresses": ["10.0.0.0/24"]}],
     "groups": [
-        {"name": "web", "stateful": False, "tags": ["tier=web"], "rules": [
-            {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
-            {"protocol": "tcp", "port": 5432, "remote_address_group": "clients"},
-        ]},
+        {
+            "name": "web",
+            "stateful": False,
+            "tags": ["tier=web"],
+            "rules": [
+                {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
+                {"protocol": "tcp", "port": 5432, "remote_address_group": "clients"},
+            ],
+        },
         {"name": "plain", "stateful": True, "rules": [{"protocol": "tcp", "port": 443}]},
     ],
 }
@@ -42,8 +63,7 @@ def test_aliases_in_any_shape_become_features():
     class Extension(object):
         alias = "address-group"
 
-    found = features.features_from_extensions([{"alias": "stateful-security-group"}, Extension(), "standard-attr-tag",
-                                               {"alias": "something-else"}, {}])
+    found = features.features_from_extensions([{"alias": "stateful-security-group"}, Extension(), "standard-attr-tag", {"alias": "something-else"}, {}])
     assert found == frozenset(["stateful", "address_groups", "tags"])
 
 
@@ -62,34 +82,32 @@ def test_a_stein_cloud_refuses_each_field_by_path_and_alias():
     errors = features.missing(features.declaration_uses(parse_declaration(EVERYTHING)), cloud(STEIN_LACKS))
     assert errors == [
         "address_groups[0]: this cloud's Neutron lacks the API extension 'address-group' (address groups)",
-        "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group' "
-        "(stateless security groups: stateful false)",
+        "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group' (stateless security groups: stateful false)",
         "groups[0].rules[1].remote_address_group: this cloud's Neutron lacks the API extension "
         "'security-groups-remote-address-group' (rules whose source is an address group)",
-        "groups[0].rules[1].remote_address_group: this cloud's Neutron lacks the API extension 'address-group' "
-        "(address groups)",
+        "groups[0].rules[1].remote_address_group: this cloud's Neutron lacks the API extension 'address-group' (address groups)",
     ]
 
 
 def test_stateful_true_and_plain_rules_need_nothing():
-    desired = parse_declaration({"groups": [{"name": "a", "stateful": True, "rules": [{"protocol": "tcp", "port": 22}]},
-                                            {"name": "b"}]})
+    desired = parse_declaration({"groups": [{"name": "a", "stateful": True, "rules": [{"protocol": "tcp", "port": 22}]}, {"name": "b"}]})
     assert features.declaration_uses(desired) == []
 
 
 def test_declared_tags_need_standard_attr_tag():
     desired = parse_declaration({"groups": [{"name": "a"}, {"name": "b", "tags": ["x"]}]})
     errors = features.missing(features.declaration_uses(desired), cloud(["standard-attr-tag"]))
-    assert len(errors) == 1 and errors[0].startswith("groups[1].tags: this cloud's Neutron lacks the API extension "
-                                                     "'standard-attr-tag'")
+    assert len(errors) == 1 and errors[0].startswith("groups[1].tags: this cloud's Neutron lacks the API extension 'standard-attr-tag'")
 
 
 def test_a_plan_that_creates_or_adopts_groups_needs_tags_for_ownership():
     desired = parse_declaration({"groups": [{"name": "a"}, {"name": "b"}, {"name": "c"}]})
-    plan = [{"action": "create_group", "group": "a"},
-            {"action": "update_group", "group": "b", "changes": {"tags": {"before": [], "after": ["x"]}}},
-            {"action": "update_group", "group": "c", "changes": {"description": {"before": "", "after": "d"}}},
-            {"action": "create_rule", "group": "c"}]
+    plan = [
+        {"action": "create_group", "group": "a"},
+        {"action": "update_group", "group": "b", "changes": {"tags": {"before": [], "after": ["x"]}}},
+        {"action": "update_group", "group": "c", "changes": {"description": {"before": "", "after": "d"}}},
+        {"action": "create_rule", "group": "c"},
+    ]
     uses = features.plan_uses(desired, plan)
     assert uses == [("groups[0]", "tags"), ("groups[1]", "tags")]
     errors = features.missing(uses, cloud(["standard-attr-tag"]))
@@ -146,6 +164,5 @@ def test_check_features_refuses_with_a_plan_error_naming_paths():
     desired = parse_declaration(EVERYTHING)
     with pytest.raises(planner.PlanError) as caught:
         reconcile.check_features(adapter.Adapter(connection), desired)
-    assert caught.value.errors[0].startswith("address_groups[0]: this cloud's Neutron lacks the API extension "
-                                             "'address-group'")
+    assert caught.value.errors[0].startswith("address_groups[0]: this cloud's Neutron lacks the API extension 'address-group'")
     assert connection.network.calls == ["extensions"]

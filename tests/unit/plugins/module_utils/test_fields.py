@@ -28,7 +28,8 @@ def documentation(module):
     with open(os.path.join(MODULES, module + ".py")) as handle:
         source = handle.read()
     start = source.index('DOCUMENTATION = r"""') + len('DOCUMENTATION = r"""')
-    namespace["doc"] = yaml.safe_load(source[start:source.index('"""', start)])
+    end = source.index('"""', start)
+    namespace["doc"] = yaml.safe_load(source[start:end])
     return namespace["doc"]
 
 
@@ -87,12 +88,16 @@ def test_rendered_suboptions_are_what_the_modules_carry():
 def test_documented_rule_suboptions_are_the_registry():
     expected = fields.documented_suboptions()
     for module, path in sorted(RULE_OPTION_PATHS.items()):
-        documented = dict((name, entry) for name, entry in option_at(documentation(module), path)["suboptions"].items()
-                          if name not in EXTRA_SUBOPTIONS.get(module, ()))
+        documented = dict(
+            (name, entry) for name, entry in option_at(documentation(module), path)["suboptions"].items() if name not in EXTRA_SUBOPTIONS.get(module, ())
+        )
         assert sorted(documented) == sorted(expected), (module, sorted(set(documented) ^ set(expected)))
         for name, entry in expected.items():
-            assert documented[name] == entry, ("%s: rules suboption %s differs from _fields.RULE_FIELDS; paste in "
-                                               "render_suboptions()" % (module, name), documented[name], entry)
+            assert documented[name] == entry, (
+                "%s: rules suboption %s differs from _fields.RULE_FIELDS; paste in render_suboptions()" % (module, name),
+                documented[name],
+                entry,
+            )
 
 
 def test_schema_is_built_from_the_registry():
@@ -104,10 +109,8 @@ def test_schema_is_built_from_the_registry():
 
 
 def test_roles_and_remote_kinds():
-    assert set(f.role for f in fields.RULE_FIELDS) == {
-        "direction", "ethertype", "protocol", "ports", "icmp", "remote", "description", "annotation"}
-    assert [kind for _name, kind in fields.remote_kinds()] == [model.REMOTE_CIDR, model.REMOTE_GROUP,
-                                                               model.REMOTE_ADDRESS_GROUP]
+    assert set(f.role for f in fields.RULE_FIELDS) == {"direction", "ethertype", "protocol", "ports", "icmp", "remote", "description", "annotation"}
+    assert [kind for _name, kind in fields.remote_kinds()] == [model.REMOTE_CIDR, model.REMOTE_GROUP, model.REMOTE_ADDRESS_GROUP]
     assert fields.REMOTE_FIELDS == ("remote_ip_prefix", "remote_group", "remote_address_group")
 
 

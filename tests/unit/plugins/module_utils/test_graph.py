@@ -17,12 +17,15 @@ SEED = {
     "groups": [
         {"name": "A"},
         {"name": "B"},
-        {"name": "server", "rules": [
-            {"protocol": "udp", "remote_group": "A"},
-            {"protocol": "tcp", "port": 21},
-            {"protocol": "tcp", "port": 4443, "remote_group": "B"},
-            {"direction": "egress"},
-        ]},
+        {
+            "name": "server",
+            "rules": [
+                {"protocol": "udp", "remote_group": "A"},
+                {"protocol": "tcp", "port": 21},
+                {"protocol": "tcp", "port": 4443, "remote_group": "B"},
+                {"direction": "egress"},
+            ],
+        },
     ],
     "servers": [{"server": "ftp-1", "security_groups": ["server"]}],
 }
@@ -52,15 +55,25 @@ def test_seed_picture():
 
 
 def test_families_merge_and_labels():
-    built = graph.build({"groups": [{"name": "web", "rules": [
-        {"protocol": "tcp", "port": 443},
-        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
-        {"protocol": "icmp", "ethertype": "IPv6", "icmp_type": 128},
-        {"protocol": "tcp", "port": 80, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-        {"protocol": "tcp", "port": "8000-8100", "remote_address_group": "office"},
-        {"protocol": "tcp", "port": 22, "remote_group": "elsewhere"},
-        {"protocol": "tcp", "port": 9, "remote_group": "web"},
-    ]}], "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}]})
+    built = graph.build(
+        {
+            "groups": [
+                {
+                    "name": "web",
+                    "rules": [
+                        {"protocol": "tcp", "port": 443},
+                        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
+                        {"protocol": "icmp", "ethertype": "IPv6", "icmp_type": 128},
+                        {"protocol": "tcp", "port": 80, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+                        {"protocol": "tcp", "port": "8000-8100", "remote_address_group": "office"},
+                        {"protocol": "tcp", "port": 22, "remote_group": "elsewhere"},
+                        {"protocol": "tcp", "port": 9, "remote_group": "web"},
+                    ],
+                }
+            ],
+            "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}],
+        }
+    )
     assert edges_of(built) == {
         ("anywhere", "web", "ingress"): ["ipv6-icmp type 128 (IPv6)", "tcp/443 (IPv4+IPv6)"],
         ("10.0.0.0/8", "web", "ingress"): ["tcp/80"],
@@ -72,7 +85,7 @@ def test_families_merge_and_labels():
     kinds = dict((n["name"], n["kind"]) for n in built.nodes)
     assert kinds["elsewhere"] == "external_group" and kinds["office"] == "address_group"
     dot = graph.to_dot(built)
-    assert "elsewhere (not declared)" in dot and "office\\naddress group\\n203.0.113.0/24\"" in dot
+    assert "elsewhere (not declared)" in dot and 'office\\naddress group\\n203.0.113.0/24"' in dot
 
 
 def test_egress_can_be_left_out_and_servers_hidden():
@@ -97,7 +110,7 @@ def test_example_declarations_render_in_both_formats():
 def test_mermaid_and_dot_escape_what_they_must():
     built = graph.build({"groups": [{"name": 'we"b|<x>', "rules": [{"protocol": "tcp", "port": 1}]}]})
     mermaid = graph.to_mermaid(built)
-    assert 'we#quot;b#124;#lt;x#gt;' in mermaid
+    assert "we#quot;b#124;#lt;x#gt;" in mermaid
     assert 'label="we\\"b|<x>"' in graph.to_dot(built)
 
 
@@ -108,26 +121,43 @@ def test_invalid_declarations_and_formats_fail_clearly():
         graph.render(SEED, "svg")
 
 
-@pytest.mark.parametrize("neutron, text", [
-    ({"direction": "ingress", "ethertype": "IPv4"}, "ingress IPv4 any from anywhere"),
-    ({"direction": "egress", "ethertype": "IPv6", "protocol": "udp", "port_range_min": 53, "port_range_max": 53,
-      "remote_ip_prefix": "2001:db8::/32"}, "egress IPv6 udp/53 to 2001:db8::/32"),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 3, "port_range_max": 4},
-     "ingress IPv4 icmp type 3 code 4 from anywhere"),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "remote_group_id": "web"},
-     "ingress IPv4 tcp from group web"),
-    ({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "remote_address_group_id": "office"},
-     "ingress IPv4 tcp from address group office"),
-])
+@pytest.mark.parametrize(
+    "neutron, text",
+    [
+        ({"direction": "ingress", "ethertype": "IPv4"}, "ingress IPv4 any from anywhere"),
+        (
+            {"direction": "egress", "ethertype": "IPv6", "protocol": "udp", "port_range_min": 53, "port_range_max": 53, "remote_ip_prefix": "2001:db8::/32"},
+            "egress IPv6 udp/53 to 2001:db8::/32",
+        ),
+        (
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "icmp", "port_range_min": 3, "port_range_max": 4},
+            "ingress IPv4 icmp type 3 code 4 from anywhere",
+        ),
+        ({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "remote_group_id": "web"}, "ingress IPv4 tcp from group web"),
+        ({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "remote_address_group_id": "office"}, "ingress IPv4 tcp from address group office"),
+    ],
+)
 def test_rule_text(neutron, text):
     assert graph.rule_text(model.key_from_neutron(neutron)) == text
 
 
 def test_one_node_per_distinct_remote():
-    built = graph.build({"groups": [{"name": "web", "rules": [
-        {"protocol": "tcp", "port": 443}, {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
-        {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"},
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
-        {"direction": "egress", "protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"}]}]})
+    built = graph.build(
+        {
+            "groups": [
+                {
+                    "name": "web",
+                    "rules": [
+                        {"protocol": "tcp", "port": 443},
+                        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
+                        {"direction": "egress"},
+                        {"direction": "egress", "ethertype": "IPv6"},
+                        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
+                        {"direction": "egress", "protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"},
+                    ],
+                }
+            ]
+        }
+    )
     assert sorted(n["name"] for n in built.nodes) == ["10.0.0.0/8", "anywhere", "web"]
     assert graph.to_mermaid(built).count('(["anywhere"])') == 1

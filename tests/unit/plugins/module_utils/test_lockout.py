@@ -17,31 +17,33 @@ def key(**fields):
     return model.key_from_neutron(dict({"direction": "ingress", "ethertype": "IPv4"}, **fields))
 
 
-@pytest.mark.parametrize("fields,port,admits", [
-    (dict(protocol="tcp", port_range_min=22, port_range_max=22), 22, True),
-    (dict(protocol="tcp", port_range_min=20, port_range_max=30), 22, True),
-    (dict(protocol="tcp", port_range_min=23, port_range_max=30), 22, False),
-    (dict(protocol="tcp"), 22, True),                                        # every port
-    (dict(protocol="tcp", port_range_min=1, port_range_max=65535), 22, True),
-    (dict(), 22, True),                                                      # any protocol
-    (dict(protocol="6", port_range_min=22, port_range_max=22), 22, True),    # 6 is tcp
-    (dict(protocol="udp", port_range_min=22, port_range_max=22), 22, False),
-    (dict(protocol="sctp"), 22, False),
-    (dict(protocol="icmp"), 22, False),
-    (dict(direction="egress", protocol="tcp"), 22, False),
-    (dict(protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="10.0.0.0/8"), 22, True),  # any source
-    (dict(protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g2"), 22, True),
-    (dict(ethertype="IPv6", protocol="tcp", port_range_min=22, port_range_max=22), 22, True),
-    (dict(protocol="tcp", port_range_min=3389, port_range_max=3389), 3389, True),
-])
+@pytest.mark.parametrize(
+    "fields,port,admits",
+    [
+        (dict(protocol="tcp", port_range_min=22, port_range_max=22), 22, True),
+        (dict(protocol="tcp", port_range_min=20, port_range_max=30), 22, True),
+        (dict(protocol="tcp", port_range_min=23, port_range_max=30), 22, False),
+        (dict(protocol="tcp"), 22, True),  # every port
+        (dict(protocol="tcp", port_range_min=1, port_range_max=65535), 22, True),
+        (dict(), 22, True),  # any protocol
+        (dict(protocol="6", port_range_min=22, port_range_max=22), 22, True),  # 6 is tcp
+        (dict(protocol="udp", port_range_min=22, port_range_max=22), 22, False),
+        (dict(protocol="sctp"), 22, False),
+        (dict(protocol="icmp"), 22, False),
+        (dict(direction="egress", protocol="tcp"), 22, False),
+        (dict(protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="10.0.0.0/8"), 22, True),  # any source
+        (dict(protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g2"), 22, True),
+        (dict(ethertype="IPv6", protocol="tcp", port_range_min=22, port_range_max=22), 22, True),
+        (dict(protocol="tcp", port_range_min=3389, port_range_max=3389), 3389, True),
+    ],
+)
 def test_admits_tcp_port(fields, port, admits):
     assert lockout.admits_tcp_port(key(**fields), port) is admits
 
 
 def group(gid, name, *rules):
     """Rule ids are stable across before/after: derived from the rule's fields."""
-    return {"id": gid, "name": name,
-            "rules": [dict(r, id="%s-%s" % (gid, "/".join(str(r[k]) for k in sorted(r)))) for r in rules]}
+    return {"id": gid, "name": name, "rules": [dict(r, id="%s-%s" % (gid, "/".join(str(r[k]) for k in sorted(r)))) for r in rules]}
 
 
 def test_losing_the_only_ssh_rule_is_a_lockout():
@@ -59,8 +61,7 @@ def test_narrowing_or_replacing_the_rule_is_not_a_lockout():
     assert lockout.find_lockouts(before, [group("g1", "web", any_protocol)]) == []
     assert lockout.find_lockouts(before, [group("g1", "web", dict(SSH, port_range_min=1, port_range_max=1024))]) == []
     # Another ethertype still admits tcp/22: not every rule is lost.
-    assert lockout.find_lockouts([group("g1", "web", SSH, dict(SSH, ethertype="IPv6"))],
-                                 [group("g1", "web", dict(SSH, ethertype="IPv6"))]) == []
+    assert lockout.find_lockouts([group("g1", "web", SSH, dict(SSH, ethertype="IPv6"))], [group("g1", "web", dict(SSH, ethertype="IPv6"))]) == []
 
 
 def test_losing_one_of_two_ssh_rules_is_not_a_lockout():
@@ -97,25 +98,41 @@ def test_states_are_accepted_as_well_as_lists():
 
 
 def test_on_a_real_plan_purging_the_ssh_rule():
-    observed = {"project_id": "p1", "groups": [
-        {"id": "g1", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": "p1",
-         "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")]}],
-        "address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {},
-        "address_group_usage": {}}
+    observed = {
+        "project_id": "p1",
+        "groups": [
+            {
+                "id": "g1",
+                "name": "web",
+                "description": "",
+                "stateful": True,
+                "tags": [model.OWNER_TAG],
+                "project_id": "p1",
+                "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")],
+            }
+        ],
+        "address_groups": [],
+        "known_groups": {},
+        "known_address_groups": {},
+        "templates": [],
+        "usage": {},
+        "address_group_usage": {},
+    }
     desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443}]}]})
     plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
     found = lockout.find_lockouts(observed, planner.simulate(observed, plan))
     assert [(f["group"], f["ports"], f["rules_removed"]) for f in found] == [("web", [22], ["r1"])]
     # Keeping the rule (in another spelling) is no lockout.
-    desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443},
-                                                                      {"protocol": "6", "port": "22-22"}]}]})
+    desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443}, {"protocol": "6", "port": "22-22"}]}]})
     plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
     assert lockout.find_lockouts(observed, planner.simulate(observed, plan)) == []
 
 
 def test_messages_name_group_port_and_wearers_and_skip_groups_on_no_port():
-    found = [{"group": "web", "group_id": "g1", "ports": [22], "rules_removed": ["r1"]},
-             {"group": "idle", "group_id": "g2", "ports": [22], "rules_removed": ["r2"]}]
+    found = [
+        {"group": "web", "group_id": "g1", "ports": [22], "rules_removed": ["r1"]},
+        {"group": "idle", "group_id": "g2", "ports": [22], "rules_removed": ["r2"]},
+    ]
     ports = {"g1": [{"id": "p1", "name": "eth0", "device_id": "srv-1", "fixed_ips": ["10.0.0.5"]}], "g2": []}
     messages = lockout.lockout_messages(found, ports)
     assert len(messages) == 1
@@ -124,13 +141,16 @@ def test_messages_name_group_port_and_wearers_and_skip_groups_on_no_port():
         assert word in text, (word, text)
 
 
-@pytest.mark.parametrize("ports,mode,expected", [
-    ([22], "warn", []),
-    ([], "ignore", []),
-    ([0], "warn", ["lockout_ports[0]: expected a tcp port 1-65535, got 0"]),
-    ([22, 70000], "fail", ["lockout_ports[1]: expected a tcp port 1-65535, got 70000"]),
-    ([22], "loud", ["lockout_guard: expected one of warn, fail, ignore, got 'loud'"]),
-])
+@pytest.mark.parametrize(
+    "ports,mode,expected",
+    [
+        ([22], "warn", []),
+        ([], "ignore", []),
+        ([0], "warn", ["lockout_ports[0]: expected a tcp port 1-65535, got 0"]),
+        ([22, 70000], "fail", ["lockout_ports[1]: expected a tcp port 1-65535, got 70000"]),
+        ([22], "loud", ["lockout_guard: expected one of warn, fail, ignore, got 'loud'"]),
+    ],
+)
 def test_validate_options(ports, mode, expected):
     assert lockout.validate_options(ports, mode) == expected
 
@@ -148,11 +168,26 @@ class StubAdapter(object):
 
 
 def guarded_plan(declared_rules):
-    observed = {"project_id": "p1", "groups": [
-        {"id": "g1", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": "p1",
-         "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")]}],
-        "address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {},
-        "address_group_usage": {}}
+    observed = {
+        "project_id": "p1",
+        "groups": [
+            {
+                "id": "g1",
+                "name": "web",
+                "description": "",
+                "stateful": True,
+                "tags": [model.OWNER_TAG],
+                "project_id": "p1",
+                "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")],
+            }
+        ],
+        "address_groups": [],
+        "known_groups": {},
+        "known_address_groups": {},
+        "templates": [],
+        "usage": {},
+        "address_group_usage": {},
+    }
     desired = parse_declaration({"groups": [{"name": "web", "rules": declared_rules}]})
     plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
     return observed, plan
@@ -161,11 +196,14 @@ def guarded_plan(declared_rules):
 WEARER = {"id": "port-1", "name": "", "device_id": "srv-1", "fixed_ips": ["10.0.0.5"]}
 
 
-@pytest.mark.parametrize("declared", [
-    [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 443}],                 # no change
-    [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 443}, {"protocol": "udp", "port": 53}],  # adds only
-    [{"protocol": "tcp", "port": 22}],                                                     # removes 443 only
-])
+@pytest.mark.parametrize(
+    "declared",
+    [
+        [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 443}],  # no change
+        [{"protocol": "tcp", "port": 22}, {"protocol": "tcp", "port": 443}, {"protocol": "udp", "port": 53}],  # adds only
+        [{"protocol": "tcp", "port": 22}],  # removes 443 only
+    ],
+)
 def test_guard_reads_nothing_when_no_access_is_lost(declared):
     observed, plan = guarded_plan(declared)
     adapter = StubAdapter({"g1": [WEARER]})
@@ -208,8 +246,7 @@ def g(gid, *rules):
 
 
 def port(pid, *group_ids, **extra):
-    return dict({"id": pid, "device_id": "srv-" + pid, "name": "", "fixed_ips": ["10.0.0.5"],
-                 "security_group_ids": list(group_ids)}, **extra)
+    return dict({"id": pid, "device_id": "srv-" + pid, "name": "", "fixed_ips": ["10.0.0.5"], "security_group_ids": list(group_ids)}, **extra)
 
 
 GROUPS = [g("ssh", SSH), g("web", WEB), g("ssh2", dict(SSH, port_range_min=20, port_range_max=30))]
@@ -217,9 +254,8 @@ GROUPS = [g("ssh", SSH), g("web", WEB), g("ssh2", dict(SSH, port_range_min=20, p
 
 def test_a_port_left_with_no_group_is_a_lockout_whatever_the_rules():
     found = lockout.find_port_lockouts([port("p1", "web")], GROUPS, [port("p1")])
-    assert found == [{"port": "p1", "server": "srv-p1", "ports": [], "no_group": True, "groups_before": ["web"],
-                      "groups_after": [], "unknown_groups": []}]
-    (_finding, message), = lockout.port_lockout_messages(found, [port("p1", "web")])
+    assert found == [{"port": "p1", "server": "srv-p1", "ports": [], "no_group": True, "groups_before": ["web"], "groups_after": [], "unknown_groups": []}]
+    ((_finding, message),) = lockout.port_lockout_messages(found, [port("p1", "web")])
     assert "wears no security group at all" in message and "srv-p1" in message and "lockout_guard=ignore" in message
 
 
@@ -232,7 +268,7 @@ def test_detaching_the_only_group_admitting_ssh_is_a_lockout_unless_another_grou
     after = [port("p1", "web"), port("p2", "ssh2")]
     found = lockout.find_port_lockouts(before, GROUPS, after)
     assert [(f["port"], f["ports"], f["no_group"]) for f in found] == [("p1", [22], False)]
-    (_finding, message), = lockout.port_lockout_messages(found)
+    ((_finding, message),) = lockout.port_lockout_messages(found)
     assert "admitted tcp/22 before and no group it wears afterwards (web) does" in message
 
 
@@ -246,11 +282,26 @@ def test_rule_changes_are_judged_on_the_union_of_groups_a_port_wears():
 
 def test_end_state_with_a_replacement_keeps_access():
     # A description-only replacement: the end state holds the rule again (new id), so nothing is lost.
-    observed = {"project_id": "p1", "groups": [
-        {"id": "g1", "name": "web", "description": "", "stateful": True, "tags": [model.OWNER_TAG], "project_id": "p1",
-         "rules": [dict(SSH, id="r1", description="old", security_group_id="g1")]}],
-        "address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {},
-        "address_group_usage": {}}
+    observed = {
+        "project_id": "p1",
+        "groups": [
+            {
+                "id": "g1",
+                "name": "web",
+                "description": "",
+                "stateful": True,
+                "tags": [model.OWNER_TAG],
+                "project_id": "p1",
+                "rules": [dict(SSH, id="r1", description="old", security_group_id="g1")],
+            }
+        ],
+        "address_groups": [],
+        "known_groups": {},
+        "known_address_groups": {},
+        "templates": [],
+        "usage": {},
+        "address_group_usage": {},
+    }
     desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]})
     plan, _warnings = planner.make_plan(desired, observed, {"state": "present"})
     assert [op["action"] for op in plan] == ["replace_rule"]  # one operation: delete + create back to back
@@ -266,5 +317,5 @@ def test_end_state_with_a_replacement_keeps_access():
 def test_groups_whose_rules_are_unknown_admit_nothing_and_are_named():
     found = lockout.find_port_lockouts([port("p1", "ssh")], GROUPS, [port("p1", "new:planned")])
     assert found[0]["ports"] == [22] and found[0]["unknown_groups"] == ["new:planned"]
-    (_finding, message), = lockout.port_lockout_messages(found)
+    ((_finding, message),) = lockout.port_lockout_messages(found)
     assert "rules of new:planned unknown" in message

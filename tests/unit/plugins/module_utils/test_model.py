@@ -126,8 +126,14 @@ def test_neutron_body_round_trips():
     key = declared({"protocol": "tcp", "port": "80-81", "remote_ip_prefix": "10.0.0.0/8"})
     body = model.neutron_body(key, "web", "sg-1")
     assert body == {
-        "security_group_id": "sg-1", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-        "port_range_min": 80, "port_range_max": 81, "remote_ip_prefix": "10.0.0.0/8", "description": "web",
+        "security_group_id": "sg-1",
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "port_range_min": 80,
+        "port_range_max": 81,
+        "remote_ip_prefix": "10.0.0.0/8",
+        "description": "web",
     }
     assert model.key_from_neutron(body) == key
 
@@ -145,5 +151,4 @@ def test_declaration_view_round_trips():
 
 
 def test_addresses_are_canonical_and_sorted():
-    assert model.canonical_addresses(["10.0.2.7", "10.0.1.0/24", "2001:DB8::1", "10.0.1.0/24"]) == [
-        "10.0.1.0/24", "10.0.2.7/32", "2001:db8::1/128"]
+    assert model.canonical_addresses(["10.0.2.7", "10.0.1.0/24", "2001:DB8::1", "10.0.1.0/24"]) == ["10.0.1.0/24", "10.0.2.7/32", "2001:db8::1/128"]

@@ -14,23 +14,35 @@ PROJECT = "p1"
 TEMPLATES = [
     {"direction": "egress", "ethertype": "IPv4", "used_in_default_sg": True, "used_in_non_default_sg": True},
     {"direction": "egress", "ethertype": "IPv6", "used_in_default_sg": True, "used_in_non_default_sg": True},
-    {"direction": "ingress", "ethertype": "IPv4", "remote_group_id": "PARENT", "used_in_default_sg": True,
-     "used_in_non_default_sg": False},
+    {"direction": "ingress", "ethertype": "IPv4", "remote_group_id": "PARENT", "used_in_default_sg": True, "used_in_non_default_sg": False},
 ]
 
 
 def observed(groups=(), address_groups=(), **extra):
-    state = {"project_id": PROJECT, "groups": list(groups), "address_groups": list(address_groups),
-             "known_groups": {}, "known_address_groups": {}, "templates": TEMPLATES, "usage": {},
-             "address_group_usage": {}}
+    state = {
+        "project_id": PROJECT,
+        "groups": list(groups),
+        "address_groups": list(address_groups),
+        "known_groups": {},
+        "known_address_groups": {},
+        "templates": TEMPLATES,
+        "usage": {},
+        "address_group_usage": {},
+    }
     state.update(extra)
     return state
 
 
 def group(gid, name, rules=(), tags=(model.OWNER_TAG,), description="", stateful=True, project=PROJECT):
-    return {"id": gid, "name": name, "description": description, "stateful": stateful, "tags": list(tags),
-            "project_id": project,
-            "rules": [dict(r, id=r.get("id", "%s-r%d" % (gid, i)), security_group_id=gid) for i, r in enumerate(rules)]}
+    return {
+        "id": gid,
+        "name": name,
+        "description": description,
+        "stateful": stateful,
+        "tags": list(tags),
+        "project_id": project,
+        "rules": [dict(r, id=r.get("id", "%s-r%d" % (gid, i)), security_group_id=gid) for i, r in enumerate(rules)],
+    }
 
 
 def egress():
@@ -48,15 +60,15 @@ def actions(plan):
 
 
 def test_create_from_empty_orders_groups_before_rules_and_removes_undeclared_template_rules():
-    declaration = {"groups": [
-        {"name": "web", "rules": [{"protocol": "tcp", "port": 22, "remote_group": "bastion"},
-                                  {"direction": "egress", "ethertype": "IPv4"}]},
-        {"name": "bastion", "rules": [{"protocol": "tcp", "port": 22, "remote_group": "web"}]},
-    ]}
+    declaration = {
+        "groups": [
+            {"name": "web", "rules": [{"protocol": "tcp", "port": 22, "remote_group": "bastion"}, {"direction": "egress", "ethertype": "IPv4"}]},
+            {"name": "bastion", "rules": [{"protocol": "tcp", "port": 22, "remote_group": "web"}]},
+        ]
+    }
     plan, warnings = plan_for(declaration, observed())
     # Template rules of the new groups go before the creates: the quota peak stays lower (issue 13).
-    assert actions(plan) == ["create_group", "create_group", "delete_rule", "delete_rule", "delete_rule",
-                             "create_rule", "create_rule"]
+    assert actions(plan) == ["create_group", "create_group", "delete_rule", "delete_rule", "delete_rule", "create_rule", "create_rule"]
     web_rule = plan[5]
     assert web_rule["group"] == "web" and web_rule["body"]["remote_group_id"] == "new:bastion"
     assert plan[6]["body"]["remote_group_id"] == "new:web"
@@ -68,26 +80,37 @@ def test_create_from_empty_orders_groups_before_rules_and_removes_undeclared_tem
 
 
 def test_identical_state_plans_nothing_whatever_the_spelling():
-    existing = group("g1", "web", rules=[
-        {"direction": "ingress", "ethertype": "IPv4", "protocol": "6", "port_range_min": 22, "port_range_max": 22,
-         "remote_ip_prefix": "0.0.0.0/0"},
-        {"direction": "ingress", "ethertype": "IPv6", "protocol": "ipv6-icmp"},
-        {"direction": "ingress", "ethertype": "IPv4", "protocol": "udp", "remote_ip_prefix": "192.0.2.7/32"},
-    ] + egress())
-    declaration = {"groups": [{"name": "web", "rules": [
-        {"protocol": "tcp", "port": 22},
-        {"protocol": "icmp", "ethertype": "IPv6"},
-        {"protocol": "udp", "port": "1-65535", "remote_ip_prefix": "192.0.2.7"},
-        {"direction": "egress"}, {"direction": "egress", "ethertype": "IPv6"},
-    ]}]}
+    existing = group(
+        "g1",
+        "web",
+        rules=[
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "6", "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "0.0.0.0/0"},
+            {"direction": "ingress", "ethertype": "IPv6", "protocol": "ipv6-icmp"},
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "udp", "remote_ip_prefix": "192.0.2.7/32"},
+        ]
+        + egress(),
+    )
+    declaration = {
+        "groups": [
+            {
+                "name": "web",
+                "rules": [
+                    {"protocol": "tcp", "port": 22},
+                    {"protocol": "icmp", "ethertype": "IPv6"},
+                    {"protocol": "udp", "port": "1-65535", "remote_ip_prefix": "192.0.2.7"},
+                    {"direction": "egress"},
+                    {"direction": "egress", "ethertype": "IPv6"},
+                ],
+            }
+        ]
+    }
     plan, _warnings = plan_for(declaration, observed([existing]))
     assert plan == []
 
 
 def test_purge_rules_off_keeps_undeclared_rules():
     existing = group("g1", "web", rules=egress())
-    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]},
-                               observed([existing]), purge_rules=False)
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]}, observed([existing]), purge_rules=False)
     assert actions(plan) == ["create_rule"]
     plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 80}]}]}, observed([existing]))
     # The egress rules overlap no create: deleted first (lower quota peak, no declared access lost).
@@ -95,22 +118,26 @@ def test_purge_rules_off_keeps_undeclared_rules():
 
 
 def test_a_delete_that_a_create_overlaps_runs_after_the_creates():
-    existing = group("g1", "web", rules=[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-                                          "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"},
-                                         {"direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
-                                          "port_range_min": 53, "port_range_max": 53}])
-    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [
-        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"}]}]}, observed([existing]))
+    existing = group(
+        "g1",
+        "web",
+        rules=[
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"},
+            {"direction": "ingress", "ethertype": "IPv4", "protocol": "udp", "port_range_min": 53, "port_range_max": 53},
+        ],
+    )
+    plan, _warnings = plan_for(
+        {"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.1.0.0/16"}]}]}, observed([existing])
+    )
     # udp/53 goes first; tcp/22 from 10/8 is what the new tcp/22 replaces: create before delete.
-    assert [(op["action"], op["rule"].get("protocol")) for op in plan] == [
-        ("delete_rule", "udp"), ("create_rule", "tcp"), ("delete_rule", "tcp")]
+    assert [(op["action"], op["rule"].get("protocol")) for op in plan] == [("delete_rule", "udp"), ("create_rule", "tcp"), ("delete_rule", "tcp")]
 
 
 def test_description_change_replaces_the_rule_delete_first():
-    existing = group("g1", "web", rules=[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-                                          "port_range_min": 22, "port_range_max": 22, "description": "old"}])
-    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]},
-                               observed([existing]))
+    existing = group(
+        "g1", "web", rules=[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22, "description": "old"}]
+    )
+    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]}, observed([existing]))
     assert actions(plan) == ["replace_rule"]
     assert plan[0]["id"] == "g1-r0" and "description changes" in plan[0]["reason"]
     assert plan[0]["body"]["description"] == "new" and plan[0]["old_body"]["description"] == "old"
@@ -119,8 +146,7 @@ def test_description_change_replaces_the_rule_delete_first():
 
 def test_group_attributes_and_adoption():
     existing = group("g1", "web", rules=[], tags=["team=a"], description="old", stateful=True)
-    plan, _warnings = plan_for({"groups": [{"name": "web", "description": "new", "stateful": False, "tags": ["team=b"]}]},
-                               observed([existing]))
+    plan, _warnings = plan_for({"groups": [{"name": "web", "description": "new", "stateful": False, "tags": ["team=b"]}]}, observed([existing]))
     assert actions(plan) == ["update_group"]
     changes = plan[0]["changes"]
     assert changes["description"] == {"before": "old", "after": "new"}
@@ -154,10 +180,20 @@ def test_delete_refused_when_ports_use_the_group():
 
 
 def test_delete_refused_when_other_groups_reference_it_unless_the_plan_removes_them():
-    referencing = {"id": "r9", "security_group_id": "g2", "direction": "ingress", "ethertype": "IPv4",
-                   "protocol": "tcp", "port_range_min": 22, "port_range_max": 22, "remote_group_id": "g1"}
-    state = observed([group("g1", "bastion"), group("g2", "web", rules=[referencing])],
-                     usage={"g1": {"ports": [], "rules": [dict(referencing)]}, "g2": {"ports": [], "rules": []}})
+    referencing = {
+        "id": "r9",
+        "security_group_id": "g2",
+        "direction": "ingress",
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "port_range_min": 22,
+        "port_range_max": 22,
+        "remote_group_id": "g1",
+    }
+    state = observed(
+        [group("g1", "bastion"), group("g2", "web", rules=[referencing])],
+        usage={"g1": {"ports": [], "rules": [dict(referencing)]}, "g2": {"ports": [], "rules": []}},
+    )
     with pytest.raises(planner.PlanError) as info:
         plan_for({"groups": [{"name": "bastion"}]}, state, state="absent")
     assert "silently delete" in str(info.value) and "r9" in str(info.value)
@@ -200,11 +236,11 @@ def test_remote_group_by_id_outside_the_scope():
 
 
 def test_address_groups_create_update_and_reference():
-    existing = {"id": "a1", "name": "clients", "description": "", "addresses": ["10.0.0.1/32", "10.0.0.2/32"],
-                "tags": [model.OWNER_TAG], "project_id": PROJECT}
-    declaration = {"address_groups": [{"name": "clients", "addresses": ["10.0.0.2", "10.0.0.3"]},
-                                      {"name": "new", "addresses": ["2001:db8::/64"]}],
-                   "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": "new"}]}]}
+    existing = {"id": "a1", "name": "clients", "description": "", "addresses": ["10.0.0.1/32", "10.0.0.2/32"], "tags": [model.OWNER_TAG], "project_id": PROJECT}
+    declaration = {
+        "address_groups": [{"name": "clients", "addresses": ["10.0.0.2", "10.0.0.3"]}, {"name": "new", "addresses": ["2001:db8::/64"]}],
+        "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": "new"}]}],
+    }
     plan, _warnings = plan_for(declaration, observed([], [existing]))
     assert actions(plan)[:3] == ["create_address_group", "update_address_group", "create_group"]
     update = plan[1]
@@ -228,16 +264,17 @@ def test_diff_before_and_after():
     plan, _warnings = planner.make_plan(desired, state, {"state": "present"})
     result = planner.diff(desired, state, plan)
     assert [r["protocol"] for r in result["before"]["security_groups"][0]["rules"]] == ["any", "any"]
-    assert result["after"]["security_groups"][0]["rules"] == [
-        {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port": 22}]
+    assert result["after"]["security_groups"][0]["rules"] == [{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port": 22}]
 
 
 def test_plan_is_json_serialisable_and_inputs_are_not_mutated():
     import json
+
     state = observed([group("g1", "web", rules=egress())])
     before = copy.deepcopy(state)
-    plan, _warnings = plan_for({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22}]},
-                                           {"name": "new", "rules": [{"remote_group": "web"}]}]}, state)
+    plan, _warnings = plan_for(
+        {"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22}]}, {"name": "new", "rules": [{"remote_group": "web"}]}]}, state
+    )
     json.dumps(plan)
     assert state == before
 
@@ -260,8 +297,12 @@ def stored_rules(draw, group_ids):
         protocol = "icmp"
     if ethertype == "IPv6" and protocol in ("icmp", "1"):
         protocol = "ipv6-icmp"
-    rule = {"direction": draw(st.sampled_from(["ingress", "egress"])), "ethertype": ethertype, "protocol": protocol,
-            "description": draw(st.sampled_from(["", "", "x"]))}
+    rule = {
+        "direction": draw(st.sampled_from(["ingress", "egress"])),
+        "ethertype": ethertype,
+        "protocol": protocol,
+        "description": draw(st.sampled_from(["", "", "x"])),
+    }
     if protocol in ("tcp", "6", "udp", "17"):
         low = draw(st.sampled_from([None, 1, 22, 80]))
         if low is not None:

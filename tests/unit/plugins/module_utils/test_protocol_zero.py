@@ -6,15 +6,25 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _graph as 
 
 from test_access import rule
 
-ZERO_WORLD = {"groups": [{"name": "open", "rules": [{"protocol": 0}, {"protocol": 0, "ethertype": "IPv6"}]}],
-              "servers": [{"server": "web-1", "security_groups": ["open"]}]}
+ZERO_WORLD = {
+    "groups": [{"name": "open", "rules": [{"protocol": 0}, {"protocol": 0, "ethertype": "IPv6"}]}],
+    "servers": [{"server": "web-1", "security_groups": ["open"]}],
+}
 
 
 def inventory(protocol):
     return {
         "project_id": "p1",
-        "groups": [{"id": "g0", "name": "open", "project_id": "p1", "stateful": True, "tags": [], "rules": [
-            rule("r0", protocol=protocol), rule("r6", protocol=protocol, ethertype="IPv6")]}],
+        "groups": [
+            {
+                "id": "g0",
+                "name": "open",
+                "project_id": "p1",
+                "stateful": True,
+                "tags": [],
+                "rules": [rule("r0", protocol=protocol), rule("r6", protocol=protocol, ethertype="IPv6")],
+            }
+        ],
         "address_groups": [],
         "ports": [{"id": "p", "device_id": "s", "fixed_ips": ["10.0.0.5"], "security_group_ids": ["g0"], "project_id": "p1"}],
         "servers": [{"id": "s", "name": "web-1", "project_id": "p1"}],
@@ -22,11 +32,12 @@ def inventory(protocol):
 
 
 def test_audit_finds_the_server_wide_open_live_and_declared():
-    for model_ in (access.model_from_inventory(inventory("0")), access.model_from_inventory(inventory("hopopt")),
-                   access.model_from_declarations(ZERO_WORLD)):
+    for model_ in (access.model_from_inventory(inventory("0")), access.model_from_inventory(inventory("hopopt")), access.model_from_declarations(ZERO_WORLD)):
         findings = [f for f in auditing.audit(model_) if f["check"] == "world-any-protocol"]
-        assert sorted(f["id"] for f in findings) == ["world-any-protocol:open:ingress/IPv4/0(any)/all/any",
-                                                     "world-any-protocol:open:ingress/IPv6/0(any)/all/any"]
+        assert sorted(f["id"] for f in findings) == [
+            "world-any-protocol:open:ingress/IPv4/0(any)/all/any",
+            "world-any-protocol:open:ingress/IPv6/0(any)/all/any",
+        ]
         assert all("protocol 0 (any)" in f["message"] and f["severity"] == "high" for f in findings)
         assert all(f["rule"]["protocol"] == 0 and f["rule"]["protocol_note"] == "protocol 0 (any)" for f in findings)
 
@@ -44,8 +55,7 @@ def test_effective_access_answers_yes_for_any_protocol_and_port():
 
 def test_access_changes_say_protocol_0_opens_everything():
     before = {"groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"}]}]}
-    after = {"groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"},
-                                                 {"protocol": 0}]}]}
+    after = {"groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"}, {"protocol": 0}]}]}
     (change,) = access.declarations_changes(before, after)
     assert change["protocol"] == "any" and change["sources"] == ["0.0.0.0/0"]
     assert change["message"] == "this change opens any protocol on group db to 0.0.0.0/0"

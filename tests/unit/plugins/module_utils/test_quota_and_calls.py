@@ -17,8 +17,7 @@ RULES = "security_group_rule"
 
 
 def details(limit, used, reserved=0, groups=(10, 1)):
-    return {RULES: {"limit": limit, "used": used, "reserved": reserved},
-            "security_group": {"limit": groups[0], "used": groups[1], "reserved": 0}}
+    return {RULES: {"limit": limit, "used": used, "reserved": reserved}, "security_group": {"limit": groups[0], "used": groups[1], "reserved": 0}}
 
 
 def test_peak_follows_the_order_of_the_steps():
@@ -29,13 +28,14 @@ def test_peak_follows_the_order_of_the_steps():
 
 def test_refusal_names_quota_need_and_room():
     message = quota.check(details(100, 95, reserved=2), [{RULES: 1}] * 6)
-    assert message == ("quota security_group_rule: the plan needs 6 more at its peak but only 3 are free (limit 100, "
-                       "used 95, reserved 2); raise the quota or split the change")
+    assert message == (
+        "quota security_group_rule: the plan needs 6 more at its peak but only 3 are free (limit 100, used 95, reserved 2); raise the quota or split the change"
+    )
     assert quota.check(details(100, 95, reserved=2), [{RULES: 1}] * 3) is None
 
 
 def test_unlimited_and_unknown_resources_never_refuse():
-    assert quota.check(details(-1, 10 ** 6), [{RULES: 1}] * 1000) is None
+    assert quota.check(details(-1, 10**6), [{RULES: 1}] * 1000) is None
     assert quota.check({}, [{RULES: 1}] * 1000) is None
 
 
@@ -45,12 +45,22 @@ def test_only_a_plan_that_raises_usage_needs_the_quota():
 
 
 def test_operation_kinds_say_their_quota_steps():
-    plan = [{"action": "delete_rule"}, {"action": "create_group", "initial_rules": [{}, {}]},
-            {"action": "replace_rule"}, {"action": "create_rule"}, {"action": "update_group"},
-            {"action": "delete_group", "rules": 4}]
+    plan = [
+        {"action": "delete_rule"},
+        {"action": "create_group", "initial_rules": [{}, {}]},
+        {"action": "replace_rule"},
+        {"action": "create_rule"},
+        {"action": "update_group"},
+        {"action": "delete_group", "rules": 4},
+    ]
     assert operations.quota_steps(plan) == [
-        {RULES: -1}, {"security_group": 1, RULES: 2}, {RULES: -1}, {RULES: 1}, {RULES: 1},
-        {"security_group": -1, RULES: -4}]
+        {RULES: -1},
+        {"security_group": 1, RULES: 2},
+        {RULES: -1},
+        {RULES: 1},
+        {RULES: 1},
+        {"security_group": -1, RULES: -4},
+    ]
 
 
 def http(status, message, headers=None, neutron_type=""):
@@ -61,16 +71,18 @@ def http(status, message, headers=None, neutron_type=""):
     return exc
 
 
-@pytest.mark.parametrize("exc,kind", [
-    (http(409, "Security group rule already exists. Rule id is 0b5a4f5e-7a2e-4d4c-9f8f-2a1b3c4d5e6f."),
-     errors.DuplicateRule),
-    (http(409, "Quota exceeded for resources: ['security_group_rule'].", neutron_type="OverQuota"), errors.OverQuota),
-    (http(409, "Security Group 1 in use.", neutron_type="SecurityGroupInUse"), errors.InUse),
-    (http(409, "something else"), errors.Conflict),
-    (http(404, "gone"), errors.NotFound),
-    (http(403, "no"), errors.Forbidden),
-    (http(500, "boom"), errors.CloudError),
-])
+@pytest.mark.parametrize(
+    "exc,kind",
+    [
+        (http(409, "Security group rule already exists. Rule id is 0b5a4f5e-7a2e-4d4c-9f8f-2a1b3c4d5e6f."), errors.DuplicateRule),
+        (http(409, "Quota exceeded for resources: ['security_group_rule'].", neutron_type="OverQuota"), errors.OverQuota),
+        (http(409, "Security Group 1 in use.", neutron_type="SecurityGroupInUse"), errors.InUse),
+        (http(409, "something else"), errors.Conflict),
+        (http(404, "gone"), errors.NotFound),
+        (http(403, "no"), errors.Forbidden),
+        (http(500, "boom"), errors.CloudError),
+    ],
+)
 def test_translation_names_the_kind_and_says_once_what_failed(exc, kind):
     error = calls.translate(exc, "creating rule x in group web")
     assert error.__class__ is kind
@@ -79,8 +91,9 @@ def test_translation_names_the_kind_and_says_once_what_failed(exc, kind):
         assert error.existing_id == "0b5a4f5e-7a2e-4d4c-9f8f-2a1b3c4d5e6f"
 
 
-@pytest.mark.parametrize("headers,expected", [({}, None), ({"Retry-After": "3"}, 3.0), ({"Retry-After": "900"}, 20.0),
-                                              ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, None)])
+@pytest.mark.parametrize(
+    "headers,expected", [({}, None), ({"Retry-After": "3"}, 3.0), ({"Retry-After": "900"}, 20.0), ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, None)]
+)
 def test_retry_after_is_honoured_up_to_a_cap(headers, expected):
     assert calls.retry_after(http(429, "slow down", headers)) == expected
 
@@ -93,6 +106,7 @@ def test_throttled_calls_wait_at_least_what_the_cloud_asked():
         if len(attempts) < 3:
             raise http(429, "slow down", {"Retry-After": "5"})
         return "ok"
+
     call = calls.Calls(sleep=sleeps.append)
     assert call.call("listing", func) == "ok"
     assert len(sleeps) == 2 and all(s >= 5 for s in sleeps) and len(call.retried) == 2
@@ -110,6 +124,7 @@ def test_a_translated_transient_error_is_retried_by_an_outer_retry():
 
     def call_error(status):
         return calls.translate(http(status, "busy"), "creating group g")
+
     assert call.retrying("creating group g", create) == "made" and len(attempts) == 2
 
 
@@ -124,5 +139,7 @@ def test_connect_errors_name_the_endpoint_but_not_the_url_or_a_secret():
 
 def test_numeric_options_below_their_minimum_are_named():
     assert connection.below_minimum({"concurrency": 0, "lock_timeout": 0, "api_timeout": None, "lock": False}) == [
-        "concurrency: 0 is below its minimum 1", "lock_timeout: 0 is below its minimum 1"]
+        "concurrency: 0 is below its minimum 1",
+        "lock_timeout: 0 is below its minimum 1",
+    ]
     assert connection.below_minimum({"concurrency": 1, "lock_timeout": 1, "api_timeout": 1}) == []

@@ -25,11 +25,11 @@ def flaky(failures):
         if len(calls) <= len(failures):
             raise failures[len(calls) - 1]
         return "ok"
+
     return func, calls
 
 
-@pytest.mark.parametrize("exc", [Status(500), Status(503), ksa_exceptions.ConnectFailure("dropped"),
-                                 ksa_exceptions.ConnectTimeout("timed out")])
+@pytest.mark.parametrize("exc", [Status(500), Status(503), ksa_exceptions.ConnectFailure("dropped"), ksa_exceptions.ConnectTimeout("timed out")])
 def test_transient_faults_are_retried(exc):
     func, calls = flaky([exc, exc])
     sleeps, notes = [], []
@@ -37,8 +37,7 @@ def test_transient_faults_are_retried(exc):
     assert len(calls) == 3 and notes == [1, 2] and len(sleeps) == 2
 
 
-@pytest.mark.parametrize("exc", [Status(400), Status(404), Status(409), sdk_exceptions.ConflictException("exists"),
-                                 ksa_exceptions.SSLError("bad certificate")])
+@pytest.mark.parametrize("exc", [Status(400), Status(404), Status(409), sdk_exceptions.ConflictException("exists"), ksa_exceptions.SSLError("bad certificate")])
 def test_other_faults_are_not_retried(exc):
     func, calls = flaky([exc])
     with pytest.raises(type(exc)):
@@ -66,8 +65,7 @@ def test_phases_keep_order_and_group_bulk_creates():
         {"action": "delete_group", "group": "c", "id": "c"},
     ]
     phases = operations.phases(plan)
-    assert [action for action, units in phases] == ["create_group", "delete_rule", "create_rule", "delete_rule",
-                                                    "delete_group"]
+    assert [action for action, units in phases] == ["create_group", "delete_rule", "create_rule", "delete_rule", "delete_group"]
     assert [[index for index, op in unit] for unit in phases[2][1]] == [[2, 3], [4]]
     assert [[index for index, op in unit] for unit in phases[3][1]] == [[5], [6]]
 

@@ -55,8 +55,10 @@ INVALID = [
     ({"address_groups": [{"name": "a", "addresses": ["10.0.0.1/8"]}]}, "address_groups[0].addresses[0]: '10.0.0.1/8' has host bits"),
     ({"address_groups": [{"name": "a", "addresses": ["nope"]}]}, "address_groups[0].addresses[0]: 'nope' is not a valid"),
     ({"address_groups": [{"name": "a"}, {"name": "a"}]}, "address_groups[1].name: duplicate address group name"),
-    ({"groups": [{"name": "g", "rules": [{"protocol": "tcp", "description": "a"}, {"protocol": "6", "description": "b"}]}]},
-     "groups[0].rules[1]: the same rule as groups[0].rules[0] with another description"),
+    (
+        {"groups": [{"name": "g", "rules": [{"protocol": "tcp", "description": "a"}, {"protocol": "6", "description": "b"}]}]},
+        "groups[0].rules[1]: the same rule as groups[0].rules[0] with another description",
+    ),
 ]
 
 
@@ -67,10 +69,12 @@ def test_invalid_declarations_name_the_path(declaration, expected):
 
 
 def test_all_errors_are_reported_at_once():
-    declaration = {"groups": [
-        {"name": "a", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}, {"protocol": "tcp", "port": "9-1"}]},
-        {"name": "a", "rules": [{"protocol": "icmp", "icmp_code": 3}]},
-    ]}
+    declaration = {
+        "groups": [
+            {"name": "a", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}, {"protocol": "tcp", "port": "9-1"}]},
+            {"name": "a", "rules": [{"protocol": "icmp", "icmp_code": 3}]},
+        ]
+    }
     errors = errors_of(declaration)
     assert len(errors) == 4, errors
     assert any(e.startswith("groups[0].rules[0].remote_ip:") for e in errors)

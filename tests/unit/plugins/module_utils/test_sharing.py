@@ -20,8 +20,9 @@ def policy(pid, object_id, target, object_type="security_group"):
 
 
 def shared_state(policies=(), projects=None):
-    return observed([group("g1", "bastion", tags=["managed-by=netsec.openstack"])],
-                    rbac=list(policies), projects=dict(PROJECTS if projects is None else projects))
+    return observed(
+        [group("g1", "bastion", tags=["managed-by=netsec.openstack"])], rbac=list(policies), projects=dict(PROJECTS if projects is None else projects)
+    )
 
 
 def plan_for(shared_with, state, **options):
@@ -55,8 +56,7 @@ def test_policies_of_other_objects_and_kinds_are_not_touched():
 
 def test_a_new_group_is_shared_after_it_is_created():
     state = observed(rbac=[], projects=dict(PROJECTS))
-    plan = planner.make_plan(parse_declaration({"groups": [{"name": "new", "rules": [], "shared_with": ["alpha"]}]}),
-                             state, {"state": "present"})[0]
+    plan = planner.make_plan(parse_declaration({"groups": [{"name": "new", "rules": [], "shared_with": ["alpha"]}]}), state, {"state": "present"})[0]
     assert plan[0]["action"] == "create_group" and plan[-1]["action"] == "share"
     assert plan[-1]["object_ref"] == planner.placeholder("new")
     assert operations.quota_steps([plan[-1]]) == []
@@ -78,9 +78,12 @@ def test_schema_refuses_a_non_list_and_duplicates():
 def test_unshare_is_refused_while_the_project_s_rules_reference_the_group():
     state = shared_state([policy("r1", "g1", "b" * 32)])
     plan = plan_for([], state)
-    referencing = {("security_group", "g1"): [
-        {"id": "x1", "security_group_id": "app", "project_id": "b" * 32},
-        {"id": "x2", "security_group_id": "g9", "project_id": "p1"}]}
+    referencing = {
+        ("security_group", "g1"): [
+            {"id": "x1", "security_group_id": "app", "project_id": "b" * 32},
+            {"id": "x2", "security_group_id": "g9", "project_id": "p1"},
+        ]
+    }
     refusals = sharing.unshare_refusals(plan, state, referencing, "p1")
     assert len(refusals) == 1 and "b" * 32 in refusals[0] and "x1" in refusals[0] and "force_unshare" in refusals[0]
     assert "x2" not in refusals[0]  # the owner's own rule does not count
@@ -95,16 +98,18 @@ def test_unshare_is_refused_while_the_project_s_rules_reference_the_group():
 def test_removing_everyone_blocks_on_any_other_project_s_rule():
     state = shared_state([policy("r1", "g1", "*")])
     plan = plan_for(["alpha"], state)
-    referencing = {("security_group", "g1"): [
-        {"id": "x1", "security_group_id": "s", "project_id": "c" * 32},
-        {"id": "x2", "security_group_id": "s", "project_id": "a" * 32}]}
+    referencing = {
+        ("security_group", "g1"): [
+            {"id": "x1", "security_group_id": "s", "project_id": "c" * 32},
+            {"id": "x2", "security_group_id": "s", "project_id": "a" * 32},
+        ]
+    }
     refusals = sharing.unshare_refusals(plan, state, referencing, "p1")
     assert len(refusals) == 1 and "c" * 32 in refusals[0] and "x2" not in refusals[0]
 
 
 def test_share_and_unshare_are_inverses_and_drift_words():
-    share = {"action": "share", "object_type": "security_group", "group": "bastion", "object_ref": "g1",
-             "target_project": "a" * 32, "project": "alpha"}
+    share = {"action": "share", "object_type": "security_group", "group": "bastion", "object_ref": "g1", "target_project": "a" * 32, "project": "alpha"}
     back = operations.kind_of(share).inverse(share)
     assert back["action"] == "unshare" and back["object_id"] == "g1"
     assert operations.kind_of(back).inverse(back)["action"] == "share"
@@ -115,8 +120,7 @@ def test_share_and_unshare_are_inverses_and_drift_words():
 
 
 def test_shared_with_needs_the_rbac_extensions():
-    desired = parse_declaration({"groups": [{"name": "g", "shared_with": []}],
-                                 "address_groups": [{"name": "a", "shared_with": ["*"]}]})
+    desired = parse_declaration({"groups": [{"name": "g", "shared_with": []}], "address_groups": [{"name": "a", "shared_with": ["*"]}]})
     missing = features.missing(features.declaration_uses(desired), frozenset(["address_groups"]))
     assert any("groups[0].shared_with" in m and "rbac-security-groups" in m for m in missing)
     assert any("address_groups[0].shared_with" in m and "rbac-address-group" in m for m in missing)
@@ -128,17 +132,19 @@ def test_export_writes_shared_with_only_for_shared_objects():
     assert sharing.with_shared_with({"name": "x"}, inventory, "security_group", "g1")["shared_with"] == ["*", "b" * 32]
     assert "shared_with" not in sharing.with_shared_with({"name": "y"}, inventory, "security_group", "g2")
     assert sharing.with_shared_with({"name": "a"}, inventory, "address_group", "a1")["shared_with"] == ["*"]
-    assert sharing.shared_object_ids(parse_declaration({"groups": [{"name": "bastion", "shared_with": []},
-                                                                   {"name": "other"}]}),
-                                     observed([group("g1", "bastion"), group("g2", "other")])) == ["g1"]
+    assert sharing.shared_object_ids(
+        parse_declaration({"groups": [{"name": "bastion", "shared_with": []}, {"name": "other"}]}), observed([group("g1", "bastion"), group("g2", "other")])
+    ) == ["g1"]
 
 
 def test_a_rule_names_a_group_of_another_project():
-    declaration = {"groups": [{"name": "app", "rules": [
-        {"protocol": "tcp", "port": 22, "remote_group": {"name": "bastion", "project": "alpha"}}]}]}
-    state = observed([group("g2", "app", rules=[])], projects=dict(PROJECTS),
-                     foreign_groups={"a" * 32: [{"id": "fg", "name": "bastion", "project_id": "a" * 32}]},
-                     known_groups={"fg": {"id": "fg", "name": "bastion", "project_id": "a" * 32}})
+    declaration = {"groups": [{"name": "app", "rules": [{"protocol": "tcp", "port": 22, "remote_group": {"name": "bastion", "project": "alpha"}}]}]}
+    state = observed(
+        [group("g2", "app", rules=[])],
+        projects=dict(PROJECTS),
+        foreign_groups={"a" * 32: [{"id": "fg", "name": "bastion", "project_id": "a" * 32}]},
+        known_groups={"fg": {"id": "fg", "name": "bastion", "project_id": "a" * 32}},
+    )
     plan = planner.make_plan(parse_declaration(declaration), state, {"state": "present"})[0]
     assert [(op["action"], op["body"].get("remote_group_id")) for op in plan] == [("create_rule", "fg")]
     assert planner.make_plan(parse_declaration(declaration), planner.simulate(state, plan), {"state": "present"})[0] == []
@@ -151,8 +157,7 @@ def test_a_rule_names_a_group_of_another_project():
 
 
 def test_drift_files_an_address_group_share_under_the_address_group():
-    share = {"action": "share", "object_type": "address_group", "address_group": "monitoring", "object_ref": "a1",
-             "target_project": "*"}
+    share = {"action": "share", "object_type": "address_group", "address_group": "monitoring", "object_ref": "a1", "target_project": "*"}
     objects, order = drift._group_changes([share])
     assert order == [("address_group", "monitoring")]
     assert objects[order[0]][0]["what"] == "shared with every project (*)"
@@ -160,6 +165,7 @@ def test_drift_files_an_address_group_share_under_the_address_group():
 
 def test_default_rule_templates_refuse_a_group_of_another_project():
     from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules as default_rules
+
     with pytest.raises(Exception) as caught:
         default_rules.parse_templates([{"remote_group": {"name": "bastion", "project": "alpha"}}])
     assert "remote_group" in str(caught.value) and "not as {name, project}" in str(caught.value)
