@@ -203,24 +203,25 @@ def _namesakes(desired, observed, options):
         yield (group.name, keep, [g for g in tagged if g["id"] != keep["id"]], [g for g in found if g not in tagged])
 
 
+def namesake_copies(desired, observed, options):
+    """The other copies of declared groups that have a tagged copy, as two maps {group id: (name, id of the kept
+    copy)}: extra tagged copies (deleted like purged groups, their usage checked first) and untagged namesakes
+    (left alone, not ours, and named in a warning)."""
+    duplicates, untagged_copies = {}, {}
+    for name, keep, others, untagged in _namesakes(desired, observed, options):
+        for copies, groups in ((duplicates, others), (untagged_copies, untagged)):
+            copies.update((group["id"], (name, keep["id"])) for group in groups)
+    return duplicates, untagged_copies
+
+
 def owned_duplicates(desired, observed, options):
-    """Extra tagged copies of declared groups, {group id: (name, id of the kept copy)}: deleted like purged
-    groups (their usage checked first)."""
-    extras = {}
-    for name, keep, others, _untagged in _namesakes(desired, observed, options):
-        for duplicate in others:
-            extras[duplicate["id"]] = (name, keep["id"])
-    return extras
+    """Extra tagged copies of declared groups (namesake_copies)."""
+    return namesake_copies(desired, observed, options)[0]
 
 
 def untagged_namesakes(desired, observed, options):
-    """Untagged groups that carry the name of a declared group that has a tagged copy, {group id: (name, id of
-    the tagged copy)}: left alone (not ours), and named in a warning."""
-    shadowed = {}
-    for name, keep, _others, untagged in _namesakes(desired, observed, options):
-        for namesake in untagged:
-            shadowed[namesake["id"]] = (name, keep["id"])
-    return shadowed
+    """Untagged groups named like a declared group that has a tagged copy (namesake_copies)."""
+    return namesake_copies(desired, observed, options)[1]
 
 
 def deletion_candidates(desired, observed, options):
@@ -293,8 +294,7 @@ class _Plan(object):
 def make_plan(desired, observed, options):
     """Return (plan, warnings).  Raises PlanError; never touches the cloud."""
     plan = _Plan(desired, observed, options)
-    duplicates = owned_duplicates(desired, observed, options)
-    namesakes = untagged_namesakes(desired, observed, options)
+    duplicates, namesakes = namesake_copies(desired, observed, options)
     for group_id, (name, kept) in sorted(namesakes.items()):
         plan.warnings.append(
             "group %s: another group of this name without the ownership tag %s, %s, was left alone; "
