@@ -35,7 +35,9 @@ class CloudError(Exception):
         self.done = list(done or [])
         self.pending = list(pending or [])
         self.status = status
-        # Set by the cloud layer's translation: worth another try? after how long? after how many attempts?
+        # Set by the cloud layer's translation: what the cloud answered (the SDK's text), ...
+        self.detail: Optional[str] = None
+        # ... worth another try? after how long? after how many attempts?
         self.transient = False
         self.retry_after: Optional[float] = None
         self.netsec_attempts = 1
