@@ -25,9 +25,8 @@ except ImportError:  # reported by the module shell
     jsonschema = None
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
-    DeclarationError,
     _schema_error_message,
     _suggest,
     format_path,

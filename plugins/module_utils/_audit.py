@@ -29,6 +29,7 @@ import re
 from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import AuditError
 
 SEVERITIES = ("low", "medium", "high")
 SEVERITY_RANK = {"none": 99, "low": 1, "medium": 2, "high": 3}
@@ -87,10 +88,6 @@ CHECKS = {
     "unused-group": ("low", "a group no port wears"),
     "address-group-family": ("medium", "an address group rule that leaves out the group's addresses of the other family"),
 }
-
-
-class AuditError(ValueError):
-    """Bad audit options (admin_ports...)."""
 
 
 def parse_admin_ports(values):

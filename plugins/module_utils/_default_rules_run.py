@@ -19,8 +19,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _default_r
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import connection as cloud_connection
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.default_rules import Templates
 from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError
 
 # The run lock's scope: templates are cloud-wide, not of a project.
 LOCK_SCOPE = "(default security group rule templates)"

@@ -16,10 +16,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _access as
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import open_run
-
-
-class InspectError(ValueError):
-    """A target or option that can not be used; the module fails with this message."""
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import InspectError
 
 
 def _live_model(auth, project, connect):

@@ -21,6 +21,7 @@ import ipaddress
 from collections import namedtuple
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import ModelError
 
 # The tag on groups this collection created or adopted (the one definition; others import it).
 OWNER_TAG = "managed-by=netsec.openstack"
@@ -73,10 +74,6 @@ ANY_PREFIX = {"IPv4": "0.0.0.0/0", "IPv6": "::/0"}
 REMOTE_CIDR = "cidr"
 REMOTE_GROUP = "group"
 REMOTE_ADDRESS_GROUP = "address_group"
-
-
-class ModelError(ValueError):
-    """A value that can not become a canonical rule."""
 
 
 # Identity of a rule: description is deliberately not part of it (Neutron's

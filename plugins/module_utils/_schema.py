@@ -29,6 +29,7 @@ except ImportError:
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _icmp as icmp
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError
 
 PORT_FIELDS = fields.PORT_FIELDS + ("port",)
 RULE_SCHEMA = fields.rule_schema()
@@ -79,16 +80,6 @@ DECLARATIONS_FILE_KEYS = ("project", "address_groups", "groups", "servers")
 RULE_FIELDS = sorted(RULE_SCHEMA["properties"])
 GROUP_FIELDS = sorted(GROUP_SCHEMA["properties"])
 ADDRESS_GROUP_FIELDS = sorted(ADDRESS_GROUP_SCHEMA["properties"])
-
-
-class DeclarationError(ValueError):
-    """A declaration that failed validation; ``errors`` lists every problem."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super(DeclarationError, self).__init__(
-            "invalid declaration (%d error%s):\n  - %s" % (len(self.errors), "" if len(self.errors) == 1 else "s", "\n  - ".join(self.errors))
-        )
 
 
 def format_path(parts):
