@@ -37,31 +37,31 @@ RULE_SCHEMA = fields.rule_schema()
 # Projects (names or ids, or "*" for every project) a group or address group is shared with (_sharing).
 SHARED_WITH_SCHEMA = {"type": "array", "uniqueItems": True, "items": {"type": "string", "minLength": 1, "maxLength": 255}}
 
-GROUP_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name"],
-    "properties": {
+
+def _named_object_schema(properties):
+    """A named object of the declaration (a group, an address group): ``name``, ``description``, then its own fields."""
+    named = {
         "name": {"type": "string", "minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
         "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
+    }
+    named.update(properties)
+    return {"type": "object", "additionalProperties": False, "required": ["name"], "properties": named}
+
+
+GROUP_SCHEMA = _named_object_schema(
+    {
         "stateful": {"type": "boolean"},
         "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 255}},
         "rules": {"type": "array", "items": RULE_SCHEMA},
         "shared_with": SHARED_WITH_SCHEMA,
-    },
-}
-
-ADDRESS_GROUP_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
-        "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
+    }
+)
+ADDRESS_GROUP_SCHEMA = _named_object_schema(
+    {
         "addresses": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "shared_with": SHARED_WITH_SCHEMA,
-    },
-}
+    }
+)
 
 DECLARATION_SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",

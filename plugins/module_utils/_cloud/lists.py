@@ -50,32 +50,14 @@ class Lists(object):
         return list(self.conn.network.default_security_group_rules())
 
     @cloud_call("{what}")
-    def list_security_groups(self, what, **query):
-        return list(self.conn.network.security_groups(**query))
-
-    @cloud_call("{what}")
-    def list_address_groups(self, what, **query):
-        return list(self.conn.network.address_groups(**query))
+    def list_network(self, resource, what, **query):
+        """``list(connection.network.<resource>(**query))``: resource is one of openstacksdk's network list calls
+        (security_groups, security_group_rules, address_groups, ports, networks, rbac_policies)."""
+        return list(getattr(self.conn.network, resource)(**query))
 
     @cloud_call("looking up address group {address_group_id}")
     def get_address_group(self, address_group_id):
         return self.conn.network.get_address_group(address_group_id)
-
-    @cloud_call("{what}")
-    def list_rules(self, what, **query):
-        return list(self.conn.network.security_group_rules(**query))
-
-    @cloud_call("{what}")
-    def list_rbac_policies(self, what, **query):
-        return list(self.conn.network.rbac_policies(**query))
-
-    @cloud_call("{what}")
-    def list_ports(self, what, **query):
-        return list(self.conn.network.ports(**query))
-
-    @cloud_call("{what}")
-    def list_networks(self, what, **query):
-        return list(self.conn.network.networks(**query))
 
     @cloud_call("{what}")
     def list_servers(self, what, project_id):

@@ -18,11 +18,11 @@ class GroupReads(object):
 
     def observe(self, project_id, desired, need_templates):
         """Everything the planner needs, in a constant number of list calls."""
-        listed = self.list_security_groups("listing security groups of project %s" % project_id, project_id=project_id)
+        listed = self.list_network("security_groups", "listing security groups of project %s" % project_id, project_id=project_id)
         groups = [group_dict(g) for g in listed]
         address_groups = []
         if desired.address_groups or self._uses_address_groups(desired, groups):
-            listed = self.list_address_groups("listing address groups of project %s" % project_id, project_id=project_id)
+            listed = self.list_network("address_groups", "listing address groups of project %s" % project_id, project_id=project_id)
             address_groups = [address_group_dict(a) for a in listed]
         observed = {
             "project_id": project_id,
@@ -60,7 +60,7 @@ class GroupReads(object):
         """Names of groups outside the scope that rules or the user reference by id."""
         wanted, wanted_address_groups = _foreign_ids(observed, desired)
         if wanted:
-            for group in self.list_security_groups("looking up referenced security groups", id=sorted(wanted)):
+            for group in self.list_network("security_groups", "looking up referenced security groups", id=sorted(wanted)):
                 observed["known_groups"][group.id] = group_reference(group)
         for address_group_id in sorted(wanted_address_groups):
             try:

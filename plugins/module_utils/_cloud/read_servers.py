@@ -39,7 +39,7 @@ class ServerReads(object):
                     wanted_ids.add(server["id"])
         ports = []
         if wanted_ids:
-            ports = self.list_ports("listing ports of the servers", device_id=sorted(wanted_ids))
+            ports = self.list_network("ports", "listing ports of the servers", device_id=sorted(wanted_ids))
         network_names = self._network_names(sorted(set(p.network_id for p in ports)))
         port_dicts = [port_dict(p, network_names) for p in ports]
         projects = sorted(set([project_id] + [s["project_id"] for s in found if s["id"] in wanted_ids and s["project_id"]]))
@@ -64,12 +64,12 @@ class ServerReads(object):
         """{network id: name} of these networks."""
         network_names = {}
         if network_ids:
-            for network in self.list_networks("listing networks of the servers' ports", id=network_ids):
+            for network in self.list_network("networks", "listing networks of the servers' ports", id=network_ids):
                 network_names[network.id] = network.name
             if set(network_ids) - set(network_names):
                 # openstacksdk 4.5 has no 'id' query filter for networks: it filters on
                 # the client and finds nothing (4.22 sends it to Neutron). List them all.
-                for network in self.list_networks("listing networks"):
+                for network in self.list_network("networks", "listing networks"):
                     network_names[network.id] = network.name
         return network_names
 
@@ -77,7 +77,7 @@ class ServerReads(object):
         """{id: SDK group} of the projects' groups, of the groups entries name by id and of those ports wear."""
         groups = {}
         for project in projects:
-            for group in self.list_security_groups("listing security groups of project %s" % project, project_id=project):
+            for group in self.list_network("security_groups", "listing security groups of project %s" % project, project_id=project):
                 groups[group.id] = group
         extra = set()
         for entry in servers:
@@ -87,6 +87,6 @@ class ServerReads(object):
         for port in port_dicts:
             extra.update(g for g in port["security_group_ids"] if g not in groups)
         if extra:
-            for group in self.list_security_groups("looking up security groups by id", id=sorted(extra)):
+            for group in self.list_network("security_groups", "looking up security groups by id", id=sorted(extra)):
                 groups[group.id] = group
         return groups

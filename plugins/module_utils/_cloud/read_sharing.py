@@ -27,8 +27,11 @@ class SharingReads(object):
         object_ids = sharing.shared_object_ids(desired, observed)
         observed["rbac"] = []
         if object_ids:  # whoever created them (an admin's policy belongs to the admin's project)
-            policies = self.list_rbac_policies(
-                "listing the sharing (RBAC) policies of the declared groups of project %s" % project_id, object_id=object_ids, action=sharing.ACTION
+            policies = self.list_network(
+                "rbac_policies",
+                "listing the sharing (RBAC) policies of the declared groups of project %s" % project_id,
+                object_id=object_ids,
+                action=sharing.ACTION,
             )
             observed["rbac"] = _policies_of(policies, object_ids)
         observed["projects"] = dict((entry, self.project_id_of(entry)) for entry in sharing.project_entries(desired))
@@ -38,8 +41,8 @@ class SharingReads(object):
             if observed["projects"].get(ref.project):
                 wanted.setdefault(observed["projects"][ref.project], set()).add(ref.name)
         for other, names in sorted(wanted.items()):
-            found = self.list_security_groups(
-                "listing security groups %s of project %s" % (", ".join(sorted(names)), other), project_id=other, name=sorted(names)
+            found = self.list_network(
+                "security_groups", "listing security groups %s of project %s" % (", ".join(sorted(names)), other), project_id=other, name=sorted(names)
             )
             listed = [group_reference(g) for g in found if g.project_id == other and g.name in names]
             observed["foreign_groups"][other] = listed
@@ -48,7 +51,7 @@ class SharingReads(object):
     def sharing_policies(self, object_ids):
         """The access_as_shared policies of these groups and address groups (one list call); None if unreadable."""
         try:
-            policies = self.list_rbac_policies("listing sharing (RBAC) policies", action=sharing.ACTION)
+            policies = self.list_network("rbac_policies", "listing sharing (RBAC) policies", action=sharing.ACTION)
         except (errors.Forbidden, errors.NotFound):
             return None
         return _policies_of(policies, object_ids)
@@ -63,13 +66,13 @@ class SharingReads(object):
         ):
             if not ids:
                 continue
-            rules = self.list_rules("listing rules that reference %s(s) %s" % (object_type, ", ".join(ids)), **{field: list(ids)})
+            rules = self.list_network("security_group_rules", "listing rules that reference %s(s) %s" % (object_type, ", ".join(ids)), **{field: list(ids)})
             for rule in rules:
                 found.setdefault((object_type, getattr(rule, field)), []).append(rule_dict(rule))
         # A rule counts for the project of the group that holds it (a rule an admin made is the admin's).
         holders = sorted(set(r["security_group_id"] for rules in found.values() for r in rules))
         if holders:
-            projects = dict((g.id, g.project_id) for g in self.list_security_groups("looking up the groups of the referencing rules", id=holders))
+            projects = dict((g.id, g.project_id) for g in self.list_network("security_groups", "looking up the groups of the referencing rules", id=holders))
             for rules in found.values():
                 for rule in rules:
                     rule["project_id"] = projects.get(rule["security_group_id"], rule["project_id"])

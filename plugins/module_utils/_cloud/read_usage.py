@@ -25,7 +25,7 @@ class UsageReads(object):
         wearing = dict((group_id, []) for group_id in group_ids)
         if not group_ids:
             return wearing
-        ports = self.list_ports("listing ports of security groups %s" % ", ".join(group_ids), security_groups=group_ids)
+        ports = self.list_network("ports", "listing ports of security groups %s" % ", ".join(group_ids), security_groups=group_ids)
         for port in sorted(ports, key=operator.attrgetter("id")):
             for group_id in port.security_group_ids or []:
                 if group_id in wearing:
@@ -43,14 +43,16 @@ class UsageReads(object):
     def read_usage(self, observed, group_ids, address_group_ids):
         """Ports wearing, and rules referencing, the groups a plan may delete."""
         for group_id in group_ids:
-            ports = self.list_ports("listing ports of security group %s" % group_id, security_groups=[group_id])
+            ports = self.list_network("ports", "listing ports of security group %s" % group_id, security_groups=[group_id])
             ports = [p for p in ports if group_id in (p.security_group_ids or [])]
-            rules = self.list_rules("listing rules that reference security group %s" % group_id, remote_group_id=group_id)
+            rules = self.list_network("security_group_rules", "listing rules that reference security group %s" % group_id, remote_group_id=group_id)
             observed["usage"][group_id] = {
                 "ports": [{"id": p.id, "name": p.name, "device_id": p.device_id, "device_owner": p.device_owner} for p in ports],
                 "rules": [rule_dict(r) for r in rules],
             }
         for address_group_id in address_group_ids:
-            rules = self.list_rules("listing rules that reference address group %s" % address_group_id, remote_address_group_id=address_group_id)
+            rules = self.list_network(
+                "security_group_rules", "listing rules that reference address group %s" % address_group_id, remote_address_group_id=address_group_id
+            )
             observed["address_group_usage"][address_group_id] = {"rules": [rule_dict(r) for r in rules]}
         return observed

@@ -35,10 +35,10 @@ class Reads(Lists, ProjectReads, GroupReads, UsageReads, SharingReads, ServerRea
         admin).  Returns {groups (with rules), address_groups, ports, servers, networks}.
         """
         query = {} if project_id is None else {"project_id": project_id}
-        groups = [group_dict(g) for g in self.list_security_groups("listing security groups", **query)]
-        address_groups = [address_group_dict(a) for a in self.list_address_groups("listing address groups", **query)]
-        ports = self.list_ports("listing ports", **query)
-        networks = dict((n.id, n.name) for n in self.list_networks("listing networks"))
+        groups = [group_dict(g) for g in self.list_network("security_groups", "listing security groups", **query)]
+        address_groups = [address_group_dict(a) for a in self.list_network("address_groups", "listing address groups", **query)]
+        ports = self.list_network("ports", "listing ports", **query)
+        networks = dict((n.id, n.name) for n in self.list_network("networks", "listing networks"))
         inventory = {
             "project_id": project_id,
             "groups": groups,
