@@ -417,7 +417,11 @@ def check_foreign(groups, live, project_by_group):
                         "of this project or the prefixes meant" % what,
                     )
                 )
-            elif rule.source.kind == access.SOURCE_GROUP and rule.source.name not in project_by_group.get("declared", ()) and looks_like_id(rule.source.name):
+            elif (
+                rule.source.kind == access.SOURCE_GROUP
+                and rule.source.name not in project_by_group.get("declared", ())
+                and model.looks_like_id(rule.source.name)
+            ):
                 findings.append(
                     _finding(
                         "foreign-remote-group",
@@ -430,10 +434,6 @@ def check_foreign(groups, live, project_by_group):
                     )
                 )
     return findings
-
-
-def looks_like_id(text):
-    return bool(re.match(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$", text or ""))
 
 
 def _reply_needs(rule):
