@@ -137,6 +137,15 @@ class Reads(object):
             raise errors.CloudError("project %r not found, or not visible to these credentials" % project)
         return found.id
 
+    def project_names(self):
+        """{project id: name} of the projects these credentials may list (every one for an admin); {} when
+        listing projects is not allowed (the export tree then names files by project id)."""
+        try:
+            listed = self._call("listing projects", lambda: list(self.conn.identity.projects()))
+        except (errors.Forbidden, errors.NotFound):
+            return {}
+        return dict((p.id, p.name) for p in listed)
+
     # --- reads --------------------------------------------------------------
 
     def observe(self, project_id, desired, need_templates):

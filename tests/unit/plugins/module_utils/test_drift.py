@@ -171,13 +171,13 @@ def test_new_and_deleted_groups():
 
 
 def test_adoption_is_listed_but_is_not_drift():
-    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug"}])
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "adopt": True}])
     data = drift.report(groups_result(observed(), declarations), None, declarations=declarations)
     assert data["drift"] is False and data["objects"] == [] and data["adopt"] == ["debug"]
     assert data["counts"]["adopt"] == 1 and data["counts"]["total"] == 0
     assert "are not tagged `managed-by=netsec.openstack` yet (the next apply adds the tag" in drift.markdown(data)
     # Adoption together with a real change is an update, and drift.
-    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "description": "new"}])
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "description": "new", "adopt": True}])
     data = drift.report(groups_result(observed(), declarations), None, declarations=declarations)
     (debug,) = data["objects"]
     assert debug["changes"][0]["change"] == "update" and data["drift"] is True and data["adopt"] == []
