@@ -43,8 +43,7 @@ def test_export_of_a_project_with_only_default_round_trips_with_zero_writes(runn
 
 
 def test_protocol_0_live_audit_access_and_export(runner, admin, scratch_project, names):
-    # The group is ours (made by the module, so tagged: the planner adopts untagged groups by tagging them,
-    # which is a write of its own); its protocol-0 rules are made with openstacksdk.
+    # The group is made by the module (tagged); its protocol-0 rules are made with openstacksdk.
     runner.run_task(GROUPS, dict(cloud="netsec-admin", project=scratch_project.id, groups=[{"name": names("open"), "rules": []}]))
     (group,) = admin.network.security_groups(project_id=scratch_project.id, name=names("open"))
     for ethertype in ("IPv4", "IPv6"):
@@ -217,3 +216,31 @@ def test_drift_words_protocol_0_as_any_protocol(admin, clouds_file, proxy, tmp_p
     assert "hopopt" not in text and "hopopt" not in json.dumps(data)
     # Nothing was changed (openstacksdk).
     assert [(r.direction, r.protocol) for r in admin.network.security_group_rules(security_group_id=group.id) if r.direction == "ingress"] == [("ingress", "0")]
+
+
+def test_every_module_names_the_group_in_its_errors_and_warnings(runner, admin, scratch_project, names):
+    project = scratch_project.id
+    bad = [{"protocol": "icmp", "port": 22}]
+    one = runner.run_task(
+        "netsec.openstack.security_group", dict(cloud="netsec-admin-counted", project=project, name=names("one"), rules=bad), expect_failure=True
+    )
+    assert "rules[0].port (group %s): ports do not apply to icmp" % names("one") in one["msg"] and "groups[0]" not in one["msg"], one["msg"]
+    many = runner.run_task(
+        GROUPS, dict(cloud="netsec-admin-counted", project=project, groups=[{"name": names("a")}, {"name": names("b"), "rules": bad}]), expect_failure=True
+    )
+    assert "groups[1].rules[0].port (group %s): ports do not apply to icmp" % names("b") in many["msg"], many["msg"]
+    assert runner.last_requests["writes"] == 0
+    # A warning of the one-group module: no "groups[0]", the group by name.
+    runner.run_task("netsec.openstack.security_group", dict(cloud="netsec-admin-counted", project=project, name="default", state="absent"), check=True)
+    assert "group default: the project's default group is never deleted" in runner.last_output, runner.last_output
+    assert "groups[0]" not in runner.last_output and runner.last_requests["writes"] == 0
+    # server_security_groups names the group it can not find, and default_security_group_rules names no made-up group.
+    attach = runner.run_task(
+        "netsec.openstack.server_security_groups",
+        dict(cloud="netsec-admin-counted", project=project, servers=[{"server": "nowhere-%s" % names("s"), "security_groups": [names("missing")]}]),
+        expect_failure=True,
+    )
+    assert "servers[0]" in attach["msg"] and "groups[0]" not in attach["msg"], attach["msg"]
+    templates = runner.run_task("netsec.openstack.default_security_group_rules", dict(cloud="netsec-admin-counted", rules=bad), check=True, expect_failure=True)
+    assert "rules[0].port: ports do not apply to icmp" in templates["msg"] and "groups[" not in templates["msg"], templates["msg"]
+    assert runner.last_requests["writes"] == 0
