@@ -425,9 +425,11 @@ def _plan_group_update(plan, group, found):
     if group.stateful is not None and bool(group.stateful) != bool(found.get("stateful", True)):
         changes["stateful"] = {"before": bool(found.get("stateful", True)), "after": group.stateful}
     before_tags = sorted(found.get("tags") or [])
-    # The project's default group is Neutron's, never adopted (an export re-applied is 0 writes).
-    adopted = group.name != model.DEFAULT_GROUP_NAME or model.OWNER_TAG in before_tags
-    owner = set([model.OWNER_TAG]) if adopted else set()
+    # A group we did not create is managed (its rules and attributes) but adopted - tagged, and so deleted by
+    # purge_groups once undeclared - only when the declaration says adopt: true; the project's default group is
+    # Neutron's and never adopted.  So an export of any project, re-applied, is 0 writes.
+    owned = model.OWNER_TAG in before_tags or (group.adopt and group.name != model.DEFAULT_GROUP_NAME)
+    owner = set([model.OWNER_TAG]) if owned else set()
     after_tags = sorted(set(before_tags if group.tags is None else group.tags) | owner)
     if after_tags != before_tags:
         changes["tags"] = {"before": before_tags, "after": after_tags}
@@ -435,7 +437,7 @@ def _plan_group_update(plan, group, found):
         return
     reasons = []
     for field in sorted(changes):
-        if field == "tags" and model.OWNER_TAG not in before_tags:
+        if field == "tags" and model.OWNER_TAG not in before_tags and model.OWNER_TAG in after_tags:
             reasons.append("adopted: ownership tag %s added" % model.OWNER_TAG)
         else:
             reasons.append("%s differs from %s" % (field, group.path))

@@ -54,6 +54,8 @@ GROUP_SCHEMA = _named_object_schema(
         "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 255}},
         "rules": {"type": "array", "items": RULE_SCHEMA},
         "shared_with": SHARED_WITH_SCHEMA,
+        # Take a group this collection did not create into its ownership (the tag; see _plan._plan_group_update).
+        "adopt": {"type": "boolean"},
     }
 )
 ADDRESS_GROUP_SCHEMA = _named_object_schema(
@@ -422,6 +424,8 @@ def cross_field_errors(declaration):
     errors, valid_groups = _name_errors(groups, "groups", "group")
     rule_validator = jsonschema.Draft7Validator(RULE_SCHEMA)
     for index in valid_groups:
+        if groups[index].get("adopt") is True and groups[index].get("name") == model.DEFAULT_GROUP_NAME:
+            errors.append("groups[%d].adopt: the project's default group is Neutron's; it is never adopted (nor deleted), leave adopt out" % index)
         rules = groups[index].get("rules")
         for rule_index, rule in enumerate(rules if isinstance(rules, list) else []):
             if rule_validator.is_valid(rule):

@@ -39,6 +39,15 @@ class ProjectReads(object):
             raise errors.CloudError("project %r not found, or not visible to these credentials" % project)
         return found.id
 
+    def project_names(self):
+        """{project id: name} of the projects these credentials may list (every one for an admin); {} when
+        listing projects is not allowed (the export tree then names files by project id)."""
+        try:
+            listed = self.list_projects()
+        except (errors.Forbidden, errors.NotFound):
+            return {}
+        return dict((p.id, p.name) for p in listed)
+
     def project_id_of(self, entry):
         """A project's id from its name or id; an id is taken as it is when the credentials can not look it up."""
         found = self._find_visible_project(entry)
