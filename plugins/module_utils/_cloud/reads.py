@@ -25,7 +25,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _sharing a
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-QUOTA_RESOURCES = ("security_group", "security_group_rule")
+QUOTA_RESOURCES = ("security_group", "security_group_rule", "rbac_policy")
 
 
 def rule_dict(rule):
@@ -241,15 +241,29 @@ class Reads(object):
             observed["foreign_groups"][other] = listed
             observed["known_groups"].update((g["id"], g) for g in listed)
 
+    def rbac_policies_of_objects(self, object_ids):
+        """The access_as_shared policies of these groups and address groups (one list call); [] if not readable."""
+        try:
+            policies = self._call(
+                "listing the sharing (RBAC) policies of %s" % ", ".join(object_ids),
+                lambda: list(self.conn.network.rbac_policies(object_id=list(object_ids), action=sharing.ACTION)),
+            )
+        except (errors.Forbidden, errors.NotFound):
+            return []
+        return [
+            {"id": p.id, "object_type": p.object_type, "object_id": p.object_id, "target_project_id": p.target_project_id}
+            for p in policies
+            if p.object_id in set(object_ids)
+        ]
+
     def project_id_of(self, entry):
-        """A project's id from its name or id; an id is taken as it is when the credentials can not look it up."""
+        """A project's id from its name or id; None when not found.  An id is taken as it is only when the
+        credentials may not look projects up (Neutron accepts a policy for a project that does not exist)."""
         try:
             found = self._call("looking up project %r" % entry, lambda: self.conn.identity.find_project(entry, ignore_missing=True))
         except errors.Forbidden:
-            found = None
-        if found is not None:
-            return found.id
-        return entry if looks_like_id(entry) else None
+            return entry if looks_like_id(entry) else None
+        return found.id if found is not None else None
 
     def rules_referencing(self, group_ids, address_group_ids):
         """{(object type, id): [rules that reference it, with the project of the group holding each]}, as far as the
@@ -327,6 +341,7 @@ class Reads(object):
                             "device_id": port.device_id,
                             "device_owner": port.device_owner,
                             "fixed_ips": [ip.get("ip_address") for ip in port.fixed_ips or []],
+                            "project_id": port.project_id,
                         }
                     )
         return wearing
