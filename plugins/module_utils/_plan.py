@@ -720,9 +720,10 @@ def diff(desired, observed, plan):
     after_state = simulate(observed, plan)
     names_before = Names(observed)
     names_after = Names(after_state)
+    refs = (groups, address_groups)
     return {
-        "before": render_state(observed, groups, address_groups, names_before),
-        "after": render_state(after_state, groups, address_groups, names_after),
+        "before": sharing.add_to_rendered(render_state(observed, groups, address_groups, names_before), observed, desired, refs),
+        "after": sharing.add_to_rendered(render_state(after_state, groups, address_groups, names_after), after_state, desired, refs),
     }
 
 
