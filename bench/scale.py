@@ -37,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from counting_proxy import CountingProxy  # noqa: E402
+from stop_signals import end_on_signals  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
 GROUPS = int(os.environ.get("SCALE_GROUPS", "100"))
@@ -357,17 +358,11 @@ def table(samples):
     return "\n".join(lines)
 
 
-def _stop(signum, frame):
-    raise SystemExit("bench/scale.py: signal %d; cleaning up" % signum)
-
-
 def main():
-    import signal
     import tempfile
 
     # INT and TERM (also when started in the background) end the run through the cleanup: projects, quotas, groups.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    end_on_signals("bench/scale.py")
     scale = Scale(tempfile.mkdtemp(prefix="netsec-scale-"))
     try:
         if "one" in PARTS:
