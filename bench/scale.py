@@ -6,7 +6,8 @@ Part 1, one project (quotas raised for it): SCALE_GROUPS groups x SCALE_RULES ru
 SCALE_BIG rules. Operations, each by ``ours`` (ansible-playbook, netsec.openstack.security_groups /
 security_group) and by ``floor`` (plain openstacksdk, raw requests: bench/floor.py, bench/scale_floor.py):
   converge  empty project -> every group and rule
-  noop      the same declaration again
+  noop      the same declaration again (plus ``ansible``: a set_fact of the same groups, what Ansible alone spends on
+            a task argument of that size)
   replace   every rule of the big group replaced by another (SCALE_BIG deletes + SCALE_BIG creates)
   delete    the big group deleted
 Measured: wall time, Neutron requests (counting proxy), peak resident memory of the module process
@@ -274,6 +275,8 @@ def one_project(scale):
             "replace.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"][:-1] + changed["groups"][-1:]}}]
         ),
         "delete": scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}]),
+        # Ansible's own cost for the same task argument (parse, template, hand the result back), no module process.
+        "args": scale.playbook("args.yml", [{"name": "all", "ansible.builtin.set_fact": {"scale_groups": decl["groups"]}}]),
     }
     extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
     floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
@@ -288,6 +291,7 @@ def one_project(scale):
     log("rules in the project after converge: %d (declared %d, plus default's)" % (scale.rules_in(project), total))
     scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
     scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
+    scale.run("ansible", "noop", scale.ansible(ours["args"]), clouds, "ansible-playbook", **extra)
     scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
     scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)], clouds, "scale_floor.py", **extra)
     scale.run("floor", "delete", floor_ops + ["delete", big_group().id], clouds, "scale_floor.py", **extra)
