@@ -54,12 +54,12 @@ def render_result_groups(state, desired):
         group = by_name.get(declared.name)
         if group is None:
             continue
-        rendered = planner.render_group(group, names)
+        rendered = planner.render_group(dict(group, rules=[]), names)  # its rules are rendered below, with ids
         rendered["id"] = None if planner.is_placeholder(group["id"]) else group["id"]
         rendered["project_id"] = group.get("project_id")
         rules = []
-        for rule in sorted(group.get("rules") or [], key=lambda r: model.sort_key_of_rule_key(model.key_from_neutron(r))):
-            key = model.key_from_neutron(rule)
+        keyed = [(model.key_from_neutron(rule), rule) for rule in group.get("rules") or []]
+        for key, rule in sorted(keyed, key=lambda pair: model.sort_key_of_rule_key(pair[0])):
             shown = names.display(key, rule.get("description") or "")
             shown["id"] = None if rule.get("simulated") else rule["id"]
             if key.remote_kind == model.REMOTE_GROUP:
