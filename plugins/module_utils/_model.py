@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import ipaddress
 import re
 from collections import namedtuple
@@ -29,6 +30,8 @@ OWNER_TAG = "managed-by=netsec.openstack"
 DEFAULT_GROUP_NAME = "default"
 NAME_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = fields.DESCRIPTION_MAX_LENGTH
+# Distinct prefixes parsed once per process (a 5,000-rule run parses each observed and declared prefix several times).
+PREFIX_CACHE_SIZE = 65536
 
 # neutron_lib.constants.IP_PROTOCOL_MAP: the names Neutron accepts.
 PROTOCOL_NUMBERS = {
@@ -113,6 +116,12 @@ def canonical_protocol(value, ethertype):
     return name
 
 
+@functools.lru_cache(maxsize=PREFIX_CACHE_SIZE)
+def _parsed_network(text, strict):
+    """ipaddress's network of a stripped CIDR text (immutable, so one object serves every caller)."""
+    return ipaddress.ip_network(text, strict=strict)
+
+
 def canonical_network(value):
     """Return an ipaddress network for a CIDR or address, masked.
 
@@ -120,14 +129,14 @@ def canonical_network(value):
     declarations.
     """
     try:
-        return ipaddress.ip_network(str(value).strip(), strict=False)
+        return _parsed_network(str(value).strip(), False)
     except ValueError:
         raise ModelError("%r is not a valid IP address or CIDR" % (value,))
 
 
 def has_host_bits(value):
     try:
-        ipaddress.ip_network(str(value).strip(), strict=True)
+        _parsed_network(str(value).strip(), True)
         return False
     except ValueError:
         return True
@@ -141,12 +150,22 @@ def canonical_remote_prefix(value, ethertype):
     """Canonical prefix string, or None when it means everywhere."""
     if value is None or value == "":
         return None
-    network = canonical_network(value)
-    if network.prefixlen == 0:
+    try:
+        prefixlen, family, text = _prefix_facts(str(value).strip())
+    except ValueError:
+        raise ModelError("%r is not a valid IP address or CIDR" % (value,))
+    if prefixlen == 0:
         return None
-    if ethertype is not None and ethertype_of(network) != ethertype:
+    if ethertype is not None and family != ethertype:
         raise ModelError("prefix %s is not an %s prefix" % (value, ethertype))
-    return network.with_prefixlen
+    return text
+
+
+@functools.lru_cache(maxsize=PREFIX_CACHE_SIZE)
+def _prefix_facts(text):
+    """(prefix length, ethertype, canonical text) of a stripped CIDR text."""
+    network = _parsed_network(text, False)
+    return network.prefixlen, ethertype_of(network), network.with_prefixlen
 
 
 def canonical_ports(protocol, port_min, port_max):

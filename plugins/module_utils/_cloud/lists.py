@@ -41,6 +41,10 @@ class Lists(object):
     def find_project(self, project):
         return self.conn.identity.find_project(project, ignore_missing=True)
 
+    @cloud_call("listing projects")
+    def list_projects(self):
+        return list(self.conn.identity.projects())
+
     @cloud_call("reading the network API's extension list")
     def list_extensions(self):
         return list(self.conn.network.extensions())

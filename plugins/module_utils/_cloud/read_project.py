@@ -15,7 +15,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _errors as
 from ansible_collections.netsec.openstack.plugins.module_utils import _features as features_module
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts import looks_like_id, template_dict
 
-QUOTA_RESOURCES = ("security_group", "security_group_rule")
+QUOTA_RESOURCES = ("security_group", "security_group_rule", "rbac_policy")
 
 
 class ProjectReads(object):
@@ -39,12 +39,23 @@ class ProjectReads(object):
             raise errors.CloudError("project %r not found, or not visible to these credentials" % project)
         return found.id
 
+    def project_names(self):
+        """{project id: name} of the projects these credentials may list (every one for an admin); {} when
+        listing projects is not allowed (the export tree then names files by project id)."""
+        try:
+            listed = self.list_projects()
+        except (errors.Forbidden, errors.NotFound):
+            return {}
+        return dict((p.id, p.name) for p in listed)
+
     def project_id_of(self, entry):
-        """A project's id from its name or id; an id is taken as it is when the credentials can not look it up."""
-        found = self._find_visible_project(entry)
-        if found is not None:
-            return found.id
-        return entry if looks_like_id(entry) else None
+        """A project's id from its name or id; None when not found.  An id is taken as it is only when the
+        credentials may not look projects up (Neutron accepts a policy for a project that does not exist)."""
+        try:
+            found = self.find_project(entry)
+        except errors.Forbidden:
+            return entry if looks_like_id(entry) else None
+        return found.id if found is not None else None
 
     def _find_visible_project(self, project):
         """The project of that name or id, None when missing or when the credentials may not look."""

@@ -48,6 +48,19 @@ class SharingReads(object):
             observed["foreign_groups"][other] = listed
             observed["known_groups"].update((g["id"], g) for g in listed)
 
+    def rbac_policies_of_objects(self, object_ids):
+        """The access_as_shared policies of these groups and address groups (one list call); [] if not readable."""
+        try:
+            policies = self.list_network(
+                "rbac_policies",
+                "listing the sharing (RBAC) policies of %s" % ", ".join(object_ids),
+                object_id=list(object_ids),
+                action=sharing.ACTION,
+            )
+        except (errors.Forbidden, errors.NotFound):
+            return []
+        return _policies_of(policies, set(object_ids))
+
     def sharing_policies(self, object_ids):
         """The access_as_shared policies of these groups and address groups (one list call); None if unreadable."""
         try:

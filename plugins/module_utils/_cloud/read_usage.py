@@ -36,6 +36,7 @@ class UsageReads(object):
                             "device_id": port.device_id,
                             "device_owner": port.device_owner,
                             "fixed_ips": fixed_ips_of(port),
+                            "project_id": port.project_id,
                         }
                     )
         return wearing

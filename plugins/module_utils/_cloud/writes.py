@@ -122,6 +122,15 @@ class Writes(object):
             attributes["project_id"] = project_id
         return policy_dict(self.conn.network.create_rbac_policy(**attributes))
 
+    @cloud_call("looking for the sharing policy of {object_type} {object_id} for project {target_project}")
+    def rbac_policy_of(self, object_type, object_id, target_project):
+        """The access_as_shared policy of one object for one target (None: there is none), to find what a lost
+        create made or what a 409 names."""
+        for policy in self.conn.network.rbac_policies(object_id=object_id, object_type=object_type, action="access_as_shared"):
+            if policy.target_project_id == target_project:
+                return {"id": policy.id, "object_type": policy.object_type, "object_id": policy.object_id, "target_project_id": policy.target_project_id}
+        return None
+
     @cloud_call("deleting the sharing policy {policy_id} of {what}")
     def delete_rbac_policy(self, policy_id, what):
         self.conn.network.delete_rbac_policy(policy_id, ignore_missing=True)
