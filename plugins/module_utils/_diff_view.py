@@ -11,12 +11,18 @@ fields, then one canonical line per rule, sorted::
     description: "Public web tier"
     stateful: true
     tags: managed-by=netsec.openstack
+    shared_with:
+      *
+      team-a (3f2a...)
     rules:
       ingress tcp 22 from 0.0.0.0/0 "ssh"
       ingress IPv6 tcp 5432 from group web
 
 so a changed description is a one-line change and a replaced rule a -/+
-pair.  Address groups and server ports (which groups each wears) the same.
+pair.  ``shared_with`` (only for a declaration that manages sharing) lists the
+projects the group is shared with, ``*`` for every project, a project's name
+where the declaration used it.  Address groups and server ports (which
+groups each wears) the same.
 Only what changes is listed.  The input is the machine-readable before/after
 that the planner computes from the plan (``_plan.diff``), so check mode and
 the real run show the same diff.
@@ -76,6 +82,14 @@ def rule_line(rule):
     return " ".join(words)
 
 
+def _shared_with_lines(item):
+    """The ``shared_with`` lines of a group or address group (none when its sharing is not managed)."""
+    if "shared_with" not in item:
+        return []
+    targets = item["shared_with"]
+    return ["shared_with:%s" % ("" if targets else " (nobody)")] + ["  %s" % target for target in sorted(targets)]
+
+
 def group_text(group):
     """A security group (``_plan.render_group``'s shape) as sorted lines; empty when absent."""
     if group is None:
@@ -85,6 +99,7 @@ def group_text(group):
         "stateful: %s" % ("true" if group.get("stateful", True) else "false"),
         "tags: %s" % (", ".join(sorted(group.get("tags") or [])) or "(none)"),
     ]
+    lines.extend(_shared_with_lines(group))
     rules = group.get("rules")
     if rules is None:
         lines.append("rules: (not managed)")
@@ -99,6 +114,7 @@ def address_group_text(address_group):
         return ""
     lines = ["description: %s" % _quoted(address_group.get("description") or ""), "addresses:%s" % ("" if address_group.get("addresses") else " (none)")]
     lines.extend("  %s" % address for address in address_group.get("addresses") or [])
+    lines.extend(_shared_with_lines(address_group))
     return "\n".join(lines) + "\n"
 
 

@@ -62,8 +62,11 @@ class Run(object):
         return ref
 
     def rule_body(self, body, group_ref):
-        """A planned rule body with the real ids of the groups it names."""
+        """A planned rule body with the real ids of the groups it names, and the group's project: an admin working
+        in another project would otherwise make rules of its own project there."""
         body = dict(body, security_group_id=self.resolve(group_ref))
+        if self.project_id:
+            body["project_id"] = self.project_id
         for field in ("remote_group_id", "remote_address_group_id"):
             if body.get(field):
                 body[field] = self.resolve(body[field])

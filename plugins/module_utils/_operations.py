@@ -35,7 +35,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 
 Op = Dict[str, Any]
 Step = Dict[str, int]
-GROUPS, RULES = "security_group", "security_group_rule"
+GROUPS, RULES, RBAC_POLICIES = "security_group", "security_group_rule", "rbac_policy"
 
 # The order of a plan: (stage, kind).  Deletes of rules that no create of the plan
 # replaces go first (they lower the peak quota usage and take no declared access
@@ -513,10 +513,18 @@ def _shared_label(op):
 
 
 class Share(Kind):
-    """One RBAC policy: the group or address group is shared with one project (or every project, ``*``)."""
+    """One RBAC policy: the group or address group is shared with one project (or every project, ``*``).
+
+    A POST whose answer was lost (a 5xx, a dropped connection) is not blindly repeated: the policy is
+    looked for first and adopted when the lost POST made it; a 409 keeps the existing policy only when
+    it is there (a 409 is also what an RBAC policy Neutron can not make answers).
+    """
 
     name = "share"
     change = "create"
+
+    def quota_steps(self, op):
+        return [{RBAC_POLICIES: 1}]
 
     def simulate(self, state, op, sim):
         sim.counter += 1
@@ -530,13 +538,29 @@ class Share(Kind):
     def execute(self, run, op):
         name = self.object_name(op)
         object_id = run.resolve(op["object_ref"])
+
+        def find_existing():
+            return run.writes.rbac_policy_of(op["object_type"], object_id, op["target_project"])
+
+        def create():
+            return run.writes.create_rbac_policy(op["object_type"], object_id, op["target_project"], name, run.project_id)
+
+        what = "sharing %s %s with %s" % (op["object_type"], name, _shared_label(op))
         try:
-            created = run.writes.create_rbac_policy(op["object_type"], object_id, op["target_project"], name, run.project_id)
+            created, adopted = run.create_adopting(what, create, find_existing)
         except (errors.OverQuota, errors.InUse):
             raise
-        except errors.Conflict:  # it exists already: a concurrent run, or a lost answer repeated
-            run.warn("%s %s: already shared with %s; kept that policy" % (op["object_type"], name, _shared_label(op)))
-            return dict(op, object_id=object_id, adopted=True)
+        except errors.Forbidden as exc:
+            if op["target_project"] != "*":
+                raise
+            raise errors.Forbidden("%s (Neutron's default policy lets only an admin share with every project, *)" % exc, status=exc.status)
+        except errors.Conflict:  # a concurrent run made it, or a lost answer was repeated: keep it, if it is there
+            created, adopted = find_existing(), True
+            if created is None:
+                raise
+            run.warn("%s %s: already shared with %s; kept that policy %s" % (op["object_type"], name, _shared_label(op), created["id"]))
+        if adopted:
+            return dict(op, object_id=object_id, id=created["id"], adopted=True)
         return dict(op, object_id=object_id, id=created["id"])
 
     def drift(self, op, words):
@@ -548,6 +572,10 @@ class Unshare(Kind):
 
     name = "unshare"
     change = "delete"
+
+    def quota_steps(self, op):
+        # Unshares run after the shares: they never lower the plan's peak.
+        return [{RBAC_POLICIES: -1}]
 
     def simulate(self, state, op, sim):
         state["rbac"] = [p for p in state.get("rbac") or [] if p["id"] != op["id"]]

@@ -17,7 +17,8 @@ __metaclass__ = type
 
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
-RESOURCES = ("security_group", "security_group_rule")
+# Groups, rules, and the RBAC policies that share groups and address groups (``_sharing``).
+RESOURCES = ("security_group", "security_group_rule", "rbac_policy")
 UNLIMITED = -1
 
 Details = Mapping[str, Mapping[str, int]]

@@ -54,12 +54,12 @@ def render_result_groups(state, desired):
         group = by_name.get(declared.name)
         if group is None:
             continue
-        rendered = planner.render_group(group, names)
+        rendered = planner.render_group(dict(group, rules=[]), names)  # its rules are rendered below, with ids
         rendered["id"] = None if planner.is_placeholder(group["id"]) else group["id"]
         rendered["project_id"] = group.get("project_id")
         rules = []
-        for rule in sorted(group.get("rules") or [], key=lambda r: model.sort_key_of_rule_key(model.key_from_neutron(r))):
-            key = model.key_from_neutron(rule)
+        keyed = [(model.key_from_neutron(rule), rule) for rule in group.get("rules") or []]
+        for key, rule in sorted(keyed, key=lambda pair: model.sort_key_of_rule_key(pair[0])):
             shown = names.display(key, rule.get("description") or "")
             shown["id"] = None if rule.get("simulated") else rule["id"]
             if key.remote_kind == model.REMOTE_GROUP:
@@ -227,12 +227,19 @@ def check_preconditions(adapter, plan):
 
 
 def check_unshares(adapter, project_id, observed, plan, options):
-    """Refuse to take a project's access away while its rules reference the group (``_sharing``); one read per
-    kind of object, only when the plan unshares something, not with force_unshare."""
+    """Refuse to take a project's access away while its rules reference the group, or to delete a group or address
+    group shared with other projects, unless force_unshare; and to unshare a group that ports of a project losing it
+    wear (Neutron refuses that).  Reads only when the plan unshares or deletes something (``_sharing``)."""
     group_ids, address_group_ids = sharing.objects_losing_access(plan)
-    if options.get(sharing.FORCE_OPTION) or not (group_ids or address_group_ids):
-        return
-    refusals = sharing.unshare_refusals(plan, observed, adapter.rules_referencing(group_ids, address_group_ids), project_id)
+    deleted = sharing.deleted_objects(plan)
+    refusals = []
+    if group_ids:
+        refusals += sharing.unshare_port_refusals(plan, observed, adapter.ports_wearing(group_ids))
+    if not options.get(sharing.FORCE_OPTION):
+        if group_ids or address_group_ids:
+            refusals += sharing.unshare_refusals(plan, observed, adapter.rules_referencing(group_ids, address_group_ids), project_id)
+        if deleted:
+            refusals += sharing.delete_refusals(plan, adapter.rbac_policies_of_objects(deleted), project_id)
     if refusals:
         raise errors.PlanError(refusals)
 

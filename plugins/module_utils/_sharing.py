@@ -58,6 +58,40 @@ def with_shared_with(exported, inventory, object_type, object_id):
     return exported
 
 
+def _project_names(state):
+    """{project id: the name the declaration used for it} (names only: an entry that is the id says nothing more)."""
+    return dict((project_id, entry) for entry, project_id in (state.get("projects") or {}).items() if project_id and entry != project_id)
+
+
+def shared_with_view(state, object_type, object_id):
+    """The targets of one object as the diff shows them, sorted: ``*``, ``NAME (ID)`` where the name is known, else the id."""
+    names = _project_names(state)
+    labels = []
+    for target in policies_of(state, object_type, object_id):
+        labels.append("%s (%s)" % (names[target], target) if target in names else target)
+    return sorted(labels)
+
+
+def add_to_rendered(rendered, state, desired, refs):
+    """Give each rendered group and address group whose declaration manages sharing its ``shared_with`` view.
+
+    ``rendered``: ``_plan.render_state``'s {security_groups, address_groups} of ``state``; ``refs``: (group ids,
+    address group ids) that were rendered.  Left alone when the policies were not read (no sharing declared).
+    """
+    if state.get("rbac") is None:
+        return rendered
+    for key, object_type, declared, items, ids in (
+        ("security_groups", SECURITY_GROUP, desired.groups, state.get("groups"), refs[0]),
+        ("address_groups", ADDRESS_GROUP, desired.address_groups, state.get("address_groups"), refs[1]),
+    ):
+        managed = set(item.name for item in declared if item.shared_with is not None)
+        by_name = dict((item["name"], item["id"]) for item in items or [] if item["id"] in ids and item["name"] in managed)
+        for view in rendered.get(key) or []:
+            if view.get("name") in by_name:
+                view["shared_with"] = shared_with_view(state, object_type, by_name[view["name"]])
+    return rendered
+
+
 def project_entries(desired):
     """The declared project names and ids to look up (``*`` needs no lookup), of ``shared_with`` and of rules'
     references to groups of other projects."""
@@ -188,6 +222,58 @@ def unshare_refusals(plan_ops, observed, referencing_rules, owner_project):
             "%s: refused: unsharing %s %s (%s) from project(s) %s, whose rules still reference it: %s; "
             "remove those rules first, or set %s=true"
             % (op.get("path"), what, name, object_id, ", ".join(sorted(set(r.get("project_id") for r in losing))), listed, FORCE_OPTION)
+        )
+    return refusals
+
+
+def unshare_port_refusals(plan_ops, observed, ports_by_group):
+    """Refusals for unsharing a group while ports of a project that loses access wear it: Neutron refuses to delete
+    such a policy (409 RbacPolicyInUse), so the run refuses before its first write instead (ports as far as the
+    credentials see them; ``ports_by_group``: {group id: [port dicts with project_id]})."""
+    refusals = []
+    for (object_type, object_id), removed in sorted(access_lost(plan_ops, observed).items()):
+        after = _after(plan_ops, observed, object_type, object_id)
+        if object_type != SECURITY_GROUP or EVERYONE in after:
+            continue
+        ports = [p for p in ports_by_group.get(object_id) or [] if p.get("project_id") not in after and (EVERYONE in removed or p.get("project_id") in removed)]
+        if not ports:
+            continue
+        op = next(o for o in plan_ops if o.get("action") == "unshare" and o["object_id"] == object_id)
+        refusals.append(
+            "%s: refused: unsharing group %s (%s): port(s) of project(s) %s wear it (%s), and Neutron refuses to take a "
+            "group away from a project whose ports wear it; detach it from those ports first"
+            % (
+                op.get("path"),
+                op.get("group"),
+                object_id,
+                ", ".join(sorted(set(p.get("project_id") or "?" for p in ports))),
+                ", ".join(p["id"] for p in ports[:20]),
+            )
+        )
+    return refusals
+
+
+def deleted_objects(plan_ops):
+    """Ids of the groups and address groups the plan deletes (their sharing policies are read before)."""
+    return sorted(op["id"] for op in plan_ops if op.get("action") in ("delete_group", "delete_address_group") and op.get("id"))
+
+
+def delete_refusals(plan_ops, policies, owner_project):
+    """Refusals for deleting a group or address group that is shared with other projects: Neutron silently deletes
+    the rules of every project that reference a deleted group, rules these credentials may not see."""
+    targets = {}
+    for policy in policies or []:
+        if policy["target_project_id"] != owner_project:
+            targets.setdefault(policy["object_id"], set()).add(policy["target_project_id"])
+    refusals = []
+    for op in plan_ops:
+        if op.get("action") not in ("delete_group", "delete_address_group") or op.get("id") not in targets:
+            continue
+        what = "group %s" % op.get("group") if op["action"] == "delete_group" else "address group %s" % op.get("address_group")
+        refusals.append(
+            "%s (%s): refused: deleting it (%s) takes it from the project(s) it is shared with, %s; Neutron silently deletes "
+            "their rules that reference it (these credentials may not see them); unshare it first (declare it with "
+            "shared_with: []), or set %s=true" % (what, op["id"], op.get("reason") or op["action"], ", ".join(sorted(targets[op["id"]])), FORCE_OPTION)
         )
     return refusals
 

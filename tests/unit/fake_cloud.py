@@ -10,7 +10,11 @@ uses (observe, templates, usage, ports, quota details) and every method of
 - quotas: over the limit is 409 OverQuota (``set_quota``; -1 unlimited);
 - a group worn by a port can't be deleted, nor its ``stateful`` changed (409 in use);
 - deleting a group deletes the rules of other groups that reference it;
-- a new group gets the template rules.
+- a new group gets the template rules;
+- a rule belongs to the project its body names, else to the caller's project (``caller_project``: an
+  admin working in another project makes rules of its own project unless the body says otherwise);
+- sharing: RBAC policies (``access_as_shared``), 409 for a duplicate, quota ``rbac_policy`` counted in
+  the policy's project; ``projects`` maps the names and ids a declaration may use to project ids.
 
 Faults: ``fail(method, status, times=1, when=None, retry_after=None)`` makes
 the next matching calls raise the SDK exception Neutron's answer would give
@@ -28,6 +32,7 @@ from openstack import exceptions as sdk_exceptions
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils import _features
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import CloudRun, RequestCounter, RunOptions
 
@@ -49,11 +54,14 @@ def http_error(status, message, retry_after=None, neutron_type=None):
 class FakeCloud(object):
     def __init__(self, project_id=PROJECT, templates=None):
         self.project_id = project_id
+        self.caller_project = project_id
+        self.projects = {}
+        self.rbac = {}
         self.templates = copy.deepcopy(TEMPLATES if templates is None else templates)
         self.groups = {}
         self.address_groups = {}
         self.ports = []
-        self.limits = {"security_group": -1, "security_group_rule": -1}
+        self.limits = {"security_group": -1, "security_group_rule": -1, "rbac_policy": -1}
         self.ids = itertools.count(1)
         self.faults = []
         self.log = []  # (method, detail) of every write, in order
@@ -83,9 +91,10 @@ class FakeCloud(object):
             self._store_rule(dict(rule, security_group_id=group_id))
         return group_id
 
-    def add_port(self, group_ids):
+    def add_port(self, group_ids, project_id=None):
         self.ports.append(
             {
+                "project_id": project_id or self.project_id,
                 "id": self._id("port"),
                 "name": "",
                 "device_id": self._id("server"),
@@ -98,9 +107,19 @@ class FakeCloud(object):
     def set_quota(self, resource, limit):
         self.limits[resource] = limit
 
-    def fail(self, method, status, times=1, when=None, retry_after=None, message=None, neutron_type=None):
+    def fail(self, method, status, times=1, when=None, retry_after=None, message=None, neutron_type=None, after=False):
+        """``after``: the call is carried out, then answered with the error (a lost answer)."""
         self.faults.append(
-            {"method": method, "status": status, "times": times, "when": when, "retry_after": retry_after, "message": message, "type": neutron_type}
+            {
+                "method": method,
+                "status": status,
+                "times": times,
+                "when": when,
+                "retry_after": retry_after,
+                "message": message,
+                "type": neutron_type,
+                "after": after,
+            }
         )
 
     def rules(self):
@@ -111,8 +130,10 @@ class FakeCloud(object):
 
     # --- Neutron ------------------------------------------------------------------
 
-    def _fault(self, method, detail):
+    def _fault(self, method, detail, after=False):
         for fault in self.faults:
+            if fault["after"] != after:
+                continue
             if fault["method"] == method and fault["times"] > 0 and (fault["when"] is None or fault["when"](detail)):
                 fault["times"] -= 1
                 raise http_error(fault["status"], fault["message"] or "injected %d" % fault["status"], fault["retry_after"], fault["type"])
@@ -122,13 +143,19 @@ class FakeCloud(object):
             self._fault(method, detail)
             result = func()
             self.log.append((method, detail))
+            self._fault(method, detail, after=True)
             return result
 
         return self.calls.call(what, attempt, retry=retry)
 
+    def _used(self, resource):
+        if resource == "rbac_policy":
+            return len([p for p in self.rbac.values() if p["project_id"] == self.project_id])
+        return len(self.groups) if resource == "security_group" else len(self.rules())
+
     def _room(self, resource, more):
         limit = self.limits[resource]
-        used = len(self.groups) if resource == "security_group" else len(self.rules())
+        used = self._used(resource)
         if limit >= 0 and used + more > limit:
             raise http_error(409, "Quota exceeded for resources: ['%s']." % resource, neutron_type="OverQuota")
 
@@ -149,7 +176,7 @@ class FakeCloud(object):
         return stored
 
     def _store_rule(self, body):
-        stored = dict(self._check_new_rule(body), id=self._id("rule"), project_id=self.project_id)
+        stored = dict(self._check_new_rule(body), id=self._id("rule"), project_id=body.get("project_id") or self.caller_project)
         self.groups[body["security_group_id"]]["rules"].append(stored)
         return stored
 
@@ -190,6 +217,7 @@ class FakeCloud(object):
             if any(group_id in p["security_group_ids"] for p in self.ports):
                 raise http_error(409, "Security Group %s in use." % group_id, neutron_type="SecurityGroupInUse")
             self.groups.pop(group_id, None)
+            self.rbac = dict((k, p) for k, p in self.rbac.items() if p["object_id"] != group_id)  # Neutron deletes its policies
             for group in self.groups.values():
                 group["rules"] = [r for r in group["rules"] if r.get("remote_group_id") != group_id]
 
@@ -219,6 +247,38 @@ class FakeCloud(object):
 
         self._neutron("delete_rule", what, rule_id, delete)
 
+    def create_rbac_policy(self, object_type, object_id, target_project, name, project_id=None):
+        def make():
+            for policy in self.rbac.values():
+                if (policy["object_type"], policy["object_id"], policy["target_project_id"]) == (object_type, object_id, target_project):
+                    raise http_error(409, "An RBAC policy already exists with those values.", neutron_type="DuplicateRbacPolicy")
+            self._room("rbac_policy", 1)
+            policy_id = self._id("rbac")
+            self.rbac[policy_id] = {
+                "id": policy_id,
+                "object_type": object_type,
+                "object_id": object_id,
+                "target_project_id": target_project,
+                "project_id": project_id or self.caller_project,
+            }
+            return dict(self.rbac[policy_id])
+
+        return self._neutron(
+            "create_rbac_policy", "sharing %s %s with %s" % (object_type, name, target_project), (object_id, target_project), make, retry=False
+        )
+
+    def rbac_policy_of(self, object_type, object_id, target_project):
+        def listed():
+            found = [
+                dict(p) for p in self.rbac.values() if (p["object_type"], p["object_id"], p["target_project_id"]) == (object_type, object_id, target_project)
+            ]
+            return found[0] if found else None
+
+        return self._neutron("read_rbac_policy", "listing the sharing policies of %s" % object_id, (object_id, target_project), listed)
+
+    def delete_rbac_policy(self, policy_id, what):
+        self._neutron("delete_rbac_policy", "deleting the sharing policy %s of %s" % (policy_id, what), policy_id, lambda: self.rbac.pop(policy_id, None))
+
     def set_port_groups(self, port_id, group_ids, what):
         def update():
             for port in self.ports:
@@ -234,7 +294,7 @@ class FakeCloud(object):
         return self.calls.retried
 
     def observe(self, project_id, desired, need_templates):
-        return {
+        observed = {
             "project_id": project_id,
             "groups": copy.deepcopy(list(self.groups.values())),
             "address_groups": copy.deepcopy(list(self.address_groups.values())),
@@ -244,6 +304,28 @@ class FakeCloud(object):
             "usage": {},
             "address_group_usage": {},
         }
+        if sharing.uses_sharing(desired):
+            object_ids = sharing.shared_object_ids(desired, observed)
+            observed["rbac"] = self.sharing_policies(object_ids)
+            observed["projects"] = dict((entry, self.projects.get(entry)) for entry in sharing.project_entries(desired))
+            observed["foreign_groups"] = {}
+        return observed
+
+    def rbac_policies_of_objects(self, object_ids):
+        return self.sharing_policies(object_ids)
+
+    def sharing_policies(self, object_ids):
+        self.log.append(("read_rbac", sorted(object_ids)))
+        return [dict(p) for p in self.rbac.values() if p["object_id"] in set(object_ids)]
+
+    def rules_referencing(self, group_ids, address_group_ids):
+        found = {}
+        for rule in self.rules():
+            if rule.get("remote_group_id") in group_ids:
+                found.setdefault((sharing.SECURITY_GROUP, rule["remote_group_id"]), []).append(dict(rule))
+            if rule.get("remote_address_group_id") in address_group_ids:
+                found.setdefault((sharing.ADDRESS_GROUP, rule["remote_address_group_id"]), []).append(dict(rule))
+        return found
 
     def features(self):
         """The newest Neutron: every optional extension."""
@@ -271,6 +353,7 @@ class FakeCloud(object):
         return {
             "security_group": {"limit": self.limits["security_group"], "used": len(self.groups), "reserved": 0},
             "security_group_rule": {"limit": self.limits["security_group_rule"], "used": len(self.rules()), "reserved": 0},
+            "rbac_policy": {"limit": self.limits["rbac_policy"], "used": self._used("rbac_policy"), "reserved": 0},
         }
 
     def execute(self, plan, project_id, concurrency=1, known_group_ids=()):
