@@ -18,6 +18,7 @@ __metaclass__ = type
 import contextlib
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
+from ansible_collections.netsec.openstack.plugins.module_utils import _audit as audit
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
@@ -256,6 +257,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     check_features(adapter, desired)
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
+    warnings.extend(audit.address_group_family_warnings(desired, observed))
     check_features(adapter, desired, plan)
     check_preconditions(adapter, plan)
     check_unshares(adapter, project_id, observed, plan, options)
