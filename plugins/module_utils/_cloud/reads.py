@@ -241,6 +241,14 @@ class Reads(object):
             observed["foreign_groups"][other] = listed
             observed["known_groups"].update((g["id"], g) for g in listed)
 
+    def project_name_of(self, project_id):
+        """A project's name (None when the credentials may not look it up, or it is gone)."""
+        try:
+            found = self._call("looking up project %s" % project_id, lambda: self.conn.identity.get_project(project_id))
+        except (errors.Forbidden, errors.NotFound):
+            return None
+        return found.name
+
     def rbac_policies_of_objects(self, object_ids):
         """The access_as_shared policies of these groups and address groups (one list call); [] if not readable."""
         try:
