@@ -304,3 +304,24 @@ def test_sharing_with_everyone_as_a_project_member_fails_clearly_and_says_what_w
     made = [g for g in demo.network.security_groups() if g.name == name]
     assert [op["action"] for op in result["not_completed"]] == ["share"]
     assert len(made) == 1 and [op["id"] for op in result["completed"] if op["action"] == "create_group"] == [made[0].id]
+
+
+def test_unsharing_a_group_the_other_project_s_ports_wear_is_refused_before_any_write(admin, runner, projects):
+    """Neutron refuses to delete the policy (409 RbacPolicyInUse) while the project's ports wear the group: the run
+    refuses first, in check mode too, also with force_unshare (which can not override Neutron)."""
+    owner, user, other = projects
+    runner.run_task(MODULE, declare(owner, [bastion([user.name, other.name])]))
+    group = group_named(admin, owner, "bastion")
+    network = admin.network.find_network("netsec-net")
+    port = admin.network.create_port(network_id=network.id, project_id=user.id, security_group_ids=[group.id])
+    try:
+        for check, force in ((True, False), (False, False), (False, True)):
+            result = runner.run_task(MODULE, declare(owner, [bastion([other.name])], force_unshare=force), check=check, expect_failure=True)
+            assert "port(s) of project(s) %s wear it (%s)" % (user.id, port.id) in result["msg"], result["msg"]
+            assert runner.last_requests["writes"] == 0
+        assert shared_targets(admin, group.id) == sorted([user.id, other.id])
+        # taking access from the other project, whose ports do not wear it, goes ahead
+        runner.run_task(MODULE, declare(owner, [bastion([user.name])]))
+        assert shared_targets(admin, group.id) == [user.id]
+    finally:
+        admin.network.delete_port(port, ignore_missing=True)
