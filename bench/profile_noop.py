@@ -27,7 +27,7 @@ MARKERS = [
     ("module: import openstack", "<module> (openstack/__init__.py"),
     ("module: reconcile", "reconcile (ansible_collections/netsec/openstack/plugins/module_utils/_reconcile.py"),
     ("module: connect+auth", "connect (ansible_collections/netsec/openstack/plugins/module_utils/_cloud/connection.py"),
-    ("module: observe", "observe (ansible_collections/netsec/openstack/plugins/module_utils/_cloud/reads.py"),
+    ("module: observe", "observe (ansible_collections/netsec/openstack/plugins/module_utils/_cloud/read_groups.py"),
     ("module: parse_declaration", "parse_declaration ("),
     ("module: make_plan", "make_plan ("),
     ("module: diff", "diff (ansible_collections/netsec/openstack/plugins/module_utils/_plan.py"),

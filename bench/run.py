@@ -38,7 +38,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from counting_proxy import CountingProxy  # noqa: E402  (the integration tests' proxy)
+from stop_signals import end_on_signals  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
 PEER_VENV = os.environ.get("BENCH_PEER_VENV", os.path.expanduser("~/.cache/bench-venv-peer"))
@@ -736,15 +736,9 @@ def table(summary, rat):
 # --- main ---------------------------------------------------------------------
 
 
-def _stop(signum, frame):
-    raise SystemExit("bench/run.py: signal %d; cleaning up" % signum)
-
-
 def main():
-    # `cmd &` in a non-interactive shell starts with SIGINT ignored: make INT and TERM end the run
-    # through the cleanup below (servers, groups, project, the bench Neutron if started here).
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    # INT and TERM end the run through the cleanup below (servers, groups, project, the bench Neutron if started here).
+    end_on_signals("bench/run.py")
     admin = openstack.connect(cloud=os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin"))
     has_concurrency = module_has_concurrency()
     log("security_groups has `concurrency`: %s; backends %s; scales %s; reps %d; servers %d" % (has_concurrency, ",".join(BACKENDS), SCALES, REPS, SERVERS))

@@ -6,7 +6,8 @@ Part 1, one project (quotas raised for it): SCALE_GROUPS groups x SCALE_RULES ru
 SCALE_BIG rules. Operations, each by ``ours`` (ansible-playbook, netsec.openstack.security_groups /
 security_group) and by ``floor`` (plain openstacksdk, raw requests: bench/floor.py, bench/scale_floor.py):
   converge  empty project -> every group and rule
-  noop      the same declaration again
+  noop      the same declaration again (plus ``ansible``: a set_fact of the same groups, what Ansible alone spends on
+            a task argument of that size)
   replace   every rule of the big group replaced by another (SCALE_BIG deletes + SCALE_BIG creates)
   delete    the big group deleted
 Measured: wall time, Neutron requests (counting proxy), peak resident memory of the module process
@@ -18,7 +19,7 @@ converge and no-op.
 
 Environment: SCALE_GROUPS (100), SCALE_RULES (50), SCALE_BIG (1000), SCALE_PROJECTS (20),
 SCALE_PROJECT_GROUPS (10), SCALE_CONCURRENCY (4), SCALE_PARTS ("one,many"), SCALE_OUT
-(bench/results/scale-<time>.json), OS_CLIENT_CONFIG_FILE.
+(bench/results/scale-<time>.json), SCALE_REUSE_PROJECT (see below), OS_CLIENT_CONFIG_FILE.
 """
 
 import json
@@ -37,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from counting_proxy import CountingProxy  # noqa: E402
+from stop_signals import end_on_signals  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
 GROUPS = int(os.environ.get("SCALE_GROUPS", "100"))
@@ -45,6 +47,9 @@ BIG = int(os.environ.get("SCALE_BIG", "1000"))
 PROJECTS = int(os.environ.get("SCALE_PROJECTS", "20"))
 PROJECT_GROUPS = int(os.environ.get("SCALE_PROJECT_GROUPS", "10"))
 CONCURRENCY = int(os.environ.get("SCALE_CONCURRENCY", "4"))
+# The id of a project that already holds the declaration (bench/floor.py converged it, say): the converge is then
+# measured last instead of first, so a run cut short has the no-op, replace and delete (the project is deleted at the end).
+REUSE = os.environ.get("SCALE_REUSE_PROJECT")
 PARTS = [p.strip() for p in os.environ.get("SCALE_PARTS", "one,many").split(",") if p.strip()]
 ADMIN_CLOUD = os.environ.get("BENCH_ADMIN_CLOUD", "netsec-admin")
 
@@ -164,11 +169,16 @@ class Scale(object):
         """Results so far (written after every sample: a run cut short keeps what it measured)."""
         write(self.out, {"environment": dict((k, v) for k, v in os.environ.items() if k.startswith("SCALE_")), "samples": self.samples})
 
-    def project(self, quota_groups, quota_rules):
-        project = self.admin.identity.create_project(name="netsec-scale-%s" % uuid.uuid4().hex[:8], domain_id="default")
+    def project(self, quota_groups, quota_rules, reuse=None):
+        """A scratch project (``reuse``: the id of one made earlier, e.g. converged already); deleted by ``drop``."""
+        if reuse:
+            project = self.admin.identity.get_project(reuse)
+        else:
+            project = self.admin.identity.create_project(name="netsec-scale-%s" % uuid.uuid4().hex[:8], domain_id="default")
         self.projects.append(project)
-        user = self.admin.identity.find_user("admin", domain_id="default")
-        self.admin.identity.assign_project_role_to_user(project, user, self.admin.identity.find_role("admin"))
+        if not reuse:
+            user = self.admin.identity.find_user("admin", domain_id="default")
+            self.admin.identity.assign_project_role_to_user(project, user, self.admin.identity.find_role("admin"))
         self.admin.network.update_quota(project.id, security_groups=quota_groups, security_group_rules=quota_rules)
         return project
 
@@ -263,7 +273,7 @@ class Scale(object):
 
 def one_project(scale):
     total = GROUPS * RULES + BIG
-    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100)
+    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100, reuse=REUSE)
     clouds = scale.clouds_file("one", project)
     decl, changed = one_project_declaration(), one_project_declaration(salt=1)
     decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
@@ -273,6 +283,8 @@ def one_project(scale):
             "replace.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"][:-1] + changed["groups"][-1:]}}]
         ),
         "delete": scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}]),
+        # Ansible's own cost for the same task argument (parse, template, hand the result back), no module process.
+        "args": scale.playbook("args.yml", [{"name": "all", "ansible.builtin.set_fact": {"scale_groups": decl["groups"]}}]),
     }
     extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
     floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
@@ -282,16 +294,24 @@ def one_project(scale):
 
     # Each operation by both tools back to back on the same state (the machine's load changes by the minute):
     # ours replaces the big group's rules old -> new, the floor new -> old (the same work).
-    scale.clean(project)
-    scale.run("ours", "converge", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
-    log("rules in the project after converge: %d (declared %d, plus default's)" % (scale.rules_in(project), total))
-    scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
-    scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
+    def converge():
+        scale.clean(project)
+        scale.run("ours", "converge", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
+        log("rules in the project after converge: %d (declared %d, plus default's)" % (scale.rules_in(project), total))
+
+    if not REUSE:
+        converge()
+    for _repetition in range(2):  # short: twice
+        scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
+        scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
+        scale.run("ansible", "noop", scale.ansible(ours["args"]), clouds, "ansible-playbook", **extra)
     scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
     scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)], clouds, "scale_floor.py", **extra)
     scale.run("floor", "delete", floor_ops + ["delete", big_group().id], clouds, "scale_floor.py", **extra)
     scale.run("ours", "recreate", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
     scale.run("ours", "delete", scale.ansible(ours["delete"]), clouds, "AnsiballZ_", **extra)
+    if REUSE:
+        converge()
     scale.clean(project)
     scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
     log("rules in the project after the floor's converge: %d" % scale.rules_in(project))
@@ -357,17 +377,11 @@ def table(samples):
     return "\n".join(lines)
 
 
-def _stop(signum, frame):
-    raise SystemExit("bench/scale.py: signal %d; cleaning up" % signum)
-
-
 def main():
-    import signal
     import tempfile
 
     # INT and TERM (also when started in the background) end the run through the cleanup: projects, quotas, groups.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    end_on_signals("bench/scale.py")
     scale = Scale(tempfile.mkdtemp(prefix="netsec-scale-"))
     try:
         if "one" in PARTS:

@@ -56,7 +56,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netsec.openstack.plugins.module_utils._access import AccessError, declarations_changes
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError
 
 
 def access_changes(before, after, targets=None, direction=None):

@@ -65,7 +65,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netsec.openstack.plugins.module_utils._inspect import InspectError, effective_access_offline
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError
 
 
 def access_policy(declarations, server=None, security_groups=None, direction="ingress", source=None, protocol=None, port=None):

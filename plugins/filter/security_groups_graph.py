@@ -71,7 +71,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _graph as graph
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError
 
 
 def security_groups_graph(declarations, format="mermaid", egress=True, servers=True, title=None):  # pylint: disable=redefined-builtin

@@ -34,6 +34,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _model as 
 from ansible_collections.netsec.openstack.plugins.module_utils._attachments import validate_servers
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DECLARATIONS_FILE_KEYS, DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import AccessError
 
 SOURCE_CIDR = "cidr"
 SOURCE_GROUP = "remote_group"
@@ -65,10 +66,6 @@ PolicyGroup = namedtuple("PolicyGroup", ["name", "id", "project_id", "stateful",
 # file's servers list) or None; ports: live port dicts or None; live: bool.
 Model = namedtuple("Model", ["groups", "servers", "ports", "live", "project_id", "address_groups"])
 Principal = namedtuple("Principal", ["label", "networks", "groups"])
-
-
-class AccessError(ValueError):
-    """A question or a target that can not be answered (unknown server, bad address...)."""
 
 
 # --- building the model -------------------------------------------------------

@@ -25,9 +25,8 @@ except ImportError:  # reported by the module shell
     jsonschema = None
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
-    DeclarationError,
     _schema_error_message,
     _suggest,
     format_path,
@@ -180,9 +179,6 @@ def plan_attachments(servers, observed, default_mode="exact", planned_groups=(),
     errors = []
     ops = []
     groups = list(observed.get("groups") or [])
-    planned = {}
-    for name in planned_groups or ():
-        planned[name] = None
     group_by_id = dict((g["id"], g) for g in groups)
     claimed = {}  # port id -> path of the entry that chose it
     ports_by_device = {}
@@ -193,95 +189,117 @@ def plan_attachments(servers, observed, default_mode="exact", planned_groups=(),
         server = _resolve_server(entry["server"], observed.get("servers") or [], path, errors)
         if server is None:
             continue
-        mode = entry.get("mode") or default_mode
-        wanted = []
-        server_planned = {}
-        for name in planned:
-            server_planned[name] = planned_group(name, server.get("project_id")) if check_mode else None
-        for group_index, text in enumerate(entry.get("security_groups") or []):
-            found = _resolve_group(text, server.get("project_id"), groups, "%s.security_groups[%d]" % (path, group_index), errors, server_planned)
-            if found is not None and is_planned(found["id"]):
-                group_by_id.setdefault(found["id"], found)
-            if found is not None and found["id"] not in [g["id"] for g in wanted]:
-                wanted.append(found)
+        wanted_ids = _wanted_group_ids(entry, server, groups, group_by_id, planned_groups, check_mode, path, errors)
         server_ports = sorted(ports_by_device.get(server["id"], []), key=lambda p: p["id"])
         if not server_ports:
             errors.append("%s.server: server %s (%s) has no ports" % (path, server["name"], server["id"]))
             continue
-        for port in _select_ports(entry.get("ports"), server_ports, path, errors):
-            if port["id"] in claimed:
-                errors.append(
-                    "%s.ports: port %s of server %s is also chosen by %s; each port may be declared once"
-                    % (path, port["id"], server["name"], claimed[port["id"]])
-                )
-                continue
-            claimed[port["id"]] = path
-            current = list(port.get("security_group_ids") or [])
-            wanted_ids = [g["id"] for g in wanted]
-            if mode == "exact":
-                after = sorted(set(wanted_ids))
-            elif mode == "add":
-                after = sorted(set(current) | set(wanted_ids))
-            else:
-                after = sorted(set(current) - set(wanted_ids))
-            if sorted(set(current)) == after:
-                continue
-            if not port.get("port_security_enabled", True) and after:
-                errors.append(
-                    "%s: port %s of server %s has port security disabled; Neutron accepts no security groups there" % (path, port["id"], server["name"])
-                )
-                continue
-            for group_id in after:
-                group = group_by_id.get(group_id)
-                if group is None:
-                    continue
-                if group.get("project_id") != port.get("project_id") and not group.get("shared"):
-                    errors.append(
-                        "%s: security group %s (%s) belongs to project %s, which port %s of project %s can "
-                        "not use" % (path, group["name"], group_id, group.get("project_id"), port["id"], port.get("project_id"))
-                    )
-            # A planned group's statefulness is not known yet: the real run checks it.
-            statefulness = set(bool(group_by_id[g].get("stateful", True)) for g in after if g in group_by_id and not is_planned(g))
-            if len(statefulness) > 1:
-                kinds = ", ".join(
-                    "%s=%s" % (group_by_id[g]["name"], "stateful" if group_by_id[g].get("stateful", True) else "stateless")
-                    for g in after
-                    if g in group_by_id and not is_planned(g)
-                )
-                errors.append("%s: port %s would mix stateful and stateless groups (%s); Neutron refuses that" % (path, port["id"], kinds))
-                continue
-
-            def names(ids):
-                return sorted(group_by_id[g]["name"] if g in group_by_id else g for g in ids)
-
-            created = names([g for g in after if is_planned(g) and g not in current])
-            reason = "%s: the port wears %s, the declaration (mode %s) says %s" % (
-                path,
-                ", ".join(names(sorted(set(current)))) or "no group",
-                mode,
-                ", ".join(names(after)) or "no group",
-            )
-            if created:
-                reason += "; %s" % "; ".join("would attach %s (created by this plan)" % name for name in created)
-            ops.append(
-                {
-                    "action": "update_port",
-                    "server": server["name"],
-                    "server_id": server["id"],
-                    "port": port["id"],
-                    "port_name": port.get("name") or "",
-                    "fixed_ips": list(port.get("fixed_ips") or []),
-                    "before": names(sorted(set(current))),
-                    "after": names(after),
-                    "security_group_ids": after,
-                    "created_by_plan": created,
-                    "path": path,
-                    "reason": reason,
-                }
-            )
+        for port in _claim_ports(entry.get("ports"), server, server_ports, claimed, path, errors):
+            op = _port_update(path, server, port, entry.get("mode") or default_mode, wanted_ids, group_by_id, errors)
+            if op is not None:
+                ops.append(op)
     if errors:
         raise PlanError(errors)
     return ops
+
+
+def _wanted_group_ids(entry, server, groups, group_by_id, planned_groups, check_mode, path, errors):
+    """The ids of the groups an entry names, in its order, once each; a planned group's placeholder (check mode)
+    joins ``group_by_id``."""
+    planned = dict((name, planned_group(name, server.get("project_id")) if check_mode else None) for name in planned_groups or ())
+    wanted = []
+    for group_index, text in enumerate(entry.get("security_groups") or []):
+        found = _resolve_group(text, server.get("project_id"), groups, "%s.security_groups[%d]" % (path, group_index), errors, planned)
+        if found is not None and is_planned(found["id"]):
+            group_by_id.setdefault(found["id"], found)
+        if found is not None and found["id"] not in wanted:
+            wanted.append(found["id"])
+    return wanted
+
+
+def _claim_ports(selector, server, server_ports, claimed, path, errors):
+    """The server's ports an entry chooses that no earlier entry chose (each port may be declared once)."""
+    chosen = []
+    for port in _select_ports(selector, server_ports, path, errors):
+        if port["id"] in claimed:
+            errors.append(
+                "%s.ports: port %s of server %s is also chosen by %s; each port may be declared once" % (path, port["id"], server["name"], claimed[port["id"]])
+            )
+            continue
+        claimed[port["id"]] = path
+        chosen.append(port)
+    return chosen
+
+
+def _groups_after(mode, current, wanted_ids):
+    """The ids of the groups a port wears after the plan, sorted: exactly the wanted ones, or added, or removed."""
+    if mode == "exact":
+        return sorted(set(wanted_ids))
+    if mode == "add":
+        return sorted(set(current) | set(wanted_ids))
+    return sorted(set(current) - set(wanted_ids))
+
+
+def _port_errors(path, server, port, after, group_by_id):
+    """Why Neutron would refuse these groups on this port: port security off, another project's group, a mix
+    of stateful and stateless groups."""
+    if not port.get("port_security_enabled", True) and after:
+        return ["%s: port %s of server %s has port security disabled; Neutron accepts no security groups there" % (path, port["id"], server["name"])]
+    errors = []
+    for group_id in after:
+        group = group_by_id.get(group_id)
+        if group is not None and group.get("project_id") != port.get("project_id") and not group.get("shared"):
+            errors.append(
+                "%s: security group %s (%s) belongs to project %s, which port %s of project %s can "
+                "not use" % (path, group["name"], group_id, group.get("project_id"), port["id"], port.get("project_id"))
+            )
+    # A planned group's statefulness is not known yet: the real run checks it.
+    known = [g for g in after if g in group_by_id and not is_planned(g)]
+    if len(set(bool(group_by_id[g].get("stateful", True)) for g in known)) > 1:
+        kinds = ", ".join("%s=%s" % (group_by_id[g]["name"], "stateful" if group_by_id[g].get("stateful", True) else "stateless") for g in known)
+        errors.append("%s: port %s would mix stateful and stateless groups (%s); Neutron refuses that" % (path, port["id"], kinds))
+    return errors
+
+
+def _group_names(ids, group_by_id):
+    return sorted(group_by_id[g]["name"] if g in group_by_id else g for g in ids)
+
+
+def _port_update(path, server, port, mode, wanted_ids, group_by_id, errors):
+    """The update_port operation of one port, None when it keeps its groups (or when Neutron would refuse:
+    then the reason is in ``errors``)."""
+    current = list(port.get("security_group_ids") or [])
+    after = _groups_after(mode, current, wanted_ids)
+    if sorted(set(current)) == after:
+        return None
+    refused = _port_errors(path, server, port, after, group_by_id)
+    if refused:
+        errors.extend(refused)
+        return None
+    before = _group_names(sorted(set(current)), group_by_id)
+    created = _group_names([g for g in after if is_planned(g) and g not in current], group_by_id)
+    reason = "%s: the port wears %s, the declaration (mode %s) says %s" % (
+        path,
+        ", ".join(before) or "no group",
+        mode,
+        ", ".join(_group_names(after, group_by_id)) or "no group",
+    )
+    if created:
+        reason += "; %s" % "; ".join("would attach %s (created by this plan)" % name for name in created)
+    return {
+        "action": "update_port",
+        "server": server["name"],
+        "server_id": server["id"],
+        "port": port["id"],
+        "port_name": port.get("name") or "",
+        "fixed_ips": list(port.get("fixed_ips") or []),
+        "before": before,
+        "after": _group_names(after, group_by_id),
+        "security_group_ids": after,
+        "created_by_plan": created,
+        "path": path,
+        "reason": reason,
+    }
 
 
 def simulate_ports(observed, ops):

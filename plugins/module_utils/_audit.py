@@ -29,6 +29,7 @@ import re
 from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import AuditError
 
 SEVERITIES = ("low", "medium", "high")
 SEVERITY_RANK = {"none": 99, "low": 1, "medium": 2, "high": 3}
@@ -87,10 +88,6 @@ CHECKS = {
     "unused-group": ("low", "a group no port wears"),
     "address-group-family": ("medium", "an address group rule that leaves out the group's addresses of the other family"),
 }
-
-
-class AuditError(ValueError):
-    """Bad audit options (admin_ports...)."""
 
 
 def parse_admin_ports(values):
@@ -646,6 +643,27 @@ def _cell(text):
     return str("" if text is None else text).replace("|", "\\|").replace("\n", " ")
 
 
+def _fix_cell(finding):
+    return _cell(finding.get("hint"))
+
+
+def _waiver_cell(finding):
+    waiver = finding.get("waiver") or {}
+    return "`%s` in %s" % (_cell(waiver.get("by")), _cell(waiver.get("where")))
+
+
+def _findings_table(heading, findings, last_column, last_cell):
+    """A Markdown section with a table of findings (severity, group, rule, finding, ``last_column``, id); none: nothing."""
+    if not findings:
+        return []
+    lines = ["## %s" % heading, "", "| Severity | Group | Rule | Finding | %s | Id |" % last_column, "| --- | --- | --- | --- | --- | --- |"]
+    for finding in findings:
+        severity = SEVERITY_MARK.get(finding.get("severity"), finding.get("severity"))
+        cells = (severity, _cell(finding.get("group")), _rule_cell(finding), _cell(finding.get("message")), last_cell(finding), _cell(finding.get("id")))
+        lines.append("| %s | %s | %s | %s | %s | `%s` |" % cells)
+    return lines + [""]
+
+
 def markdown(result, title="Security group audit"):
     """A Markdown report of an audit result (or of a plain findings list)."""
     if isinstance(result, list):
@@ -685,38 +703,8 @@ def markdown(result, title="Security group audit"):
             )
         )
     lines.append("")
-    if open_findings:
-        lines.extend(["## Findings", "", "| Severity | Group | Rule | Finding | Fix | Id |", "| --- | --- | --- | --- | --- | --- |"])
-        for finding in open_findings:
-            lines.append(
-                "| %s | %s | %s | %s | %s | `%s` |"
-                % (
-                    SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")),
-                    _cell(finding.get("group")),
-                    _rule_cell(finding),
-                    _cell(finding.get("message")),
-                    _cell(finding.get("hint")),
-                    _cell(finding.get("id")),
-                )
-            )
-        lines.append("")
-    if waived:
-        lines.extend(["## Waived", "", "| Severity | Group | Rule | Finding | Waived by | Id |", "| --- | --- | --- | --- | --- | --- |"])
-        for finding in waived:
-            waiver = finding.get("waiver") or {}
-            lines.append(
-                "| %s | %s | %s | %s | `%s` in %s | `%s` |"
-                % (
-                    SEVERITY_MARK.get(finding.get("severity"), finding.get("severity")),
-                    _cell(finding.get("group")),
-                    _rule_cell(finding),
-                    _cell(finding.get("message")),
-                    _cell(waiver.get("by")),
-                    _cell(waiver.get("where")),
-                    _cell(finding.get("id")),
-                )
-            )
-        lines.append("")
+    lines.extend(_findings_table("Findings", open_findings, "Fix", _fix_cell))
+    lines.extend(_findings_table("Waived", waived, "Waived by", _waiver_cell))
     lines.append("Waive a finding by listing its id (or its check name) in the rule's `audit_waive`, or in a group tag `%s<id or check>`." % WAIVER_TAG_PREFIX)
     return "\n".join(lines) + "\n"
 

@@ -25,10 +25,11 @@ from ansible_collections.netsec.openstack.plugins.module_utils._schema import (
 )
 
 DesiredRule = namedtuple("DesiredRule", ["key", "description", "path"])
-DesiredGroup = namedtuple("DesiredGroup", ["name", "description", "stateful", "tags", "rules", "path", "shared_with"])
+DesiredGroup = namedtuple("DesiredGroup", ["name", "description", "stateful", "tags", "rules", "path", "shared_with", "adopt"])
 DesiredAddressGroup = namedtuple("DesiredAddressGroup", ["name", "description", "addresses", "path", "shared_with"])
 # shared_with: None = sharing not managed; otherwise the declared projects, sorted (_sharing).
-DesiredGroup.__new__.__defaults__ = (None,)
+# adopt: tag an existing group that does not carry the ownership tag (else it is managed, never adopted).
+DesiredGroup.__new__.__defaults__ = (None, False)
 DesiredAddressGroup.__new__.__defaults__ = (None,)
 Desired = namedtuple("Desired", ["groups", "address_groups"])
 
@@ -136,6 +137,7 @@ def parse_declaration(declaration):
                 rules=None if rules is None else list(rules.values()),
                 path="groups[%d]" % index,
                 shared_with=_shared_with(group),
+                adopt=bool(group.get("adopt")),
             )
         )
     address_groups = []

@@ -24,6 +24,7 @@ __metaclass__ = type
 import copy
 import fnmatch
 import json
+import re
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
@@ -280,3 +281,28 @@ def projects_in(inventory):
             if item.get("project_id"):
                 found.add(item["project_id"])
     return sorted(found)
+
+
+# Characters a project name keeps in a file name; others become "_" (a name with "/" must not make a directory).
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._@+=,-]")
+
+
+def _file_stem(name):
+    stem = _UNSAFE_IN_FILE_NAME.sub("_", name or "")
+    return stem if stem.strip("._") else None
+
+
+def tree_file_names(project_ids, project_names):
+    """{project id: file name} for an export tree: ``<project name>.yml``, or ``<project id>.yml`` when the
+    name is unknown (not visible to these credentials) or clashes with another project's (names are unique per
+    domain only; compared case-insensitively, for file systems that are)."""
+    stems = dict((project_id, _file_stem(project_names.get(project_id))) for project_id in project_ids)
+    seen = {}
+    for stem in stems.values():
+        if stem:
+            seen[stem.lower()] = seen.get(stem.lower(), 0) + 1
+    ids = set(project_id.lower() for project_id in project_ids)
+    return dict(
+        (project_id, "%s.yml" % (stem if stem and seen[stem.lower()] == 1 and stem.lower() not in ids - set([project_id.lower()]) else project_id))
+        for project_id, stem in stems.items()
+    )

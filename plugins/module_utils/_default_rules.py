@@ -25,6 +25,7 @@ __metaclass__ = type
 import difflib
 from collections import namedtuple
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _group_paths as group_paths
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import expand_rule
 from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError, validate_declaration
@@ -85,8 +86,8 @@ def _rule_part(rule):
 
 
 def _unprefixed(errors):
-    prefix = "groups[0]."
-    return [e.removeprefix(prefix) for e in errors]
+    """The templates are validated as the rules of one group: their paths are the rules' own (no group)."""
+    return group_paths.name_groups(errors, [None], single=True)
 
 
 def parse_templates(rules):

@@ -16,25 +16,18 @@ __metaclass__ = type
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules as templates
-from ansible_collections.netsec.openstack.plugins.module_utils._cloud import default_rules as calls
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import connection as cloud_connection
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.default_rules import Templates
 from ansible_collections.netsec.openstack.plugins.module_utils import _run_lock as run_lock
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError
 
 # The run lock's scope: templates are cloud-wide, not of a project.
 LOCK_SCOPE = "(default security group rule templates)"
 ADMIN_ROLE = "admin"
 
 
-def _auth_url(connection):
-    try:
-        return (connection.config.get_auth_args() or {}).get("auth_url")
-    except Exception:  # pragma: no cover - configs without auth args
-        return None
-
-
-def _observe(connection):
-    return sorted((templates.observed_template(t) for t in calls.list_templates(connection)), key=templates.sort_key)
+def _observe(cloud_templates):
+    return sorted((templates.observed_template(t) for t in cloud_templates.list_templates()), key=templates.sort_key)
 
 
 def _role_refusal(roles):
@@ -53,41 +46,41 @@ def _guard(before, after, mode):
     return findings
 
 
-def _replace(connection, op):
-    calls.delete_template(connection, op["id"])
+def _replace(cloud_templates, op):
+    cloud_templates.delete_template(op["id"])
     try:
-        return calls.create_template(connection, templates.body_of(op))
+        return cloud_templates.create_template(templates.body_of(op))
     except cloud.CloudError as exc:
         try:
-            calls.create_template(connection, templates.body_of({"template": op["old"]}))
+            cloud_templates.create_template(templates.body_of({"template": op["old"]}))
             outcome = "the old template was put back"
         except cloud.CloudError as again:
             outcome = "putting the old template back failed too (%s): it is missing now" % again
         raise cloud.CloudError("%s; %s" % (exc, outcome))
 
 
-def execute(connection, plan):
+def execute(cloud_templates, plan):
     """Carry out the plan in order; returns the ops done (with the new ids)."""
     done = []
     for index, op in enumerate(plan):
         try:
             if op["action"] == "create":
-                created = calls.create_template(connection, templates.body_of(op))
+                created = cloud_templates.create_template(templates.body_of(op))
                 done.append(dict(op, id=created["id"]))
             elif op["action"] == "replace":
-                created = _replace(connection, op)
+                created = _replace(cloud_templates, op)
                 done.append(dict(op, id=created["id"], replaced_id=op["id"]))
             else:
-                calls.delete_template(connection, op["id"])
+                cloud_templates.delete_template(op["id"])
                 done.append(op)
         except cloud.CloudError as exc:
             raise cloud.CloudError(str(exc), done, plan[index:])
     return done
 
 
-def _verify(connection, desired, options, done):
+def _verify(cloud_templates, desired, options, done):
     try:
-        final = _observe(connection)
+        final = _observe(cloud_templates)
     except cloud.CloudError as exc:
         raise cloud.CloudError("every planned operation was carried out, but reading the templates back failed: %s" % exc, done)
     left = templates.make_plan(desired, final, options.get("purge_rules", True))
@@ -106,21 +99,20 @@ def reconcile(rules, options, auth, check_mode, with_diff=True, connect=cloud.co
     mode = options.get("lockout_guard") or "warn"
     if mode not in templates.GUARD_MODES:
         raise DeclarationError(["lockout_guard: expected one of %s, got %r" % (", ".join(templates.GUARD_MODES), mode)])
-    counter = cloud.RequestCounter()
-    connection = connect(auth)
-    counter.wrap(connection.session)
-    calls.require_api(connection)
+    run = cloud_connection.open_run(auth, options, connect=connect, scoped=False)
+    cloud_templates = Templates(run.reads)
+    cloud_templates.require_api()
     try:
-        with run_lock.run_lock(_auth_url(connection), LOCK_SCOPE, options.get("lock_timeout") or 600, enabled=options.get("lock", True)):
-            result = _reconcile_locked(connection, desired, options, mode, check_mode, with_diff)
+        with run_lock.run_lock(cloud_connection.auth_url(run.connection), LOCK_SCOPE, run.options.lock_timeout, enabled=run.options.lock):
+            result = _reconcile_locked(cloud_templates, desired, options, mode, check_mode, with_diff)
     except run_lock.LockTimeout as exc:
         raise cloud.CloudError("%s; nothing was changed" % exc)
-    result["api_requests"] = counter.as_dict()
+    result["api_requests"] = run.counter.as_dict()
     return result
 
 
-def _reconcile_locked(connection, desired, options, mode, check_mode, with_diff):
-    observed = _observe(connection)
+def _reconcile_locked(cloud_templates, desired, options, mode, check_mode, with_diff):
+    observed = _observe(cloud_templates)
     plan = templates.make_plan(desired, observed, options.get("purge_rules", True))
     after = templates.simulate(observed, plan)
     findings = _guard(observed, after, mode)
@@ -129,15 +121,15 @@ def _reconcile_locked(connection, desired, options, mode, check_mode, with_diff)
     if with_diff:
         result["diff"] = templates.diff(observed, after)
     if plan:
-        refusal = _role_refusal(calls.role_names(connection))
+        refusal = _role_refusal(cloud_templates.role_names())
         if refusal and not check_mode:
             raise PlanError([refusal])
         if refusal:
             warnings.append("a real run would be refused: %s" % refusal)
     if plan and not check_mode:
-        done = execute(connection, plan)
+        done = execute(cloud_templates, plan)
         result["plan"] = done
-        after = _verify(connection, desired, options, done)
+        after = _verify(cloud_templates, desired, options, done)
     result["templates"] = [templates.render(t) for t in after]
     result["warnings"] = warnings
     return result

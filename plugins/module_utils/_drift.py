@@ -28,6 +28,11 @@ CHANGES = ("create", "delete", "replace", "update")
 ADOPT = "adopt"
 TYPE_ORDER = {"address_group": 0, "security_group": 1, "server": 2}
 TYPE_TITLES = {"address_group": "address group", "security_group": "group", "server": "server"}
+# Protocol 0 as Neutron stores it, or as the rule model names the number: any protocol to Neutron's drivers, and
+# worded so in every report (as in _access and _graph).
+PROTOCOL_ZERO = graph.PROTOCOL_ZERO
+PROTOCOL_ZERO_TEXT = "protocol 0 (any)"
+NOTE_FIELDS = ("audit_waive", "protocol_note")
 
 
 def _plan_of(result):
@@ -42,13 +47,21 @@ def _plan_of(result):
 def describe_rule(rule):
     """A rule in the declaration's shape (as plans show it) in words."""
     try:
-        keys = [r.key for r in expand_rule(dict((k, v) for k, v in rule.items() if k != "audit_waive"), "rule")]
+        keys = [r.key for r in expand_rule(dict((k, v) for k, v in rule.items() if k not in NOTE_FIELDS), "rule")]
     except (ValueError, TypeError, KeyError):
         return str(rule)
     text = "; ".join(graph.rule_text(key) for key in keys)
     if rule.get("description"):
         text += " (%r)" % rule["description"]
     return text
+
+
+def shown_rule(rule):
+    """A plan's rule for the report: protocol 0 as Neutron stores it (0, not its name hopopt), with the note
+    that it means any protocol (``protocol_note``, as the audit and effective_access say it)."""
+    if not isinstance(rule, dict) or str(rule.get("protocol")).lower() not in PROTOCOL_ZERO:
+        return rule
+    return dict(rule, protocol=0, protocol_note=PROTOCOL_ZERO_TEXT)
 
 
 def without_description(rule):
@@ -62,6 +75,8 @@ def _short(port_id):
 def _change(op, change, **extra):
     entry = {"change": change, "action": op["action"]}
     entry.update(extra)
+    if "rule" in entry:
+        entry["rule"] = shown_rule(entry["rule"])
     if op.get("reason"):
         entry["reason"] = op["reason"]
     if op.get("path"):

@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: netsec.openstack contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The exceptions of the run engine, in one place (private).
+"""The exceptions of the collection, in one place (private).
 
-``PlanError``: the declaration can not be carried out against this cloud;
-raised before any write, so nothing was changed.  ``CloudError``: a cloud
+``DeclarationError``: the input failed validation (every problem, each
+naming its field path), before any call.  ``PlanError``: the declaration
+can not be carried out against this cloud; raised before any write, so
+nothing was changed.  ``CloudError``: a cloud
 call failed; it carries what had been completed and what had not.  The
 cloud layer translates openstacksdk's exceptions into ``CloudError`` or one
-of its kinds below, so nothing above it needs to know the SDK.
+of its kinds below, so nothing above it needs to know the SDK.  The analysis modules' refusals (``ModelError``, ``AccessError``,
+``AuditError``, ``InspectError``) and the run lock's ``LockTimeout`` are here too.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +18,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from typing import Any, Dict, List, Optional
+
+
+class DeclarationError(ValueError):
+    """A declaration that failed validation; ``errors`` lists every problem."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super(DeclarationError, self).__init__(
+            "invalid declaration (%d error%s):\n  - %s" % (len(self.errors), "" if len(self.errors) == 1 else "s", "\n  - ".join(self.errors))
+        )
 
 
 class PlanError(ValueError):
@@ -35,7 +48,9 @@ class CloudError(Exception):
         self.done = list(done or [])
         self.pending = list(pending or [])
         self.status = status
-        # Set by the cloud layer's translation: worth another try? after how long? after how many attempts?
+        # Set by the cloud layer's translation: what the cloud answered (the SDK's text), ...
+        self.detail: Optional[str] = None
+        # ... worth another try? after how long? after how many attempts?
         self.transient = False
         self.retry_after: Optional[float] = None
         self.netsec_attempts = 1
@@ -76,3 +91,19 @@ class Forbidden(CloudError):
 
 class LockTimeout(Exception):
     """Another run on this controller held the run lock for longer than ``lock_timeout``."""
+
+
+class ModelError(ValueError):
+    """A value that can not become a canonical rule."""
+
+
+class AccessError(ValueError):
+    """A question or a target that can not be answered (unknown server, bad address...)."""
+
+
+class AuditError(ValueError):
+    """Bad audit options (admin_ports...)."""
+
+
+class InspectError(ValueError):
+    """A target or option that can not be used; the module fails with this message."""

@@ -33,6 +33,8 @@ def export(options, auth, connect=cloud.connect):
         scope_id = run.project_id
         inventory = adapter.observe_inventory(scope_id, with_servers=include_servers, with_sharing=True)
         project_ids = [scope_id]
+    project_names = adapter.project_names() if options.get("all_projects") else {}
+    file_names = declarations_file.tree_file_names(project_ids, project_names)
     projects = []
     for project_id in project_ids:
         # A single project is named as the user named it (or not at all: the credentials' project);
@@ -44,7 +46,10 @@ def export(options, auth, connect=cloud.connect):
         if options.get("all_projects") and not (mapping["groups"] or mapping["address_groups"] or mapping.get("servers")):
             continue
         warnings.extend(project_warnings)
-        projects.append({"project_id": project_id, "declarations": mapping})
+        entry = {"project_id": project_id, "declarations": mapping}
+        if options.get("all_projects"):
+            entry.update(project_name=project_names.get(project_id), file_name=file_names[project_id])
+        projects.append(entry)
     result = {
         "changed": False,
         "projects": projects,

@@ -12,14 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+
 from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
 from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import open_run
-
-
-class InspectError(ValueError):
-    """A target or option that can not be used; the module fails with this message."""
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import AccessError, AuditError, InspectError
 
 
 def _live_model(auth, project, connect):
@@ -54,21 +53,37 @@ def _question_asked(params):
     return any(params.get(name) is not None for name in ("source", "protocol", "port"))
 
 
-def _ask(rules, params, principal, target):
+@contextlib.contextmanager
+def _refused_as_inspect_error():
+    """The pure code's refusals (``AccessError``, ``AuditError``) become the module's ``InspectError``."""
     try:
-        return access.ask(rules, params["direction"], principal, params.get("protocol"), params.get("port"), target)
-    except access.AccessError as exc:
+        yield
+    except (AccessError, AuditError) as exc:
         raise InspectError(str(exc))
 
 
-def _policy_result(rules, params):
+def _ask(rules, params, principal, target):
+    with _refused_as_inspect_error():
+        return access.ask(rules, params["direction"], principal, params.get("protocol"), params.get("port"), target)
+
+
+def _access_result(mode, target, group_names, rules, params):
+    """What both forms of effective_access return: the target, its groups and their merged policy."""
     policy = access.effective_policy(rules, params["direction"])
-    return {"policy": policy, "policy_text": [access.policy_text(entry) for entry in policy]}
+    return {
+        "changed": False,
+        "mode": mode,
+        "target": target,
+        "security_groups": group_names,
+        "direction": params["direction"],
+        "policy": policy,
+        "policy_text": [access.policy_text(entry) for entry in policy],
+    }
 
 
 def effective_access_offline(params):
     model_ = access.model_from_declarations(params["declarations"])
-    try:
+    with _refused_as_inspect_error():
         if params.get("server") is not None:
             names = access.server_groups_offline(model_, params["server"])
             target = params["server"]
@@ -77,17 +92,8 @@ def effective_access_offline(params):
             target = "a server wearing %s" % ", ".join(names) if names else "a server wearing no group"
         groups = access.declared_groups(model_, names)
         principal = access.principal_from_source(params.get("source"), model_)
-    except access.AccessError as exc:
-        raise InspectError(str(exc))
     rules = access.rules_of(groups)
-    result = {
-        "changed": False,
-        "mode": "declarations",
-        "target": {"kind": "declaration", "name": target},
-        "security_groups": [g.name for g in groups],
-        "direction": params["direction"],
-    }
-    result.update(_policy_result(rules, params))
+    result = _access_result("declarations", {"kind": "declaration", "name": target}, [g.name for g in groups], rules, params)
     if _question_asked(params):
         result.update(_ask(rules, params, principal, target))
     return result
@@ -104,23 +110,26 @@ def effective_access_live(params, auth, connect=cloud.connect):
     if missing:
         raise InspectError("the ports of %s wear groups that are not visible in project %s: %s" % (target["name"], project_id, ", ".join(missing)))
     groups = [by_id[g] for g in group_ids]
-    try:
+    with _refused_as_inspect_error():
         principal = access.principal_from_source(params.get("source"), model_)
-    except access.AccessError as exc:
-        raise InspectError(str(exc))
     rules = access.rules_of(groups)
-    result = {
-        "changed": False,
-        "mode": "live",
-        "project_id": project_id,
-        "target": dict(target, kind=kind),
-        "security_groups": sorted(set(g.name for g in groups)),
-        "direction": params["direction"],
-    }
-    result.update(_policy_result(rules, params))
+    result = _access_result("live", dict(target, kind=kind), sorted(set(g.name for g in groups)), rules, params)
+    result["project_id"] = project_id
+    result["ports"], result["warnings"], any_allowed = _live_ports(ports, by_id, params, principal, target["name"])
+    if _question_asked(params):
+        result.update(_ask(rules, params, principal, target["name"]))
+        if any_allowed and not result["allowed"]:
+            result["allowed"] = True
+            result["answer"] = "yes: port security is disabled on a port of %s, so nothing filters it" % target["name"]
+    result["api_requests"] = counter.as_dict()
+    return result
+
+
+def _live_ports(ports, by_id, params, principal, target_name):
+    """The target's ports as shown (with ``allowed`` per port when a question is asked), the warnings about
+    ports without port security, and whether any port allows what was asked."""
     shown_ports = []
     warnings = []
-    question = _question_asked(params)
     any_allowed = False
     for port in ports:
         shown = {
@@ -131,34 +140,24 @@ def effective_access_live(params, auth, connect=cloud.connect):
             "port_security_enabled": port["port_security_enabled"],
             "security_groups": [by_id[g].name for g in port["security_group_ids"]],
         }
-        if question:
+        if _question_asked(params):
             if not port["port_security_enabled"]:
                 shown["allowed"] = True
             else:
                 port_rules = access.rules_of([by_id[g] for g in port["security_group_ids"]])
-                shown["allowed"] = _ask(port_rules, params, principal, target["name"])["allowed"]
+                shown["allowed"] = _ask(port_rules, params, principal, target_name)["allowed"]
             any_allowed = any_allowed or shown["allowed"]
         if not port["port_security_enabled"]:
             warnings.append(
-                "port %s of %s has port security disabled: its security groups are not enforced and everything can reach it" % (port["id"], target["name"])
+                "port %s of %s has port security disabled: its security groups are not enforced and everything can reach it" % (port["id"], target_name)
             )
         shown_ports.append(shown)
-    result["ports"] = shown_ports
-    if question:
-        result.update(_ask(rules, params, principal, target["name"]))
-        if any_allowed and not result["allowed"]:
-            result["allowed"] = True
-            result["answer"] = "yes: port security is disabled on a port of %s, so nothing filters it" % target["name"]
-    result["warnings"] = warnings
-    result["api_requests"] = counter.as_dict()
-    return result
+    return shown_ports, warnings, any_allowed
 
 
 def audit_result(model_, params, mode):
-    try:
+    with _refused_as_inspect_error():
         findings = auditing.audit(model_, params.get("admin_ports"))
-    except auditing.AuditError as exc:
-        raise InspectError(str(exc))
     fail_on = params.get("fail_on") or "none"
     blocking = auditing.blocking(findings, fail_on)
     result = {

@@ -17,16 +17,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import ipaddress
 from collections import namedtuple
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import ModelError
 
 # The tag on groups this collection created or adopted (the one definition; others import it).
 OWNER_TAG = "managed-by=netsec.openstack"
 DEFAULT_GROUP_NAME = "default"
 NAME_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = fields.DESCRIPTION_MAX_LENGTH
+# Distinct prefixes parsed once per process (a 5,000-rule run parses each observed and declared prefix several times).
+PREFIX_CACHE_SIZE = 65536
 
 # neutron_lib.constants.IP_PROTOCOL_MAP: the names Neutron accepts.
 PROTOCOL_NUMBERS = {
@@ -75,10 +79,6 @@ REMOTE_GROUP = "group"
 REMOTE_ADDRESS_GROUP = "address_group"
 
 
-class ModelError(ValueError):
-    """A value that can not become a canonical rule."""
-
-
 # Identity of a rule: description is deliberately not part of it (Neutron's
 # duplicate check ignores it too), it is compared separately.
 RuleKey = namedtuple(
@@ -115,6 +115,12 @@ def canonical_protocol(value, ethertype):
     return name
 
 
+@functools.lru_cache(maxsize=PREFIX_CACHE_SIZE)
+def _parsed_network(text, strict):
+    """ipaddress's network of a stripped CIDR text (immutable, so one object serves every caller)."""
+    return ipaddress.ip_network(text, strict=strict)
+
+
 def canonical_network(value):
     """Return an ipaddress network for a CIDR or address, masked.
 
@@ -122,14 +128,14 @@ def canonical_network(value):
     declarations.
     """
     try:
-        return ipaddress.ip_network(str(value).strip(), strict=False)
+        return _parsed_network(str(value).strip(), False)
     except ValueError:
         raise ModelError("%r is not a valid IP address or CIDR" % (value,))
 
 
 def has_host_bits(value):
     try:
-        ipaddress.ip_network(str(value).strip(), strict=True)
+        _parsed_network(str(value).strip(), True)
         return False
     except ValueError:
         return True
@@ -143,12 +149,22 @@ def canonical_remote_prefix(value, ethertype):
     """Canonical prefix string, or None when it means everywhere."""
     if value is None or value == "":
         return None
-    network = canonical_network(value)
-    if network.prefixlen == 0:
+    try:
+        prefixlen, family, text = _prefix_facts(str(value).strip())
+    except ValueError:
+        raise ModelError("%r is not a valid IP address or CIDR" % (value,))
+    if prefixlen == 0:
         return None
-    if ethertype is not None and ethertype_of(network) != ethertype:
+    if ethertype is not None and family != ethertype:
         raise ModelError("prefix %s is not an %s prefix" % (value, ethertype))
-    return network.with_prefixlen
+    return text
+
+
+@functools.lru_cache(maxsize=PREFIX_CACHE_SIZE)
+def _prefix_facts(text):
+    """(prefix length, ethertype, canonical text) of a stripped CIDR text."""
+    network = _parsed_network(text, False)
+    return network.prefixlen, ethertype_of(network), network.with_prefixlen
 
 
 def canonical_ports(protocol, port_min, port_max):

@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
 from ansible_collections.netsec.openstack.plugins.module_utils import _schema as schema
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import RunOptions, below_minimum
-from ansible_collections.netsec.openstack.plugins.module_utils._errors import CloudError, PlanError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import CloudError, DeclarationError, PlanError
 
 AUTH_ARGUMENT_SPEC = dict(
     cloud=dict(type="raw"),
@@ -71,7 +71,7 @@ def run_module(module, runner):
         module.fail_json(msg="; ".join(too_small), errors=too_small, changed=False)
     try:
         result = runner(module)
-    except schema.DeclarationError as exc:
+    except DeclarationError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors, changed=False)
     except PlanError as exc:
         module.fail_json(msg="nothing was changed: %s" % exc, errors=exc.errors, changed=False)

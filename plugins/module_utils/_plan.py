@@ -30,6 +30,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import bisect
 import copy
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
@@ -203,24 +204,25 @@ def _namesakes(desired, observed, options):
         yield (group.name, keep, [g for g in tagged if g["id"] != keep["id"]], [g for g in found if g not in tagged])
 
 
+def namesake_copies(desired, observed, options):
+    """The other copies of declared groups that have a tagged copy, as two maps {group id: (name, id of the kept
+    copy)}: extra tagged copies (deleted like purged groups, their usage checked first) and untagged namesakes
+    (left alone, not ours, and named in a warning)."""
+    duplicates, untagged_copies = {}, {}
+    for name, keep, others, untagged in _namesakes(desired, observed, options):
+        for copies, groups in ((duplicates, others), (untagged_copies, untagged)):
+            copies.update((group["id"], (name, keep["id"])) for group in groups)
+    return duplicates, untagged_copies
+
+
 def owned_duplicates(desired, observed, options):
-    """Extra tagged copies of declared groups, {group id: (name, id of the kept copy)}: deleted like purged
-    groups (their usage checked first)."""
-    extras = {}
-    for name, keep, others, _untagged in _namesakes(desired, observed, options):
-        for duplicate in others:
-            extras[duplicate["id"]] = (name, keep["id"])
-    return extras
+    """Extra tagged copies of declared groups (namesake_copies)."""
+    return namesake_copies(desired, observed, options)[0]
 
 
 def untagged_namesakes(desired, observed, options):
-    """Untagged groups that carry the name of a declared group that has a tagged copy, {group id: (name, id of
-    the tagged copy)}: left alone (not ours), and named in a warning."""
-    shadowed = {}
-    for name, keep, _others, untagged in _namesakes(desired, observed, options):
-        for namesake in untagged:
-            shadowed[namesake["id"]] = (name, keep["id"])
-    return shadowed
+    """Untagged groups named like a declared group that has a tagged copy (namesake_copies)."""
+    return namesake_copies(desired, observed, options)[1]
 
 
 def deletion_candidates(desired, observed, options):
@@ -293,8 +295,7 @@ class _Plan(object):
 def make_plan(desired, observed, options):
     """Return (plan, warnings).  Raises PlanError; never touches the cloud."""
     plan = _Plan(desired, observed, options)
-    duplicates = owned_duplicates(desired, observed, options)
-    namesakes = untagged_namesakes(desired, observed, options)
+    duplicates, namesakes = namesake_copies(desired, observed, options)
     for group_id, (name, kept) in sorted(namesakes.items()):
         plan.warnings.append(
             "group %s: another group of this name without the ownership tag %s, %s, was left alone; "
@@ -425,9 +426,11 @@ def _plan_group_update(plan, group, found):
     if group.stateful is not None and bool(group.stateful) != bool(found.get("stateful", True)):
         changes["stateful"] = {"before": bool(found.get("stateful", True)), "after": group.stateful}
     before_tags = sorted(found.get("tags") or [])
-    # The project's default group is Neutron's, never adopted (an export re-applied is 0 writes).
-    adopted = group.name != model.DEFAULT_GROUP_NAME or model.OWNER_TAG in before_tags
-    owner = set([model.OWNER_TAG]) if adopted else set()
+    # A group we did not create is managed (its rules and attributes) but adopted - tagged, and so deleted by
+    # purge_groups once undeclared - only when the declaration says adopt: true; the project's default group is
+    # Neutron's and never adopted.  So an export of any project, re-applied, is 0 writes.
+    owned = model.OWNER_TAG in before_tags or (group.adopt and group.name != model.DEFAULT_GROUP_NAME)
+    owner = set([model.OWNER_TAG]) if owned else set()
     after_tags = sorted(set(before_tags if group.tags is None else group.tags) | owner)
     if after_tags != before_tags:
         changes["tags"] = {"before": before_tags, "after": after_tags}
@@ -435,7 +438,7 @@ def _plan_group_update(plan, group, found):
         return
     reasons = []
     for field in sorted(changes):
-        if field == "tags" and model.OWNER_TAG not in before_tags:
+        if field == "tags" and model.OWNER_TAG not in before_tags and model.OWNER_TAG in after_tags:
             reasons.append("adopted: ownership tag %s added" % model.OWNER_TAG)
         else:
             reasons.append("%s differs from %s" % (field, group.path))
@@ -508,7 +511,7 @@ def _plan_rules(plan, group, ref, wanted, current):
                 "deleted and created again back to back" % (old_description, description, path),
             },
         )
-    added = [c[0] for c in creates] + [r[0] for r in replaces]
+    added = AddedRules([c[0] for c in creates] + [r[0] for r in replaces])
     for key, description, rule_id, reason in _sorted_rules(deletes):
         if rule_id is not None:
             plan.deleted_rule_ids.add(rule_id)
@@ -568,9 +571,13 @@ def _check_references(plan):
             plan.errors.append("%s: references %s, which this plan deletes (purge_groups); declare it or drop the rule" % (path, name))
 
 
+def _port_bounds(key):
+    return (key.port_min or 0), (key.port_max if key.port_max is not None else 65535)
+
+
 def _ports_overlap(a, b):
-    low_a, high_a = (a.port_min or 0), (a.port_max if a.port_max is not None else 65535)
-    low_b, high_b = (b.port_min or 0), (b.port_max if b.port_max is not None else 65535)
+    low_a, high_a = _port_bounds(a)
+    low_b, high_b = _port_bounds(b)
     return low_a <= high_b and low_b <= high_a
 
 
@@ -584,13 +591,51 @@ def overlaps(a, b):
     return _ports_overlap(a, b)
 
 
+class AddedRules(object):
+    """The rules a group's plan adds, to answer ``any(overlaps(key, added) ...)`` without comparing every
+    deleted rule with every added one (replacing a 1,000-rule group would be 10^6 comparisons).
+
+    By direction, ethertype and protocol: the added rules' port bounds sorted by their low end, with the
+    running maximum of the high ends; a rule overlaps one of them when, among those starting at or below
+    its high end, the highest end reaches its low end (``_ports_overlap``, the same comparisons).
+    """
+
+    def __init__(self, keys):
+        bounds = {}
+        for key in keys:
+            bounds.setdefault((key.direction, key.ethertype, key.protocol), []).append(_port_bounds(key))
+        self.scopes = {}
+        self.protocols = {}
+        for scope, pairs in bounds.items():
+            pairs.sort()
+            highest, reach = [], None
+            for _low, high in pairs:
+                reach = high if reach is None else max(reach, high)
+                highest.append(reach)
+            self.scopes[scope] = ([low for low, _high in pairs], highest)
+            self.protocols.setdefault(scope[:2], []).append(scope[2])
+
+    def overlap(self, key):
+        """True when some added rule ``overlaps`` key."""
+        present = self.protocols.get((key.direction, key.ethertype), [])
+        low, high = _port_bounds(key)
+        for protocol in present:
+            if key.protocol is not None and protocol is not None and protocol != key.protocol:
+                continue
+            lows, highest = self.scopes[(key.direction, key.ethertype, protocol)]
+            starting = bisect.bisect_right(lows, high)  # the added rules whose low end is <= high
+            if starting and highest[starting - 1] >= low:
+                return True
+        return False
+
+
 def _delete_stage(key, rule_id, added):
     """The stage of a rule delete: a template rule of a new group after the group is made; a rule that a
     create of the same group overlaps after the creates (create before delete: no access is lost while
     it changes); any other before every create (it lowers the peak quota usage)."""
     if rule_id is None:
         return "delete_rule.template"
-    if any(overlaps(key, other) for other in added):
+    if added.overlap(key):
         return "delete_rule.overlapping"
     return "delete_rule.unrelated"
 

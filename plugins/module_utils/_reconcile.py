@@ -21,6 +21,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _adapter a
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
+from ansible_collections.netsec.openstack.plugins.module_utils import _group_paths as group_paths
 from ansible_collections.netsec.openstack.plugins.module_utils import _operations as operations
 from ansible_collections.netsec.openstack.plugins.module_utils import _quota as quota
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import connection as cloud_connection
@@ -53,12 +54,12 @@ def render_result_groups(state, desired):
         group = by_name.get(declared.name)
         if group is None:
             continue
-        rendered = planner.render_group(group, names)
+        rendered = planner.render_group(dict(group, rules=[]), names)  # its rules are rendered below, with ids
         rendered["id"] = None if planner.is_placeholder(group["id"]) else group["id"]
         rendered["project_id"] = group.get("project_id")
         rules = []
-        for rule in sorted(group.get("rules") or [], key=lambda r: model.sort_key_of_rule_key(model.key_from_neutron(r))):
-            key = model.key_from_neutron(rule)
+        keyed = [(model.key_from_neutron(rule), rule) for rule in group.get("rules") or []]
+        for key, rule in sorted(keyed, key=lambda pair: model.sort_key_of_rule_key(pair[0])):
             shown = names.display(key, rule.get("description") or "")
             shown["id"] = None if rule.get("simulated") else rule["id"]
             if key.remote_kind == model.REMOTE_GROUP:
@@ -116,12 +117,31 @@ def open_run(auth, options, connect):
     return cloud_run
 
 
-def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, with_diff=True):
+def reconcile(declaration, options, auth, check_mode, connect=cloud.connect, with_diff=True, single_group=False):
     """The whole run.  Returns the module result (without exiting).
 
     ``with_diff`` false leaves the before/after out: it is computed from the
-    plan alone, so leaving it out changes nothing else.
+    plan alone, so leaving it out changes nothing else.  Every error and
+    warning names the group it is about (``_group_paths``; ``single_group``:
+    the group's fields were given at the top level).
     """
+    names = group_paths.declared_names(declaration)
+    try:
+        result = _reconcile(declaration, options, auth, check_mode, connect, with_diff)
+    except (DeclarationError, errors.PlanError) as exc:
+        raise type(exc)(group_paths.name_groups(exc.errors, names, single_group))
+    except errors.CloudError as exc:
+        exc.args = tuple(group_paths.name_groups(list(exc.args), names, single_group))
+        raise
+    result["warnings"] = group_paths.name_groups(result["warnings"], names, single_group)
+    if single_group:
+        for op in result["plan"]:
+            if op.get("reason"):
+                op["reason"] = group_paths.name_groups([op["reason"]], names, single=True)[0]
+    return result
+
+
+def _reconcile(declaration, options, auth, check_mode, connect, with_diff):
     desired = parse_declaration(declaration)
     option_errors = lockout.validate_options(options.get("lockout_ports", lockout.DEFAULT_PORTS), options.get("lockout_guard") or lockout.DEFAULT_MODE)
     option_errors += cloud_connection.below_minimum(options)
@@ -303,19 +323,15 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     return result
 
 
-def _unprefix(errors, prefix="groups[0]."):
-    return [e.removeprefix(prefix) if e.startswith(prefix) else e.replace("groups[0]", "(group)") for e in errors]
+def _unprefix(errors, name=None):
+    """Messages about the one group of a security_group task: paths relative to the group, which they name."""
+    return group_paths.name_groups(errors, [name], single=True)
 
 
 def reconcile_one_group(group, options, auth, check_mode, connect=cloud.connect, with_diff=True):
     """``reconcile`` for one group whose fields are given at the top level."""
     options = dict(options, purge_groups=False)
-    try:
-        result = reconcile({"groups": [group]}, options, auth, check_mode, connect=connect, with_diff=with_diff)
-    except DeclarationError as exc:
-        raise DeclarationError(_unprefix(exc.errors))
-    except errors.PlanError as exc:
-        raise errors.PlanError(_unprefix(exc.errors))
+    result = reconcile({"groups": [group]}, options, auth, check_mode, connect=connect, with_diff=with_diff, single_group=True)
     groups = result.pop("security_groups")
     result.pop("address_groups")
     result["security_group"] = groups[0] if groups else None

@@ -17,10 +17,9 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _adapter a
 from ansible_collections.netsec.openstack.plugins.module_utils import _attachments as attachments
 from ansible_collections.netsec.openstack.plugins.module_utils import _diff_view as diff_view
 from ansible_collections.netsec.openstack.plugins.module_utils import _lockout as lockout
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import below_minimum
 from ansible_collections.netsec.openstack.plugins.module_utils._reconcile import _locked, open_run
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError
 
 # server_security_groups refuses a lockout unless told otherwise (security_groups only warns by default:
 # there a lockout is a side effect of editing rules, here it is the whole change).

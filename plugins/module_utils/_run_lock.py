@@ -21,16 +21,14 @@ import os
 import tempfile
 import time
 
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import LockTimeout
+
 try:
     import fcntl
 
     HAS_FCNTL = True
 except ImportError:  # pragma: no cover - not a POSIX controller
     HAS_FCNTL = False
-
-
-class LockTimeout(Exception):
-    pass
 
 
 def lock_path(auth_url, project_id, directory=None):

@@ -29,6 +29,7 @@ except ImportError:
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
 from ansible_collections.netsec.openstack.plugins.module_utils import _icmp as icmp
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError
 
 PORT_FIELDS = fields.PORT_FIELDS + ("port",)
 RULE_SCHEMA = fields.rule_schema()
@@ -36,31 +37,33 @@ RULE_SCHEMA = fields.rule_schema()
 # Projects (names or ids, or "*" for every project) a group or address group is shared with (_sharing).
 SHARED_WITH_SCHEMA = {"type": "array", "uniqueItems": True, "items": {"type": "string", "minLength": 1, "maxLength": 255}}
 
-GROUP_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name"],
-    "properties": {
+
+def _named_object_schema(properties):
+    """A named object of the declaration (a group, an address group): ``name``, ``description``, then its own fields."""
+    named = {
         "name": {"type": "string", "minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
         "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
+    }
+    named.update(properties)
+    return {"type": "object", "additionalProperties": False, "required": ["name"], "properties": named}
+
+
+GROUP_SCHEMA = _named_object_schema(
+    {
         "stateful": {"type": "boolean"},
         "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 255}},
         "rules": {"type": "array", "items": RULE_SCHEMA},
         "shared_with": SHARED_WITH_SCHEMA,
-    },
-}
-
-ADDRESS_GROUP_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": model.NAME_MAX_LENGTH},
-        "description": {"type": "string", "maxLength": model.DESCRIPTION_MAX_LENGTH},
+        # Take a group this collection did not create into its ownership (the tag; see _plan._plan_group_update).
+        "adopt": {"type": "boolean"},
+    }
+)
+ADDRESS_GROUP_SCHEMA = _named_object_schema(
+    {
         "addresses": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "shared_with": SHARED_WITH_SCHEMA,
-    },
-}
+    }
+)
 
 DECLARATION_SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -79,16 +82,6 @@ DECLARATIONS_FILE_KEYS = ("project", "address_groups", "groups", "servers")
 RULE_FIELDS = sorted(RULE_SCHEMA["properties"])
 GROUP_FIELDS = sorted(GROUP_SCHEMA["properties"])
 ADDRESS_GROUP_FIELDS = sorted(ADDRESS_GROUP_SCHEMA["properties"])
-
-
-class DeclarationError(ValueError):
-    """A declaration that failed validation; ``errors`` lists every problem."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super(DeclarationError, self).__init__(
-            "invalid declaration (%d error%s):\n  - %s" % (len(self.errors), "" if len(self.errors) == 1 else "s", "\n  - ".join(self.errors))
-        )
 
 
 def format_path(parts):
@@ -190,13 +183,27 @@ def _type_name(value):
 
 def schema_errors(declaration):
     """Shape errors (jsonschema), sorted by path, each a message string."""
+    return _shape_check(declaration)[0]
+
+
+def _shape_check(declaration):
+    """(shape error messages sorted by path, {(group index, rule index)} of the rules that have one).
+
+    One jsonschema pass over the whole declaration: a rule's own errors carry
+    its path (groups, i, rules, j, ...), so the rules whose shape is valid
+    need no second validation before their cross-field checks.
+    """
     if not HAS_JSONSCHEMA:
         raise RuntimeError("the python library jsonschema is required")
     validator = jsonschema.Draft7Validator(DECLARATION_SCHEMA)
     messages = []
+    invalid_rules = set()
     for error in sorted(validator.iter_errors(declaration), key=lambda e: [str(p) for p in e.absolute_path]):
         messages.extend(_schema_error_message(error))
-    return messages
+        path = list(error.absolute_path)
+        if len(path) >= 4 and path[0] == "groups" and path[2] == "rules":
+            invalid_rules.add((path[1], path[3]))
+    return messages, invalid_rules
 
 
 def parse_port(value):
@@ -421,19 +428,24 @@ def _address_errors(index, addresses):
     return errors
 
 
-def cross_field_errors(declaration):
+def cross_field_errors(declaration, invalid_rules=None):
     """Errors jsonschema can not express.
 
     Runs on every part whose shape is valid, so a typo in one rule does not
-    hide a reversed range in another.
+    hide a reversed range in another.  ``invalid_rules``: the (group index,
+    rule index) pairs the shape check refused (``_shape_check``); None
+    validates each rule against the rule schema here.
     """
     groups = declaration.get("groups")
     errors, valid_groups = _name_errors(groups, "groups", "group")
-    rule_validator = jsonschema.Draft7Validator(RULE_SCHEMA)
+    rule_validator = jsonschema.Draft7Validator(RULE_SCHEMA) if invalid_rules is None else None
     for index in valid_groups:
+        if groups[index].get("adopt") is True and groups[index].get("name") == model.DEFAULT_GROUP_NAME:
+            errors.append("groups[%d].adopt: the project's default group is Neutron's; it is never adopted (nor deleted), leave adopt out" % index)
         rules = groups[index].get("rules")
         for rule_index, rule in enumerate(rules if isinstance(rules, list) else []):
-            if rule_validator.is_valid(rule):
+            valid = rule_validator.is_valid(rule) if rule_validator else (index, rule_index) not in invalid_rules
+            if valid:
                 errors.extend(rule_errors(rule, ["groups", index, "rules", rule_index]))
     address_groups = declaration.get("address_groups")
     address_errors, valid_address_groups = _name_errors(address_groups, "address_groups", "address group")
@@ -447,6 +459,7 @@ def validate_declaration(declaration):
     """Raise DeclarationError listing every problem; return None when valid."""
     if not isinstance(declaration, dict):
         raise DeclarationError(["(top level): expected a mapping with groups and address_groups, got %s" % _type_name(declaration)])
-    errors = schema_errors(declaration) + cross_field_errors(declaration)
+    shape_errors, invalid_rules = _shape_check(declaration)
+    errors = shape_errors + cross_field_errors(declaration, invalid_rules)
     if errors:
         raise DeclarationError(errors)

@@ -39,6 +39,14 @@ options:
     description: The group's tags, exactly (the ownership tag is always kept). Left as they are when omitted.
     type: list
     elements: str
+  adopt:
+    description:
+      - Take an existing group that does not carry the ownership tag C(managed-by=netsec.openstack) into this
+        collection's ownership (the run adds the tag). Without it such a group is managed but never tagged, so never
+        deleted by O(netsec.openstack.security_groups#module:purge_groups). See
+        O(netsec.openstack.security_groups#module:groups[].adopt).
+    type: bool
+    default: false
   rules:
     description:
       - The group's rules, as in O(netsec.openstack.security_groups#module:groups[].rules). V([]) means no rules
@@ -280,6 +288,7 @@ ARGUMENT_SPEC = dict(
     tags=dict(type="list", elements="str"),
     rules=dict(type="list", elements="dict"),
     shared_with=dict(type="list", elements="str"),
+    adopt=dict(type="bool", default=False),
     force_unshare=dict(type="bool", default=False),
     project=dict(type="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -293,6 +302,8 @@ ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 def run(module):
     params = module.params
     group = dict((k, params[k]) for k in ("name", "description", "stateful", "tags", "rules", "shared_with") if params[k] is not None)
+    if params["adopt"]:
+        group["adopt"] = True
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "force_unshare"))
     options.update(run_options(params))
     options.update(lockout_options(params))

@@ -44,8 +44,10 @@ description:
     way. A change of O(groups[].stateful) on a group that ports wear is refused the same way (Neutron refuses it).
   - Requests answered 429 (throttled) or 503 are repeated after a jittered backoff that honours C(Retry-After) up to
     20 seconds, at most 3 times; RV(retries) counts them.
-  - Groups the module creates carry the tag C(managed-by=netsec.openstack); declared existing groups are adopted
-    (tagged). Only tagged groups are ever deleted by O(purge_groups). The project's C(default) group can be declared
+  - Groups the module creates carry the tag C(managed-by=netsec.openstack). A declared group that exists without the
+    tag (made by hand or by another tool) is managed - its rules and attributes are made to match - but stays
+    unowned, unless declared with O(groups[].adopt=true), which adds the tag. Only tagged groups are ever deleted by
+    O(purge_groups). The project's C(default) group can be declared
     (its rules are managed) but is never deleted.
   - Every declaration is validated before any API call; all errors are reported at once, each with its path such as
     C(groups[1].rules[3].port).
@@ -151,6 +153,16 @@ options:
           - The group's tags, exactly (the ownership tag is always kept). Left as they are when omitted.
         type: list
         elements: str
+      adopt:
+        description:
+          - Take an existing group that does not carry the ownership tag C(managed-by=netsec.openstack) into this
+            collection's ownership - the next run adds the tag, and from then on O(purge_groups) deletes the group once
+            it is no longer declared. Without it such a group is managed (its rules and attributes made to match) but
+            never tagged, so never purged, and an export of it re-applied writes nothing.
+          - A group that carries the tag keeps it (V(false) does not release it). Refused on the project's
+            C(default) group, which is Neutron's.
+        type: bool
+        default: false
       shared_with:
         description:
           - Projects (names or ids) this group is shared with through Neutron RBAC policies (C(access_as_shared)),

@@ -17,8 +17,9 @@ description:
     file - the mapping M(netsec.openstack.security_groups) and M(netsec.openstack.server_security_groups) take.
   - "Round trip: feeding RV(declarations) back into M(netsec.openstack.security_groups) (O(netsec.openstack.security_groups#module:groups)
     and O(netsec.openstack.security_groups#module:address_groups)) and M(netsec.openstack.server_security_groups)
-    (O(netsec.openstack.server_security_groups#module:servers)) sends no write request, except that groups that do
-    not yet carry the tag C(managed-by=netsec.openstack) are adopted (tagged) the first time."
+    (O(netsec.openstack.server_security_groups#module:servers)) sends no write request, on any project - groups that
+    do not carry the tag C(managed-by=netsec.openstack) (made by hand or by other tools) are managed but not adopted
+    unless a group is declared with C(adopt: true) (see O(netsec.openstack.security_groups#module:groups[].adopt))."
   - Rules are written in their shortest canonical form (an omitted direction is ingress, an omitted protocol is any,
     the ethertype is left out where the prefix or protocol implies it). Remote groups and address groups are named
     by name when the name is unique in the project, else by id; so are the groups servers wear, and the servers.
@@ -81,7 +82,7 @@ EXAMPLES = r"""
     dest: demo.yml
     mode: "0644"
 
-- name: Adopt what exists - apply the export unchanged (only adds the ownership tags)
+- name: Manage what exists - apply the export unchanged (sends no write request)
   netsec.openstack.security_groups:
     cloud: netsec-admin
     project: demo
@@ -117,10 +118,19 @@ declarations:
     servers:
       - {server: web-1, security_groups: [default, web]}
 projects:
-  description: One item per exported project, with C(project_id) and its C(declarations) mapping.
+  description:
+    - One item per exported project, with C(project_id) and its C(declarations) mapping.
+    - With O(all_projects), also C(project_name) (null when the credentials may not list projects) and C(file_name),
+      the name of the project's file in an export tree - C(<project name>.yml), or C(<project id>.yml) when the name is
+      unknown or two projects' names would make the same file name (names are unique per domain only).
   returned: always
   type: list
   elements: dict
+  sample:
+    - project_id: 0c5e8f6b2b6a4d0f9b7a5e3c1d2f4a6b
+      project_name: team-a
+      file_name: team-a.yml
+      declarations: {project: 0c5e8f6b2b6a4d0f9b7a5e3c1d2f4a6b, address_groups: [], groups: [], servers: []}
 project_id:
   description: The id of the exported project.
   returned: unless O(all_projects)

@@ -19,10 +19,9 @@ import pytest
 import yaml
 
 from counting_proxy import CountingProxy
+from playbook_runs import COLLECTIONS, ROOT, ansible_playbook, playbook_env, run_module_task, write_module_playbook  # noqa: F401 (re-exported)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCALCLOUD = os.path.join(ROOT, "tests", "cloud", "localcloud")
-COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
 # tests/cloud/localcloud runs a copy on other ports with NETSEC_KEYSTONE_PORT / NETSEC_NEUTRON_PORT (make releases)
 KEYSTONE_PORT = int(os.environ.get("NETSEC_KEYSTONE_PORT") or 5000)
 NEUTRON_PORT = int(os.environ.get("NETSEC_NEUTRON_PORT") or 9696)
@@ -138,49 +137,6 @@ def scratch_project(admin):
     admin.identity.delete_project(project.id)
 
 
-def playbook_env(clouds_file):
-    """The environment every test's ansible-playbook runs in."""
-    return dict(
-        os.environ,
-        OS_CLIENT_CONFIG_FILE=clouds_file,
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-
-
-def ansible_playbook(playbook, clouds_file, cwd, inventory="localhost,", extra_args=()):
-    """Run one playbook with this interpreter's ansible-playbook against the local cloud; the CompletedProcess."""
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory]
-    if inventory == "localhost,":
-        command += ["-c", "local"]
-    command += ["-e", "ansible_python_interpreter=%s" % sys.executable, playbook] + list(extra_args)
-    return subprocess.run(command, env=playbook_env(clouds_file), capture_output=True, text=True, cwd=cwd, check=False)
-
-
-def write_module_playbook(path, module, args, result_file, check=False, diff=False):
-    """A playbook that runs one module task and saves its registered result (failed or not) as JSON."""
-    playbook = [
-        {
-            "hosts": "localhost",
-            "gather_facts": False,
-            "tasks": [
-                {"name": "module under test", module: args, "register": "result", "ignore_errors": True, "check_mode": check, "diff": diff},
-                {
-                    "name": "save the result",
-                    "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"},
-                    "check_mode": False,
-                    "diff": False,
-                },
-            ],
-        }
-    ]
-    with open(path, "w") as handle:
-        yaml.safe_dump(playbook, handle)
-
-
 class PlaybookRunner(object):
     def __init__(self, clouds_file, workdir, proxy):
         self.clouds_file = clouds_file
@@ -194,17 +150,13 @@ class PlaybookRunner(object):
     def run_task(self, module, args, check=False, diff=False, expect_failure=False, extra_args=()):
         """Run one module task in a real playbook; return its registered result."""
         self.count += 1
-        result_file = os.path.join(self.workdir, "result-%d.json" % self.count)
-        path = os.path.join(self.workdir, "playbook-%d.yml" % self.count)
-        write_module_playbook(path, module, args, result_file, check=check, diff=diff)
-        self.proxy.reset()
-        completed = ansible_playbook(path, self.clouds_file, self.workdir, extra_args=extra_args)
-        self.last_output = completed.stdout + completed.stderr
-        self.last_requests = self.proxy.counts()
-        if completed.returncode != 0 or not os.path.exists(result_file):
-            raise AssertionError("ansible-playbook failed (%d):\n%s" % (completed.returncode, self.last_output))
-        with open(result_file) as handle:
-            result = json.load(handle)
+        run, result = run_module_task(
+            self.workdir, "task-%d" % self.count, module, args, self.clouds_file, check=check, diff=diff, extra_args=extra_args, proxy=self.proxy
+        )
+        self.last_output = run.output
+        self.last_requests = run.counts
+        if result is None:
+            raise AssertionError("ansible-playbook failed (%d):\n%s" % (run.status, self.last_output))
         if expect_failure:
             assert result.get("failed"), "expected the task to fail, got %s" % json.dumps(result, indent=1)
         else:

@@ -25,17 +25,18 @@ import openstack
 import pytest
 import yaml
 
-from conftest import ROOT, _ensure_collection_link, ansible_playbook, boot_servers, delete_groups, delete_servers, write_module_playbook
+from conftest import ROOT, _ensure_collection_link, boot_servers, delete_groups, delete_servers
 from fault_proxy import FaultProxy, is_write
+from playbook_runs import run_module_task
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as adapter
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 from ansible_collections.netsec.openstack.plugins.module_utils import _module as module_utils
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import open_run
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
-from ansible_collections.netsec.openstack.plugins.module_utils._plan import PlanError
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError
 
 NEUTRON_URL = "http://127.0.0.1:%s" % (os.environ.get("NETSEC_NEUTRON_PORT") or 9696)
 NOVA_URL = "http://127.0.0.1:8774"
@@ -141,17 +142,10 @@ PLAYBOOK_NUMBERS = itertools.count(1)
 def run_playbook(workdir, clouds_path, declaration, options, cloud="netsec-admin-faulty", api_timeout=CLEAN_TIMEOUT):
     """One real ansible-playbook run of security_groups; its registered result, failed or not."""
     _ensure_collection_link()
-    number = next(PLAYBOOK_NUMBERS)
-    result_file = os.path.join(workdir, "fault-result-%d.json" % number)
     args = dict(cloud=cloud, api_timeout=api_timeout, groups=declaration.get("groups") or [], **options)
-    path = os.path.join(workdir, "fault-playbook-%d.yml" % number)
-    write_module_playbook(path, MODULE, args, result_file)
-    completed = ansible_playbook(path, clouds_path, workdir)
-    output = completed.stdout + completed.stderr
-    if completed.returncode != 0 or not os.path.exists(result_file):
-        return Outcome(False, output, {}, True, "ansible")
-    with open(result_file) as handle:
-        result = json.load(handle)
+    run, result = run_module_task(workdir, "fault-task-%d" % next(PLAYBOOK_NUMBERS), MODULE, args, clouds_path)
+    if result is None:
+        return Outcome(False, run.output, {}, True, "ansible")
     if result.get("failed"):
         crashed = "Traceback" in (result.get("module_stderr") or "") or "MODULE FAILURE" in (result.get("msg") or "")
         return Outcome(False, result.get("msg") or "", result, crashed, "ansible")
@@ -424,15 +418,16 @@ def _dedupe(declaration):
 # --- the campaign ----------------------------------------------------------------------
 
 
-def estimate_requests(conn, project_id, declaration, options):
-    """(reads, writes) a run of ``declaration`` would send, from the plan made over ``conn`` (no new login).
+def estimate_requests(cloud_run, declaration, options):
+    """(reads, writes) a run of ``declaration`` would send, from the plan made over the campaign's own run
+    (``open_run`` once, on the cloud without faults: no new login).
 
     Reads: version discovery and the group list, the templates when a group is created, two usage reads per
     group the plan may delete; the same again for the verifying re-read.  Writes: the plan's (a new group is
     a POST and a PUT of its tags; the new rules of a group are one bulk POST).
     """
     desired = parse_declaration(declaration)
-    observed = _reconcile.observe_for_plan(adapter.Adapter(conn), project_id, desired, options)
+    observed = _reconcile.observe_for_plan(cloud_run.reads, cloud_run.project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
     deletable = len(planner.deletion_candidates(desired, observed, options)[0])
     writes = 0
@@ -591,6 +586,8 @@ class Campaign(object):
         self.rng = random.Random(seed)
         self.generator = Generator(self.rng, sentinels.prefix)
         self.options = {"project": project.id, "purge_groups": True}
+        # The campaign's own view of the project (estimates), opened like a module opens its run.
+        self.cloud_run = open_run({"cloud": "netsec-admin"}, self.options)
         self.log = log
         self.figures = {
             "seed": seed,
@@ -641,7 +638,7 @@ class Campaign(object):
         rng = self.rng
         declaration, changes = self.generator.change(previous)
         clock = [time.time()]
-        reads, writes = estimate_requests(self.admin, self.project.id, declaration, self.options)
+        reads, writes = estimate_requests(self.cloud_run, declaration, self.options)
         kind = rng.choice(CAMPAIGN_KINDS)
         if writes and rng.random() < 0.5:
             target, at, match = "write", rng.randint(1, writes), is_write

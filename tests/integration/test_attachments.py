@@ -2,13 +2,12 @@
 
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 
 import pytest
 import yaml
 
+import playbook_runs
 from conftest import ROOT, boot_servers, delete_groups, delete_servers, require_compute
 
 MODULE = "netsec.openstack.server_security_groups"
@@ -135,18 +134,9 @@ def test_multi_nic_server_wears_different_groups_per_port(runner, admin, names, 
 
 
 def run_playbook(clouds_file, playbook, inventory, extra=()):
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=clouds_file, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"), ANSIBLE_NOCOLOR="1")
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "-i",
-        inventory,
-        playbook,
-        "-e",
-        "ansible_python_interpreter=%s" % sys.executable,
-    ] + list(extra)
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout
+    run = playbook_runs.run_playbook(playbook, clouds_file, ROOT, inventory=inventory, extra_args=extra)
+    assert run.status == 0, run.output
+    return run.output
 
 
 @pytest.fixture

@@ -12,80 +12,19 @@ its own path prefix of a multiplexing counting proxy (``/<case>/<service>``),
 so requests are attributed per case whatever runs concurrently.
 """
 
-import http.client
 import json
 import os
-import subprocess
-import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
 
 from bad_input_cases import CASES, DUP, LIVE, LIVE_CASES, MISSING, SERVER, TWIN
-from conftest import COLLECTIONS, KEYSTONE_PORT, NEUTRON_PORT, boot_servers, delete_groups, delete_servers, require_compute
+from conftest import KEYSTONE_PORT, NEUTRON_PORT, boot_servers, delete_groups, delete_servers, require_compute
+from counting_proxy import MuxProxy
+from playbook_runs import ansible_playbook
 
 UPSTREAMS = {"identity": ("127.0.0.1", KEYSTONE_PORT), "network": ("127.0.0.1", NEUTRON_PORT), "compute": ("127.0.0.1", 8774)}
-
-
-class MuxProxy(object):
-    """Counts requests per case: ``http://proxy/<case>/<service>/<path>`` -> the service's ``/<path>``."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.requests = {}  # case -> [(service, method, path)]
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _forward(self):
-                parts = self.path.split("/", 3)  # "", case, service, rest
-                case, service = parts[1], parts[2]
-                path = "/" + (parts[3] if len(parts) > 3 else "")
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                with proxy.lock:
-                    proxy.requests.setdefault(case, []).append((service, self.command, path))
-                headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "host"))
-                host, port = UPSTREAMS[service]
-                upstream = http.client.HTTPConnection(host, port, timeout=120)
-                try:
-                    upstream.request(self.command, path, body=body, headers=headers)
-                    response = upstream.getresponse()
-                    payload = response.read()
-                finally:
-                    upstream.close()
-                self.send_response(response.status, response.reason)
-                for key, value in response.getheaders():
-                    if key.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(payload)
-                self.close_connection = True
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def of(self, case):
-        with self.lock:
-            return list(self.requests.get(case, []))
 
 
 def substitute(value, names):
@@ -102,7 +41,7 @@ def substitute(value, names):
 
 @pytest.fixture(scope="module")
 def mux():
-    proxy = MuxProxy()
+    proxy = MuxProxy(UPSTREAMS).start()
     yield proxy
     proxy.stop()
 
@@ -162,26 +101,7 @@ def corpus_results(clouds_file, mux, lookups, tmp_path_factory):
         tasks.append({"name": "save", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % results, "dest": out, "mode": "0600"}})
         path = workdir / ("playbook-%d.yml" % indexes[0])
         path.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-        env = dict(
-            os.environ,
-            OS_CLIENT_CONFIG_FILE=str(clouds),
-            ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_RETRY_FILES_ENABLED="0",
-            ANSIBLE_LOCALHOST_WARNING="0",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-        )
-        command = [
-            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=%s" % sys.executable,
-            str(path),
-        ]
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(workdir), check=False)
+        completed = ansible_playbook(path, str(clouds), workdir)
         if not os.path.exists(out):
             raise AssertionError("ansible-playbook failed (%d):\n%s" % (completed.returncode, completed.stdout + completed.stderr))
         with open(out) as handle:

@@ -7,8 +7,6 @@ baseline tests use their own scratch project.
 
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -17,7 +15,8 @@ import openstack
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT, require_compute
+import playbook_runs
+from conftest import ROOT, require_compute
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file as declarations_file
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
@@ -29,28 +28,7 @@ BOOT_TIMEOUT = 120
 
 def run_playbook(clouds_file, proxy, name, cwd, *extra):
     """Run playbooks/NAME from CWD; return (exit status, output, neutron request counts)."""
-    env = dict(
-        os.environ,
-        OS_CLIENT_CONFIG_FILE=clouds_file,
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        "ansible_python_interpreter=%s" % sys.executable,
-        os.path.join(PLAYBOOKS, name),
-    ] + list(extra)
-    proxy.reset()
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(cwd), check=False)
-    return completed.returncode, completed.stdout + completed.stderr, proxy.counts()
+    return tuple(playbook_runs.run_playbook(os.path.join(PLAYBOOKS, name), clouds_file, cwd, extra_args=extra, proxy=proxy))
 
 
 def make_project(admin):

@@ -156,7 +156,8 @@ def test_one_hidden_extension_refuses_what_needs_it_and_converges_the_rest(old, 
     old.extensions.hide(alias)
     refused = run(declaration(names))
     assert not refused.ok and not refused.crashed, refused.msg
-    assert "%s: this cloud's Neutron lacks the API extension '%s'" % (path, alias) in refused.msg
+    shown = path + (" (group %s)" % names("g") if path.startswith("groups") else "")  # messages name the group
+    assert "%s: this cloud's Neutron lacks the API extension '%s'" % (shown, alias) in refused.msg
     assert writes(old) == []
     if alias == "standard-attr-tag":
         return  # without tags no group can be created or adopted: see the next test
@@ -170,7 +171,7 @@ def test_without_tags_groups_can_not_be_owned_and_the_refusal_says_why(old, admi
     old.extensions.hide("standard-attr-tag")
     outcome = run({"groups": [{"name": names("g"), "rules": []}]})
     assert not outcome.ok and not outcome.crashed
-    assert "groups[0]: this cloud's Neutron lacks the API extension 'standard-attr-tag'" in outcome.msg
+    assert "groups[0] (group %s): this cloud's Neutron lacks the API extension 'standard-attr-tag'" % names("g") in outcome.msg
     assert OWNER in outcome.msg
     assert writes(old) == [] and group_named(admin, names("g")) is None
 
@@ -208,5 +209,5 @@ def test_the_refusal_through_ansible_playbook(old, admin, names, tmp_path):
     outcome = run_playbook(str(tmp_path), old.clouds_path, {"groups": [{"name": names("g"), "stateful": False}]}, {}, cloud="netsec-admin-old")
     assert not outcome.ok and not outcome.crashed, outcome.msg
     assert outcome.result["changed"] is False
-    assert "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group'" in outcome.msg
+    assert "groups[0].stateful (group %s): this cloud's Neutron lacks the API extension 'stateful-security-group'" % names("g") in outcome.msg
     assert writes(old) == []

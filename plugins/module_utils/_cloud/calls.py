@@ -24,6 +24,7 @@ from typing import Any, Callable, Tuple, Type
 
 CLOUD_EXCEPTIONS: Tuple[Type[BaseException], ...]
 TRANSIENT_TRANSPORT: Tuple[Type[BaseException], ...]
+STATUS_OF_TYPE: Tuple[Tuple[Type[BaseException], int], ...]
 try:
     from keystoneauth1 import exceptions as ksa_exceptions
     from openstack import exceptions as sdk_exceptions
@@ -33,10 +34,13 @@ try:
     CLOUD_EXCEPTIONS = (sdk_exceptions.SDKException, ksa_exceptions.ClientException)
     # The request may or may not have been carried out: only repeatable calls are retried.
     TRANSIENT_TRANSPORT = (ksa_exceptions.RetriableConnectionFailure, ksa_exceptions.UnknownConnectionError)
+    # The status an SDK exception stands for when it carries none.
+    STATUS_OF_TYPE = ((sdk_exceptions.NotFoundException, 404), (sdk_exceptions.ForbiddenException, 403))
 except ImportError:
     HAS_OPENSTACKSDK = False
     CLOUD_EXCEPTIONS = (Exception,)
     TRANSIENT_TRANSPORT = ()
+    STATUS_OF_TYPE = ()
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 
@@ -50,7 +54,10 @@ RULE_EXISTS_PATTERN = re.compile(r"[Rr]ule id is ([0-9a-fA-F-]{32,36})")
 
 
 def status_of(exc):
-    return getattr(exc, "status_code", None) or getattr(exc, "http_status", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if status is None:
+        status = next((code for kind, code in STATUS_OF_TYPE if isinstance(exc, kind)), None)
+    return status
 
 
 def error_text(exc):
@@ -133,6 +140,7 @@ def _neutron_type(exc):
 def translate(exc, what):
     """The ``_errors`` kind for an SDK exception; the message says once what failed."""
     error = _kind_of(exc, what)
+    error.detail = error_text(exc)
     error.transient = is_transient(exc)
     error.retry_after = retry_after(exc)
     error.netsec_attempts = getattr(exc, "netsec_attempts", 1)
@@ -203,7 +211,7 @@ def cloud_call(what: str, retry: bool = True) -> Callable[[Callable[..., Any]], 
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             arguments = signature.bind(self, *args, **kwargs).arguments
-            return self.calls.call(what.format(**arguments), lambda: method(self, *args, **kwargs), retry=retry)
+            return self.calls.call(what.format(**arguments), functools.partial(method, self, *args, **kwargs), retry=retry)
 
         return wrapper
 

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - reported by the modules
 
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.calls import cloud_call
-from ansible_collections.netsec.openstack.plugins.module_utils._cloud.reads import address_group_dict, group_dict, rule_dict
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts import address_group_dict, group_dict, policy_dict, rule_dict
 
 
 class Writes(object):
@@ -120,8 +120,7 @@ class Writes(object):
         attributes = dict(object_type=object_type, object_id=object_id, action="access_as_shared", target_project_id=target_project)
         if project_id:
             attributes["project_id"] = project_id
-        policy = self.conn.network.create_rbac_policy(**attributes)
-        return {"id": policy.id, "object_type": policy.object_type, "object_id": policy.object_id, "target_project_id": policy.target_project_id}
+        return policy_dict(self.conn.network.create_rbac_policy(**attributes))
 
     @cloud_call("looking for the sharing policy of {object_type} {object_id} for project {target_project}")
     def rbac_policy_of(self, object_type, object_id, target_project):

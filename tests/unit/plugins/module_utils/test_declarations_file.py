@@ -414,3 +414,18 @@ def test_protocol_0_is_exported_as_neutron_stores_it_and_round_trips():
     desired = parse_declaration({"groups": mapping["groups"], "address_groups": mapping["address_groups"]})
     plan, _warnings = planner.make_plan(desired, planner_observed(inv), {"state": "present"})
     assert plan == []
+
+
+def test_tree_file_names_are_project_names_and_ids_only_when_names_clash():
+    ids = ["1a", "2b", "3c", "4d", "5e", "6f", "7a"]
+    names = {"1a": "team-a", "2b": "Shared", "3c": "shared", "4d": "ops/eu", "5e": "..", "7a": "1a"}
+    assert declarations_file.tree_file_names(ids, names) == {
+        "1a": "team-a.yml",
+        "2b": "2b.yml",  # "Shared" and "shared" clash (case-insensitive file systems)
+        "3c": "3c.yml",
+        "4d": "ops_eu.yml",  # a "/" makes no directory
+        "5e": "5e.yml",  # no name left
+        "6f": "6f.yml",  # name not visible to the credentials
+        "7a": "7a.yml",  # a name that is another project's id
+    }
+    assert declarations_file.tree_file_names(["x"], {}) == {"x": "x.yml"}

@@ -192,7 +192,8 @@ def test_simulate_then_plan_is_empty():
 # --- the cloud layer's refusals, with a fake connection ---------------------
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud  # noqa: E402
-from ansible_collections.netsec.openstack.plugins.module_utils._cloud import default_rules as calls  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.default_rules import Templates  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.reads import Reads  # noqa: E402
 
 
 class FakeNetwork(object):
@@ -200,7 +201,10 @@ class FakeNetwork(object):
         self.aliases = aliases
         self.listing = listing
 
+    extension_reads = 0
+
     def extensions(self):
+        self.extension_reads += 1
         return [type("Extension", (), {"alias": alias})() for alias in self.aliases]
 
     def default_security_group_rules(self):
@@ -214,11 +218,16 @@ class FakeConnection(object):
         self.network = network
 
 
+def templates_of(network):
+    """The template calls over a run's reads, as the module makes them."""
+    return Templates(Reads(FakeConnection(network)))
+
+
 def test_a_cloud_without_the_extension_is_a_clear_error_naming_it():
     with pytest.raises(cloud.CloudError) as raised:
-        calls.require_api(FakeConnection(FakeNetwork(["security-group", "address-group"])))
+        templates_of(FakeNetwork(["security-group", "address-group"])).require_api()
     assert "security-groups-default-rules" in str(raised.value) and "2023.2" in str(raised.value)
-    calls.require_api(FakeConnection(FakeNetwork(["security-groups-default-rules"])))
+    templates_of(FakeNetwork(["security-groups-default-rules"])).require_api()
 
 
 def test_a_404_on_the_templates_is_the_same_clear_error():
@@ -226,5 +235,23 @@ def test_a_404_on_the_templates_is_the_same_clear_error():
 
     network = FakeNetwork(["security-groups-default-rules"], exceptions.NotFoundException("404"))
     with pytest.raises(cloud.CloudError) as raised:
-        calls.list_templates(FakeConnection(network))
+        templates_of(network).list_templates()
     assert "security-groups-default-rules" in str(raised.value)
+
+
+def test_a_403_on_the_templates_names_the_role_it_needs_and_what_the_cloud_said():
+    from openstack import exceptions
+
+    network = FakeNetwork(["security-groups-default-rules"], exceptions.ForbiddenException("policy forbids it"))
+    with pytest.raises(cloud.CloudError) as raised:
+        templates_of(network).list_templates()
+    assert "reading the default security group rule templates was refused" in str(raised.value)
+    assert "policy forbids it" in str(raised.value) and "reader or admin" in str(raised.value)
+
+
+def test_the_module_and_the_planner_read_the_extension_list_once_per_run():
+    network = FakeNetwork(["security-groups-default-rules"])
+    calls = templates_of(network)
+    calls.require_api()
+    assert calls.list_templates() == [] and calls.reads.default_rule_templates() == []
+    assert network.extension_reads == 1

@@ -171,13 +171,13 @@ def test_new_and_deleted_groups():
 
 
 def test_adoption_is_listed_but_is_not_drift():
-    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug"}])
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "adopt": True}])
     data = drift.report(groups_result(observed(), declarations), None, declarations=declarations)
     assert data["drift"] is False and data["objects"] == [] and data["adopt"] == ["debug"]
     assert data["counts"]["adopt"] == 1 and data["counts"]["total"] == 0
     assert "are not tagged `managed-by=netsec.openstack` yet (the next apply adds the tag" in drift.markdown(data)
     # Adoption together with a real change is an update, and drift.
-    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "description": "new"}])
+    declarations = dict(DECLARATIONS, groups=DECLARATIONS["groups"] + [{"name": "debug", "description": "new", "adopt": True}])
     data = drift.report(groups_result(observed(), declarations), None, declarations=declarations)
     (debug,) = data["objects"]
     assert debug["changes"][0]["change"] == "update" and data["drift"] is True and data["adopt"] == []
@@ -212,3 +212,33 @@ def test_markdown_escapes_table_cells():
     )
     text = drift.markdown(data)
     assert "| group `a\\|b` | update | description 'x\\|y' -> 'z' | why\\|not |" in text
+
+
+def test_protocol_0_is_worded_as_any_protocol_in_json_and_markdown():
+    """Neutron's drivers match every protocol for protocol 0: the report says so, and never 'hopopt'."""
+    web_rules = [
+        neutron_rule("g-web", 0, protocol="0"),  # added by hand: a run would delete it
+        neutron_rule("g-web", 1, protocol="0", ethertype="IPv6", description="old"),  # description changed
+        neutron_rule("g-web", 2, protocol="tcp", port_range_min=22, port_range_max=22, remote_group_id="g-bastion", description="ssh"),
+    ]
+    web = {
+        "name": "web",
+        "rules": [
+            {"protocol": 0, "ethertype": "IPv6", "description": "all v6"},
+            {"protocol": "hopopt", "remote_ip_prefix": "10.0.0.0/8"},
+            {"protocol": "tcp", "port": 22, "remote_group": "bastion", "description": "ssh"},
+        ],
+    }
+    declarations = dict(DECLARATIONS, groups=[web, DECLARATIONS["groups"][1]])
+    data = drift.report(groups_result(observed(web_rules), declarations), None, declarations=declarations)
+    changes = dict((c["action"], c) for c in data["objects"][0]["changes"])
+    assert changes["delete_rule"]["what"] == "rule ingress IPv4 protocol 0 (any) from anywhere"
+    assert changes["create_rule"]["what"] == "rule ingress IPv4 protocol 0 (any) from 10.0.0.0/8"
+    assert changes["replace_rule"]["what"] == "rule ingress IPv6 protocol 0 (any) from anywhere: description 'old' -> 'all v6'"
+    for change in changes.values():
+        assert change["rule"]["protocol"] == 0 and change["rule"]["protocol_note"] == "protocol 0 (any)", change
+    text = drift.markdown(data)
+    assert "| group `web` | delete | rule ingress IPv4 protocol 0 (any) from anywhere |" in text
+    assert "hopopt" not in json.dumps(data) and "hopopt" not in text
+    # A rule the report shows can be worded again (the note is not a rule field).
+    assert drift.describe_rule(changes["create_rule"]["rule"]) == "ingress IPv4 protocol 0 (any) from 10.0.0.0/8"

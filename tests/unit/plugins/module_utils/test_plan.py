@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner
 from ansible_collections.netsec.openstack.plugins.module_utils._declaration import parse_declaration
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
 
 PROJECT = "p1"
 TEMPLATES = [
@@ -146,20 +147,33 @@ def test_description_change_replaces_the_rule_delete_first():
 
 def test_group_attributes_and_adoption():
     existing = group("g1", "web", rules=[], tags=["team=a"], description="old", stateful=True)
-    plan, _warnings = plan_for({"groups": [{"name": "web", "description": "new", "stateful": False, "tags": ["team=b"]}]}, observed([existing]))
+    declared = {"name": "web", "description": "new", "stateful": False, "tags": ["team=b"], "adopt": True}
+    plan, _warnings = plan_for({"groups": [declared]}, observed([existing]))
     assert actions(plan) == ["update_group"]
     changes = plan[0]["changes"]
     assert changes["description"] == {"before": "old", "after": "new"}
     assert changes["stateful"] == {"before": True, "after": False}
     assert changes["tags"] == {"before": ["team=a"], "after": [model.OWNER_TAG, "team=b"]}
     assert "adopted" in plan[0]["reason"]
+    # Without adopt: the same group is managed (its attributes made exact) but not tagged as ours.
+    plan, _warnings = plan_for({"groups": [dict(declared, adopt=False)]}, observed([existing]))
+    assert plan[0]["changes"]["tags"] == {"before": ["team=a"], "after": ["team=b"]} and "adopted" not in plan[0]["reason"]
 
 
-def test_omitted_group_attributes_are_left_alone_but_ownership_is_added():
+def test_a_group_we_did_not_create_is_not_adopted_unless_asked():
     existing = group("g1", "web", tags=["team=a"], description="kept")
     plan, _warnings = plan_for({"groups": [{"name": "web"}]}, observed([existing]))
+    assert plan == []
+    plan, _warnings = plan_for({"groups": [{"name": "web", "adopt": True}]}, observed([existing]))
     assert actions(plan) == ["update_group"]
     assert plan[0]["changes"] == {"tags": {"before": ["team=a"], "after": [model.OWNER_TAG, "team=a"]}}
+    # Ours already: the tag stays whatever adopt and tags say; default is never adopted (refused before any call).
+    ours = group("g1", "web", tags=[model.OWNER_TAG])
+    for declared in ({"name": "web", "tags": []}, {"name": "web", "adopt": False}):
+        plan, _warnings = plan_for({"groups": [declared]}, observed([ours]))
+        assert plan == [], declared
+    with pytest.raises(DeclarationError, match=r"groups\[0\]\.adopt: the project's default group is Neutron's"):
+        plan_for({"groups": [{"name": "default", "adopt": True}]}, observed([group("g2", "default")]))
 
 
 def test_purge_groups_deletes_only_our_tagged_groups_of_the_scope():
