@@ -36,7 +36,7 @@ def faults(fault_proxy, faulty_clouds_file):
 @pytest.fixture(scope="module")
 def projects(admin):
     """An owner and four projects to share with (module scope: each test uses groups of its own names)."""
-    made = [make_project(admin) for _ in range(5)]
+    made = [make_project(admin) for _number in range(5)]
     yield made
     for project in made:
         for policy in admin.network.rbac_policies(project_id=project.id):
