@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))
 
-import conftest  # noqa: E402,F401  (makes ansible_collections.netsec.openstack importable from the checkout)
+import conftest  # noqa: E402  (makes ansible_collections.netsec.openstack importable from the checkout)
 from fake_cloud import FakeCloud  # noqa: E402
 from scale import one_project_declaration  # noqa: E402
 
@@ -32,6 +32,7 @@ OPTIONS = {"state": "present", "purge_rules": True, "purge_groups": False, "lock
 
 
 def main():
+    assert conftest.TREE in sys.path
     profile = "--profile" in sys.argv[1:]
     declared, changed = one_project_declaration(), one_project_declaration(salt=1)
     operations = [
