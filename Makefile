@@ -34,7 +34,7 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench bench-scale campaign compat clean releases releases-ci typecheck ruff
+	changelog-lint bench bench-scale bench-engine campaign compat clean releases releases-ci typecheck ruff
 .PHONY: matrix matrix-ci certify docs ee
 
 help:
@@ -133,6 +133,10 @@ bench: venv cloud
 # floor, and 20 projects through the multi-project playbooks. SCALE_GROUPS, SCALE_RULES, SCALE_BIG, SCALE_PROJECTS...
 bench-scale: venv cloud
 	$(CLOUD_ENV); $(BIN)/python bench/scale.py
+
+# The engine alone at the scale case's size, in-process on the in-memory Neutron (no cloud): CPU s per operation.
+bench-engine: venv
+	$(BIN)/python bench/engine_on_fake.py
 
 # The full fault campaign (docs/reliability.md): random declaration changes x injected faults.
 # CI runs a short one (30 runs) inside `make integration`. Figures go to tests/output/fault-campaign-*.json.

@@ -80,6 +80,8 @@ def main():
 
     def create_rules(group):
         bodies = [rule_body(r, ids[group["name"]], ids) for r in group["rules"]]
+        if not bodies:  # Neutron answers an empty bulk POST with 400 "Resources required"
+            return []
         return post(conn, "/security-group-rules", {"security_group_rules": bodies})["security_group_rules"]
 
     def delete_rule(rule_id):

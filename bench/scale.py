@@ -6,8 +6,8 @@ Part 1, one project (quotas raised for it): SCALE_GROUPS groups x SCALE_RULES ru
 SCALE_BIG rules. Operations, each by ``ours`` (ansible-playbook, netsec.openstack.security_groups /
 security_group) and by ``floor`` (plain openstacksdk, raw requests: bench/floor.py, bench/scale_floor.py):
   converge  empty project -> every group and rule
-  noop      the same declaration again (plus ``ansible``: a set_fact of the same groups, what Ansible alone spends on
-            a task argument of that size)
+  noop      the same declaration again (``ours-file``: the groups read from a JSON file by a lookup; ``ansible``: a
+            set_fact of the same groups, what Ansible alone spends on a task argument of that size)
   replace   every rule of the big group replaced by another (SCALE_BIG deletes + SCALE_BIG creates)
   delete    the big group deleted
 Measured: wall time, Neutron requests (counting proxy), peak resident memory of the module process
@@ -283,6 +283,11 @@ def one_project(scale):
             "replace.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"][:-1] + changed["groups"][-1:]}}]
         ),
         "delete": scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}]),
+        # The same task with the groups from a JSON file (lookup + from_json): no playbook YAML to parse and tag.
+        "converge-file": scale.playbook(
+            "converge-file.yml",
+            [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": "{{ (lookup('file', '%s') | from_json).groups }}" % decl_json}}],
+        ),
         # Ansible's own cost for the same task argument (parse, template, hand the result back), no module process.
         "args": scale.playbook("args.yml", [{"name": "all", "ansible.builtin.set_fact": {"scale_groups": decl["groups"]}}]),
     }
@@ -303,6 +308,7 @@ def one_project(scale):
         converge()
     for _repetition in range(2):  # short: twice
         scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
+        scale.run("ours-file", "noop", scale.ansible(ours["converge-file"]), clouds, "AnsiballZ_", **extra)
         scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
         scale.run("ansible", "noop", scale.ansible(ours["args"]), clouds, "ansible-playbook", **extra)
     scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
