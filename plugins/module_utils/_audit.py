@@ -369,6 +369,28 @@ def check_address_group_family(group, address_groups):
     return findings
 
 
+def address_group_family_warnings(desired, observed):
+    """The ``address-group-family`` check as warnings of the security_groups modules, before anything is applied:
+    ``["groups[0].rules[1]: rule ... admits only the IPv4 addresses of address group office; ...; add ..."]``.
+
+    ``desired`` is a parsed declaration (``_declaration``); an address group's addresses are the declared ones, else
+    the observed ones (``observed["address_groups"]``); address groups named by id are not checked."""
+    known = dict((a.get("name"), tuple(access._network(x) for x in a.get("addresses") or ())) for a in observed.get("address_groups") or [])
+    known.update((a.name, tuple(access._network(x) for x in a.addresses)) for a in desired.address_groups if a.addresses is not None)
+    messages = []
+    for group in desired.groups:
+        if not any(r.key.remote_kind == model.REMOTE_ADDRESS_GROUP for r in group.rules or ()):
+            continue  # nothing to check (and no prefix parsed: this runs on every plan)
+        rules = []
+        for declared in group.rules or ():
+            key, zero = access.analysis_key(declared.key)
+            source = access._offline_source(key, known)
+            rules.append(access.PolicyRule(group.name, None, key, {"path": declared.path}, declared.description or "", source, (), zero))
+        policy_group = access.PolicyGroup(group.name, None, None, True, (), tuple(rules), group.path)
+        messages.extend("%s: %s; %s" % (f["path"], f["message"], f["hint"]) for f in check_address_group_family(policy_group, known))
+    return messages
+
+
 def check_unused(groups, wearers):
     """Groups no port (live) or no server of the declarations (offline) wears."""
     if wearers is None:
@@ -417,7 +439,11 @@ def check_foreign(groups, live, project_by_group):
                         "of this project or the prefixes meant" % what,
                     )
                 )
-            elif rule.source.kind == access.SOURCE_GROUP and rule.source.name not in project_by_group.get("declared", ()) and looks_like_id(rule.source.name):
+            elif (
+                rule.source.kind == access.SOURCE_GROUP
+                and rule.source.name not in project_by_group.get("declared", ())
+                and model.looks_like_id(rule.source.name)
+            ):
                 findings.append(
                     _finding(
                         "foreign-remote-group",
@@ -430,10 +456,6 @@ def check_foreign(groups, live, project_by_group):
                     )
                 )
     return findings
-
-
-def looks_like_id(text):
-    return bool(re.match(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$", text or ""))
 
 
 def _reply_needs(rule):

@@ -118,7 +118,7 @@ def _rule_order(key):
 
 
 def _stored_protocol(rule, stored_zero):
-    """Protocol 0 is exported as Neutron stores it (0), not by the name of the number (hopopt)."""
+    """Protocol 0 is exported as 0 (stored as 0, or as the name of the number, hopopt: the same rule to Neutron)."""
     if stored_zero:
         rule["protocol"] = 0
     return rule
@@ -134,7 +134,7 @@ def _export_group(group, group_name_of, address_group_name_of):
         key = model.key_from_neutron(rule)
         # Neutron refuses duplicates, so a key appears once; keep the first if not.
         rules.setdefault(key, rule.get("description") or "")
-        if str(rule.get("protocol")) == "0":
+        if str(rule.get("protocol")).lower() in ("0", "hopopt"):  # one number, two spellings; 0 is the one users know
             stored_zero.add(key)
     exported = {"name": group["name"]}
     if group.get("description"):

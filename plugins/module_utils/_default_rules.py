@@ -68,17 +68,12 @@ def _remote_errors(rule, path):
     remote = rule.get("remote_group")
     if isinstance(remote, dict):
         return ["%s.remote_group: a template names a group by id (or PARENT), not as {name, project}" % path]
-    if isinstance(remote, str) and remote != PARENT and not _looks_like_id(remote):
+    if isinstance(remote, str) and remote != PARENT and not model.looks_like_id(remote):
         return ["%s.remote_group: %r is not a template's remote group; use PARENT (the new group itself) or a group id" % (path, remote)]
     remote = rule.get("remote_address_group")
-    if isinstance(remote, str) and not _looks_like_id(remote):
+    if isinstance(remote, str) and not model.looks_like_id(remote):
         return ["%s.remote_address_group: %r is not an id; a template names an address group by id" % (path, remote)]
     return []
-
-
-def _looks_like_id(text):
-    text = text.replace("-", "")
-    return len(text) == 32 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _rule_part(rule):

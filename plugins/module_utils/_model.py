@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import functools
 import ipaddress
+import re
 from collections import namedtuple
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _fields as fields
@@ -328,3 +329,11 @@ def canonical_addresses(addresses):
 def _address_sort_key(cidr):
     network = ipaddress.ip_network(cidr)
     return (network.version, network.network_address, network.prefixlen)
+
+
+ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+def looks_like_id(text):
+    """Whether a reference is an OpenStack id (a UUID, dashes optional) rather than a name."""
+    return bool(ID_PATTERN.match(text or ""))

@@ -18,6 +18,7 @@ __metaclass__ = type
 import contextlib
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _adapter as cloud
+from ansible_collections.netsec.openstack.plugins.module_utils import _audit as audit
 from ansible_collections.netsec.openstack.plugins.module_utils import _errors as errors
 from ansible_collections.netsec.openstack.plugins.module_utils import _executor as executor
 from ansible_collections.netsec.openstack.plugins.module_utils import _features as features
@@ -244,6 +245,16 @@ def check_unshares(adapter, project_id, observed, plan, options):
         raise errors.PlanError(refusals)
 
 
+def name_unshared_projects(adapter, observed, plan):
+    """The diff names the projects an unshare takes a group from (the declaration no longer does): one lookup each,
+    only for a diff; a project the credentials may not look up keeps its id."""
+    known = set((observed.get("projects") or {}).values())
+    for target in sorted(set(op["target_project"] for op in plan if op.get("action") == "unshare") - known - set([sharing.EVERYONE])):
+        name = adapter.project_name_of(target)
+        if name:
+            observed.setdefault("projects", {})[name] = target
+
+
 def check_features(adapter, desired, plan=()):
     """Refuse what this cloud's Neutron can not do, before any write; its extensions are read only if needed."""
     uses = features.declaration_uses(desired) + features.plan_uses(desired, plan)
@@ -256,6 +267,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
     check_features(adapter, desired)
     observed = observe_for_plan(adapter, project_id, desired, options)
     plan, warnings = planner.make_plan(desired, observed, options)
+    warnings.extend(audit.address_group_family_warnings(desired, observed))
     check_features(adapter, desired, plan)
     check_preconditions(adapter, plan)
     check_unshares(adapter, project_id, observed, plan, options)
@@ -271,6 +283,7 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
         "quota": quota_used,
     }
     if with_diff:
+        name_unshared_projects(adapter, observed, plan)
         result["diff"] = planner.diff(desired, observed, plan)
     if plan and not check_mode:
         done, apply_warnings = _apply(adapter, plan, project_id, observed, options)

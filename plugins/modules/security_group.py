@@ -137,7 +137,9 @@ options:
     type: list
     elements: str
   force_unshare:
-    description: Remove projects from O(shared_with) even while their rules reference the group.
+    description:
+      - Remove projects from O(shared_with) even while their rules reference the group.
+      - Also lets O(state=absent) delete a group that is shared with other projects (refused without it).
     type: bool
     default: false
   project:

@@ -93,6 +93,11 @@ options:
     description:
       - Remove projects from O(groups[].shared_with) or O(address_groups[].shared_with) even while rules of those
         projects still reference the group (the rules stay, but the project loses access to what they name).
+      - Also lets a run delete (O(purge_groups), O(state=absent)) a group or address group that is shared with other
+        projects; without it that is refused, because Neutron deletes the other projects' rules that reference a
+        deleted group.
+      - Never overrides Neutron's own refusal to unshare a group that ports of the project losing it wear; that is
+        refused before any write.
     type: bool
     default: false
   address_groups:

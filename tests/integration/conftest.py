@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from counting_proxy import CountingProxy
-from playbook_runs import COLLECTIONS, ROOT, ansible_playbook, playbook_env, run_module_task, write_module_playbook  # noqa: F401 (re-exported)
+from playbook_runs import COLLECTIONS, ROOT, playbook_env, run_module_task
 
 LOCALCLOUD = os.path.join(ROOT, "tests", "cloud", "localcloud")
 # tests/cloud/localcloud runs a copy on other ports with NETSEC_KEYSTONE_PORT / NETSEC_NEUTRON_PORT (make releases)

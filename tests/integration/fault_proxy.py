@@ -129,7 +129,7 @@ def _error_body(status):
 
 
 def _over_quota_body(path):
-    resource = "security_group_rule" if "security-group-rules" in path else "security_group"
+    resource = "security_group_rule" if "security-group-rules" in path else "rbac_policy" if "rbac-policies" in path else "security_group"
     return {"NeutronError": {"type": "OverQuota", "message": "Quota exceeded for resources: ['%s']." % resource, "detail": ""}}
 
 
@@ -139,6 +139,7 @@ def _over_quota_body(path):
 EXTENSION_SURFACE = {
     "address-group": {"paths": ("/v2.0/address-groups",)},
     "rbac-address-group": {},
+    "rbac-security-groups": {},
     "security-groups-remote-address-group": {"fields": ("remote_address_group_id",)},
     "stateful-security-group": {"fields": ("stateful",)},
     "standard-attr-tag": {"paths": ("/tags",), "fields": ("tags",)},

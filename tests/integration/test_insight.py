@@ -244,3 +244,26 @@ def test_every_module_names_the_group_in_its_errors_and_warnings(runner, admin, 
     templates = runner.run_task("netsec.openstack.default_security_group_rules", dict(cloud="netsec-admin-counted", rules=bad), check=True, expect_failure=True)
     assert "rules[0].port: ports do not apply to icmp" in templates["msg"] and "groups[" not in templates["msg"], templates["msg"]
     assert runner.last_requests["writes"] == 0
+
+
+def test_apply_warns_when_an_address_group_rule_leaves_out_the_other_family(runner, scratch_project, names):
+    office = {"name": names("office"), "addresses": ["203.0.113.0/24", "2001:db8:100::/48"]}
+    group = {"name": names("ssh"), "rules": [{"protocol": "tcp", "port": 22, "remote_address_group": names("office")}]}
+    args = dict(cloud="netsec-admin-counted", project=scratch_project.id, address_groups=[office], groups=[group])
+    for check in (True, False):
+        runner.run_task(GROUPS, args, check=check)
+        output = " ".join(runner.last_output.split())
+        assert "groups[0].rules[0] (group %s): rule ingress/IPv4/tcp/22/address-group=%s" % (names("ssh"), names("office")) in output, output
+        assert "its IPv6 addresses 2001:db8:100::/48 are not admitted" in output and "ethertype: IPv6" in output
+    assert runner.last_requests["writes"] > 0  # the real run went on: a warning, not a refusal
+
+
+def test_audit_playbook_takes_relative_paths_from_where_it_runs(clouds_file, proxy, tmp_path):
+    from test_gitops import run_playbook
+
+    (tmp_path / "decl.yml").write_text(yaml.safe_dump({"groups": [{"name": "open", "rules": [{"protocol": 0}]}]}))
+    status, output, counts = run_playbook(clouds_file, proxy, "audit.yml", tmp_path, "-e", "declarations=decl.yml", "-e", "report_dir=out")
+    assert status == 0 and counts["writes"] == 0, output
+    report = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert [f["id"] for f in report["findings"] if f["check"] == "world-any-protocol"] == ["world-any-protocol:open:ingress/IPv4/0(any)/all/any"]
+    assert "protocol 0 (any)" in (tmp_path / "out" / "audit.md").read_text()

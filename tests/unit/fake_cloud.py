@@ -311,6 +311,11 @@ class FakeCloud(object):
             observed["foreign_groups"] = {}
         return observed
 
+    def project_name_of(self, project_id):
+        self.log.append(("read_project", project_id))
+        names = [entry for entry, found in self.projects.items() if found == project_id and entry != project_id]
+        return names[0] if names else None
+
     def rbac_policies_of_objects(self, object_ids):
         return self.sharing_policies(object_ids)
 

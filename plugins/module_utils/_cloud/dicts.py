@@ -12,15 +12,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import functools
-import re
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
-
-
-def looks_like_id(text):
-    return bool(UUID_PATTERN.match(text or ""))
+looks_like_id = model.looks_like_id
 
 
 def _field(resource, name):

@@ -57,6 +57,12 @@ class ProjectReads(object):
             return entry if looks_like_id(entry) else None
         return found.id if found is not None else None
 
+    def project_name_of(self, project_id):
+        """A project's name (None when the credentials may not look it up, or it is gone): the diff names the
+        projects an unshare takes a group from."""
+        found = self._find_visible_project(project_id)
+        return found.name if found is not None else None
+
     def _find_visible_project(self, project):
         """The project of that name or id, None when missing or when the credentials may not look."""
         try:

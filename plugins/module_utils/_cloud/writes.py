@@ -128,7 +128,7 @@ class Writes(object):
         create made or what a 409 names."""
         for policy in self.conn.network.rbac_policies(object_id=object_id, object_type=object_type, action="access_as_shared"):
             if policy.target_project_id == target_project:
-                return {"id": policy.id, "object_type": policy.object_type, "object_id": policy.object_id, "target_project_id": policy.target_project_id}
+                return policy_dict(policy)
         return None
 
     @cloud_call("deleting the sharing policy {policy_id} of {what}")

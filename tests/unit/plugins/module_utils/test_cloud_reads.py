@@ -135,3 +135,17 @@ def test_observe_attachments_reads_servers_ports_networks_and_groups_in_a_consta
         ("networks", {"id": ["n1"]}),
         ("security_groups", {"project_id": "p1"}),
     ]
+
+
+def test_a_name_with_braces_is_text_in_the_message_not_a_format():
+    """The wrapper formats its own words with the arguments; what a user wrote is never formatted again."""
+
+    class Identity(object):
+        def find_project(self, project, ignore_missing=True):
+            raise http_error(500, "boom")
+
+    connection = NS(network=FakeNetwork(), identity=Identity(), current_project_id="p1")
+    reads = Reads(connection, calls_module.Calls(sleep=lambda seconds: None))
+    with pytest.raises(errors.CloudError) as raised:
+        reads.project_id_of("{0} {name} %s")
+    assert str(raised.value) == "looking up project '{0} {name} %s' failed: boom (gave up after 4 attempts)"

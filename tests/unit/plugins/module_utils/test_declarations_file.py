@@ -406,9 +406,12 @@ def test_protocol_0_is_exported_as_neutron_stores_it_and_round_trips():
             description="",
         )
     )
+    # The same number as Neutron stores it when a client sent its name (the modules send "hopopt" for protocol 0).
+    web["rules"].append(dict(web["rules"][-1], id="r-hopopt", protocol="hopopt", remote_ip_prefix="10.8.0.0/16"))
     mapping, _warnings = declarations_file.export_project(inv, PROJECT)
     (exported,) = [g for g in mapping["groups"] if g["name"] == "web"]
     assert {"protocol": 0, "remote_ip_prefix": "10.9.0.0/16"} in exported["rules"]
+    assert {"protocol": 0, "remote_ip_prefix": "10.8.0.0/16"} in exported["rules"]
     assert "hopopt" not in str(mapping)
     jsonschema.validate(mapping, declarations_file.file_schema())
     desired = parse_declaration({"groups": mapping["groups"], "address_groups": mapping["address_groups"]})

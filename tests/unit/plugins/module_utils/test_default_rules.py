@@ -255,3 +255,50 @@ def test_the_module_and_the_planner_read_the_extension_list_once_per_run():
     calls.require_api()
     assert calls.list_templates() == [] and calls.reads.default_rule_templates() == []
     assert network.extension_reads == 1
+
+
+class WritingNetwork(FakeNetwork):
+    """Template writes: the first create is refused with ``create_error``; deletes are recorded."""
+
+    def __init__(self, create_error=None):
+        super(WritingNetwork, self).__init__(["security-groups-default-rules"])
+        self.create_error = create_error
+        self.created, self.deleted = [], []
+
+    def create_default_security_group_rule(self, **attrs):
+        if self.create_error is not None:
+            raise self.create_error
+        self.created.append(attrs)
+        return type(
+            "Template",
+            (),
+            dict(
+                attrs,
+                id="t-new",
+                description=None,
+                remote_ip_prefix=None,
+                remote_group_id=None,
+                port_range_min=None,
+                port_range_max=None,
+                protocol=None,
+                used_in_default_sg=True,
+                used_in_non_default_sg=True,
+            ),
+        )()
+
+    def delete_default_security_group_rule(self, template_id, ignore_missing=True):
+        self.deleted.append((template_id, ignore_missing))
+
+
+def test_template_writes_send_ether_type_and_refusals_name_the_admin_role():
+    from openstack import exceptions
+
+    network = WritingNetwork()
+    created = templates_of(network).create_template({"direction": "egress", "ethertype": "IPv6"})
+    assert network.created == [{"direction": "egress", "ether_type": "IPv6"}] and created["ethertype"] == "IPv6" and created["id"] == "t-new"
+    templates_of(network).delete_template("t-old")
+    assert network.deleted == [("t-old", True)]
+    refused = WritingNetwork(exceptions.ForbiddenException("admin only"))
+    with pytest.raises(cloud.CloudError) as raised:
+        templates_of(refused).create_template({"direction": "egress"})
+    assert str(raised.value) == "creating a default security group rule template was refused (admin only): it needs the admin role"

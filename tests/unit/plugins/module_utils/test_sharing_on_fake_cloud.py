@@ -221,7 +221,8 @@ def test_the_readable_diff_shows_shared_with_before_and_after(cloud):
     [item] = result["diff"]
     before = item["before"].split("rules:")[0]
     after = item["after"].split("rules:")[0]
-    assert before.endswith("shared_with:\n  *\n  %s\n" % ALPHA), before  # sorted; alpha's name is not declared: its id
+    assert before.endswith("shared_with:\n  *\n  alpha (%s)\n" % ALPHA), before  # sorted; alpha (no longer declared) looked up
+    assert ("read_project", ALPHA) in cloud.log
     assert after.endswith("shared_with:\n  beta (%s)\n  %s\n" % (BETA, GAMMA)), after  # a name where the declaration used one
     # a group whose sharing is not declared has no shared_with line; shared with nobody says so
     assert "shared_with" not in diff_view.group_text({"name": "x", "rules": []})
