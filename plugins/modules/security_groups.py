@@ -106,8 +106,8 @@ options:
       - The file's C(project) is used unless the task sets O(project), its C(cloud) unless the task sets O(cloud); a
         different value in the task is an error naming both. Its C(servers) are left to
         M(netsec.openstack.server_security_groups). Any other key is an error.
-      - Errors name the file and the field path (C(decl.yml: groups[3].rules[1].port: ...)); a file that can not be
-        read or parsed, or that is invalid, fails before any cloud call.
+      - 'Errors name the file and the field path (C(decl.yml: groups[3].rules[1].port: ...)); a file that can not be
+        read or parsed, or that is invalid, fails before any cloud call.'
       - A relative path is relative to the directory ansible-playbook runs in; write C({{ playbook_dir }}/...) to
         be independent of it. Mutually exclusive with O(groups) and O(address_groups).
     type: path
