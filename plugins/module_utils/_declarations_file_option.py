@@ -95,6 +95,8 @@ def settle(key, task_value, file_value, label):
 
 def read(path):
     """The file's text; a DeclarationError naming the path when it can not be read."""
+    if not path:  # "{{ file | default('') }}": never an empty declaration (with purge_groups, a purge of everything)
+        raise DeclarationError(["declarations_file: empty path; give the path of a declarations file"])
     try:
         with open(path, "rb") as handle:
             raw = handle.read()

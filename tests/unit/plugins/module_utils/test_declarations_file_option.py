@@ -133,6 +133,15 @@ def test_a_missing_file_fails_before_any_cloud_call(cloud, tmp_path):
     assert cloud.seen == []
 
 
+@pytest.mark.parametrize("text", ["", "# nothing but a comment\n"])
+def test_an_empty_path_or_file_is_an_error_never_an_empty_declaration(cloud, tmp_path, text):
+    for path in ("", write_file(tmp_path, None, text=text)):
+        with pytest.raises(DeclarationError) as refused:
+            security_groups.run(Module(declarations_file=path, purge_groups=True))
+        assert refused.value.errors[0].startswith(path + ": " if path else "declarations_file: empty path"), refused.value.errors
+    assert cloud.seen == []
+
+
 def test_the_files_project_and_cloud_are_used_unless_the_task_sets_them(cloud, tmp_path):
     path = write_file(tmp_path, dict(DECLARATION, project="p1", cloud="netsec-demo"))
     security_groups.run(Module(check_mode=True, declarations_file=path))
