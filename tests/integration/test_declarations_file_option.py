@@ -60,12 +60,16 @@ def rules_of(admin, project):
     return found
 
 
+def strip(plan):
+    """A plan without the ids of what it creates (each run's own)."""
+    return [dict((k, v) for k, v in op.items() if k != "id") for op in plan]
+
+
 def test_a_file_applies_as_inline_and_a_second_run_writes_nothing(runner, admin, scratch_project, tmp_path):
     path = write(tmp_path, "decl.yml", dict(declaration(), project=scratch_project.name))
     inline = runner.run_task(MODULE, dict(cloud=CLOUD, project=scratch_project.id, **declaration()), check=True, diff=True)
     planned = runner.run_task(MODULE, dict(cloud=CLOUD, declarations_file=path), check=True, diff=True)
     assert runner.last_requests["writes"] == 0
-    strip = lambda plan: [dict((k, v) for k, v in op.items() if k != "id") for op in plan]  # noqa: E731
     assert planned["plan"] and strip(planned["plan"]) == strip(inline["plan"])
     assert planned["diff"] == inline["diff"] and planned["project_id"] == scratch_project.id
     applied = runner.run_task(MODULE, dict(cloud=CLOUD, declarations_file=path))
