@@ -100,6 +100,23 @@ options:
         refused before any write.
     type: bool
     default: false
+  declarations_file:
+    description:
+      - Path of a declarations file (YAML, or JSON when the name ends in C(.json)) on the controller - the format of
+        the playbooks' files (C(playbooks/declarations/example.yml), C(schemas/declarations.schema.json)) - whose
+        C(groups) and C(address_groups) are declared as if given in O(groups) and O(address_groups); the plan, check
+        mode and diff are the same.
+      - The module reads the file itself, so a large declaration (thousands of rules) does not pass through
+        Ansible's playbook parser, templating and module arguments, which cost seconds per thousand rules.
+      - The file's C(project) is used unless the task sets O(project), its C(cloud) unless the task sets O(cloud); a
+        different value in the task is an error naming both. Its C(servers) are left to
+        M(netsec.openstack.server_security_groups). Any other key is an error.
+      - 'Errors name the file and the field path (C(decl.yml: groups[3].rules[1].port: ...)); a file that can not be
+        read or parsed, or that is invalid, fails before any cloud call.'
+      - A relative path is relative to the directory ansible-playbook runs in; write C({{ playbook_dir }}/...) to
+        be independent of it. Mutually exclusive with O(groups) and O(address_groups).
+    type: path
+    version_added: 1.0.0
   address_groups:
     description:
       - Address groups to manage. Rules reference them by name (or id) with O(groups[].rules[].remote_address_group).
@@ -348,6 +365,12 @@ EXAMPLES = r"""
         rules:
           - {protocol: tcp, port: 443}
 
+- name: A large declaration kept in a file, read by the module itself (no Ansible templating of thousands of rules)
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    declarations_file: "{{ playbook_dir }}/declarations/big-project.yml"
+  register: result
+
 - name: Delete two groups
   netsec.openstack.security_groups:
     cloud: netsec-admin
@@ -471,6 +494,7 @@ not_completed:
   elements: dict
 """
 
+from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file_option as declarations_file
 from ansible_collections.netsec.openstack.plugins.module_utils._diff_view import readable as readable_diff
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import ARGUMENT_SPEC as LOCKOUT_ARGUMENT_SPEC
 from ansible_collections.netsec.openstack.plugins.module_utils._lockout import options_of as lockout_options
@@ -490,9 +514,11 @@ ARGUMENT_SPEC = dict(
     purge_rules=dict(type="bool", default=True),
     purge_groups=dict(type="bool", default=False),
     force_unshare=dict(type="bool", default=False),
+    declarations_file=dict(type="path"),
     address_groups=dict(type="list", elements="dict", default=[]),
     groups=dict(type="list", elements="dict", default=[]),
 )
+MUTUALLY_EXCLUSIVE = [("declarations_file", "groups"), ("declarations_file", "address_groups")]
 ARGUMENT_SPEC.update(RUN_ARGUMENT_SPEC)
 ARGUMENT_SPEC.update(CONCURRENCY_ARGUMENT_SPEC)
 ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
@@ -504,11 +530,16 @@ def run(module):
     options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups", "force_unshare"))
     options.update(run_options(params))
     options.update(lockout_options(params))
-    return readable_diff(reconcile(declaration, options, auth_options(params), module.check_mode, with_diff=module._diff))
+    auth = auth_options(params)
+    path = params["declarations_file"]
+    with declarations_file.errors_name_file(path or "declarations_file"):
+        if path is not None:
+            declaration, options["project"], auth["cloud"] = declarations_file.load(path, params["project"], params["cloud"])
+        return readable_diff(reconcile(declaration, options, auth, module.check_mode, with_diff=module._diff))
 
 
 def main():
-    module = build_module(ARGUMENT_SPEC, supports_check_mode=True)
+    module = build_module(ARGUMENT_SPEC, supports_check_mode=True, mutually_exclusive=MUTUALLY_EXCLUSIVE)
     run_module(module, run)
 
 
