@@ -694,6 +694,13 @@ def _split(rules_here):
     return networks, symbolic
 
 
+def _contributes(source, networks, symbolic):
+    """Whether a gained rule's source is part of what changes: its symbolic source, or one of the changed networks."""
+    if source.networks is None:
+        return _source_identity(source) in symbolic
+    return any(n.overlaps(m) for n in networks for m in source.networks)
+
+
 def policy_changes(before, after, target, direction=None):
     """What going from rule set ``before`` to ``after`` opens and closes.
 
@@ -729,14 +736,7 @@ def policy_changes(before, after, target, direction=None):
                 symbolic = gain_symbolic - keep_symbolic
                 if not networks and not symbolic:
                     continue
-                contributing = [
-                    r
-                    for r in gain
-                    if r.source.networks is None
-                    and _source_identity(r.source) in symbolic
-                    or r.source.networks is not None
-                    and any(n.overlaps(m) for n in networks for m in r.source.networks)
-                ]
+                contributing = [r for r in gain if _contributes(r.source, networks, symbolic)]
                 diffs.append((low, high, (tuple(n.with_prefixlen for n in networks), tuple(sorted(symbolic)), contributing)))
             merged = []
             for low, high, payload in diffs:

@@ -413,6 +413,13 @@ def check_unused(groups, wearers):
     return findings
 
 
+def _undeclared_group_id(source, project_by_group):
+    """A remote group given by an id that names no declared group (it may be another project's)."""
+    if source.kind != access.SOURCE_GROUP or source.name in project_by_group.get("declared", ()):
+        return False
+    return model.looks_like_id(source.name)
+
+
 def check_foreign(groups, live, project_by_group):
     findings = []
     for group in groups:
@@ -439,11 +446,7 @@ def check_foreign(groups, live, project_by_group):
                         "of this project or the prefixes meant" % what,
                     )
                 )
-            elif (
-                rule.source.kind == access.SOURCE_GROUP
-                and rule.source.name not in project_by_group.get("declared", ())
-                and model.looks_like_id(rule.source.name)
-            ):
+            elif _undeclared_group_id(rule.source, project_by_group):
                 findings.append(
                     _finding(
                         "foreign-remote-group",

@@ -182,10 +182,8 @@ def to_mermaid(graph, title=None):
     lines.append("flowchart LR")
     shapes = {"group": ('["', '"]'), "external_group": ('["', '"]'), "address_group": ('{{"', '"}}'), "cidr": ('(["', '"])')}
     for node in graph.nodes:
-        label = "<br/>".join(
-            [_mermaid_text(node["name"] if node["kind"] != "external_group" else "%s (not declared)" % node["name"])]
-            + [_mermaid_text(line) for line in node["lines"]]
-        )
+        title = node["name"] if node["kind"] != "external_group" else "%s (not declared)" % node["name"]
+        label = "<br/>".join(_mermaid_text(line) for line in [title] + list(node["lines"]))
         opening, closing = shapes[node["kind"]]
         lines.append("  %s%s%s%s" % (node["id"], opening, label, closing))
     for identity in graph.edge_order:

@@ -225,6 +225,13 @@ def untagged_namesakes(desired, observed, options):
     return namesake_copies(desired, observed, options)[1]
 
 
+def _purgeable(group, declared, scope):
+    """An undeclared group this collection owns (tagged) in the project of the run: purge_groups deletes it."""
+    if group.get("name") in declared or group.get("project_id") != scope:
+        return False
+    return model.OWNER_TAG in (group.get("tags") or [])
+
+
 def deletion_candidates(desired, observed, options):
     """Ids of groups and address groups the plan may delete.
 
@@ -241,13 +248,7 @@ def deletion_candidates(desired, observed, options):
             continue
         if state == "absent" and group.get("name") in declared:
             groups.append(group["id"])
-        elif (
-            state == "present"
-            and options.get("purge_groups")
-            and group.get("name") not in declared
-            and model.OWNER_TAG in (group.get("tags") or [])
-            and group.get("project_id") == scope
-        ):
+        elif state == "present" and options.get("purge_groups") and _purgeable(group, declared, scope):
             groups.append(group["id"])
     groups.extend(group_id for group_id in owned_duplicates(desired, observed, options) if group_id not in groups)
     # Neutron has no tags on address groups, so ownership can not be recorded
