@@ -532,7 +532,7 @@ def run(module):
     options.update(lockout_options(params))
     auth = auth_options(params)
     path = params["declarations_file"]
-    with declarations_file.errors_name_file(path or "declarations_file"):
+    with declarations_file.errors_name_file(path):
         if path is not None:
             declaration, options["project"], auth["cloud"] = declarations_file.load(path, params["project"], params["cloud"])
         return readable_diff(reconcile(declaration, options, auth, module.check_mode, with_diff=module._diff))

@@ -104,7 +104,7 @@ def test_rules_created_by_the_cli_in_other_spellings_need_no_write(runner, admin
     openstack_cli("security", "group", "rule", "create", name, "--egress", "--ethertype", "IPv6", "--remote-ip", "2001:DB8:0:0::/64")
     openstack_cli("security", "group", "rule", "create", name, "--protocol", "icmp", "--icmp-type", "8", "--icmp-code", "0")
     before = sorted(r.id for r in admin.network.security_group_rules(security_group_id=group.id))
-    # Adopt the group first (the ownership tag is one write), then declare the same rules in other spellings.
+    # The same rules in other spellings: no write (a group made by hand is managed, not adopted: no tag either).
     declaration = {
         "groups": [
             {
@@ -121,7 +121,12 @@ def test_rules_created_by_the_cli_in_other_spellings_need_no_write(runner, admin
         ]
     }
     first = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
-    assert [op["action"] for op in first["plan"]] == ["update_group"], first["plan"]
+    assert first["plan"] == [] and first["changed"] is False, first["plan"]
+    assert runner.last_requests["writes"] == 0, runner.last_requests
+    # Taking it over (adopt: true) writes the ownership tag and nothing else.
+    declaration["groups"][0]["adopt"] = True
+    adopted = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
+    assert [op["action"] for op in adopted["plan"]] == ["update_group"], adopted["plan"]
     writes = [(m, p) for m, p in runner.last_requests["requests"] if m != "GET"]
     assert writes == [("PUT", "/v2.0/security-groups/%s/tags" % group.id)], runner.last_requests
     second = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration))
@@ -290,14 +295,15 @@ def test_delete_that_would_cascade_into_other_groups_is_refused(runner, admin, n
 @pytest.mark.parametrize(
     "groups,expected",
     [
-        ([{"name": "x", "rules": [{"protocol": "tcp", "port": "22-1"}]}], "groups[0].rules[0].port: range '22-1' is reversed"),
-        ([{"name": "x", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}]}], "groups[0].rules[0].remote_ip: unknown field"),
-        ([{"name": "x", "rules": [{"remote_group": "no-such-group-anywhere"}]}], "groups[0].rules[0].remote_group: unknown security group"),
+        ([{"name": "x", "rules": [{"protocol": "tcp", "port": "22-1"}]}], "groups[0].rules[0].port (group x): range '22-1' is reversed"),
+        ([{"name": "x", "rules": [{"protocol": "tcp", "remote_ip": "10.0.0.0/8"}]}], "groups[0].rules[0].remote_ip (group x): unknown field"),
+        ([{"name": "x", "rules": [{"remote_group": "no-such-group-anywhere"}]}], "groups[0].rules[0].remote_group (group x): unknown security group"),
     ],
 )
 def test_bad_input_fails_before_any_write(runner, groups, expected):
     result = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", groups=groups), expect_failure=True)
     assert expected in result["msg"]
+    assert "declarations_file" not in result["msg"]  # inline groups: no file to name
     assert runner.last_requests["writes"] == 0
 
 
@@ -321,7 +327,7 @@ def test_singular_module_shares_the_engine(runner, admin, names):
     bad = runner.run_task(
         "netsec.openstack.security_group", dict(cloud="netsec-admin", name=name, rules=[{"protocol": "icmp", "icmp_code": 1}]), expect_failure=True
     )
-    assert "rules[0].icmp_code: icmp_code needs icmp_type" in bad["msg"]
+    assert "rules[0].icmp_code (group %s): icmp_code needs icmp_type" % name in bad["msg"]
     runner.run_task("netsec.openstack.security_group", dict(cloud="netsec-admin", name=name, state="absent"))
     assert admin.network.find_security_group(group.id) is None
 
@@ -335,11 +341,11 @@ def test_ambiguous_names_fail_listing_the_candidates(runner, admin, names):
         dict(cloud="netsec-admin-counted", groups=[{"name": names("user"), "rules": [{"protocol": "tcp", "port": 22, "remote_group": twin}]}]),
         expect_failure=True,
     )
-    assert "groups[0].rules[0].remote_group: security group name %r is ambiguous" % twin in result["msg"]
+    assert "groups[0].rules[0].remote_group (group %s): security group name %r is ambiguous" % (names("user"), twin) in result["msg"]
     assert first.id in result["msg"] and second.id in result["msg"]
     assert runner.last_requests["writes"] == 0
     result = runner.run_task(MODULE, dict(cloud="netsec-admin", groups=[{"name": twin}]), expect_failure=True)
-    assert "groups[0].name: security group name %r is ambiguous" % twin in result["msg"]
+    assert "groups[0].name (group %s): security group name %r is ambiguous" % (twin, twin) in result["msg"]
 
 
 def test_default_group_rules_are_managed_but_it_is_never_deleted(runner, admin, scratch_project):

@@ -117,6 +117,21 @@ def test_an_invalid_file_names_the_file_and_the_field_path_and_writes_nothing(cl
     assert cloud.seen == [] and writes(cloud) == []
 
 
+def test_inline_groups_errors_name_no_file(cloud):
+    """Without declarations_file the messages start with the field path, as before the option existed."""
+    bad = json.loads(json.dumps(DECLARATION))
+    bad["groups"][1]["rules"][0]["port"] = "22-x"
+    with pytest.raises(DeclarationError) as refused:
+        security_groups.run(Module(**bad))
+    assert any(message.startswith(BAD_PORT) for message in refused.value.errors), refused.value.errors
+    assert not any("declarations_file" in message for message in refused.value.errors), refused.value.errors
+    unresolved = {"groups": [{"name": "web", "rules": [{"protocol": "tcp", "remote_group": "nowhere"}]}]}
+    with pytest.raises((DeclarationError, PlanError)) as refused:
+        security_groups.run(Module(**unresolved))
+    assert "declarations_file" not in str(refused.value) and "groups[0].rules[0]" in str(refused.value)
+    assert writes(cloud) == []
+
+
 def test_a_name_that_does_not_resolve_names_the_file(cloud, tmp_path):
     bad = {"groups": [{"name": "web", "rules": [{"protocol": "tcp", "remote_group": "nowhere"}]}]}
     with pytest.raises((DeclarationError, PlanError)) as refused:
