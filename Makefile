@@ -34,7 +34,7 @@ CLOUD_ENV = eval "$$($(LOCALCLOUD) env)"
 has_tests = [ -n "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]
 
 .PHONY: help venv cloud cloud-stop cloud-status demo test unit integration sanity lint build \
-	changelog-lint bench bench-scale bench-engine campaign compat clean releases releases-ci typecheck ruff
+	changelog-lint bench bench-scale bench-engine campaign sharing-faults compat clean releases releases-ci typecheck ruff
 .PHONY: matrix matrix-ci certify docs ee
 
 help:
@@ -48,6 +48,7 @@ help:
 	@echo "make releases-ci     the core suite on 2024.1 on a second cloud (ports 5100/9796); part of make test"
 	@echo "make unit            pytest tests/unit"
 	@echo "make ruff            ruff lint + format check (ruff.toml; also a pre-commit hook: .pre-commit-config.yaml)"
+	@echo "make sharing-faults  every fault kind on share/unshare (make test runs a subset)"
 	@echo "make typecheck       mypy on the engine's contracts (mypy.ini)"
 	@echo "make integration     pytest tests/integration against the local cloud (starts it)"
 	@echo "make sanity          ansible-test sanity on a staged copy of the collection (tests/gates/sanity.sh)"
@@ -151,6 +152,10 @@ ruff: venv
 
 typecheck: venv
 	mypy $(addprefix $(COLLECTION_LINK)/plugins/module_utils/,$(TYPECHECK_FILES))
+
+# Every fault kind on sharing (tests/integration/test_sharing_faults.py); `make test` runs a subset of the kinds.
+sharing-faults: venv cloud
+	$(CLOUD_ENV); NETSEC_SHARING_FAULTS=all pytest tests/integration/test_sharing_faults.py -p no:cacheprovider -q $(PYTEST_ARGS)
 
 campaign: venv cloud
 	$(CLOUD_ENV); NETSEC_CAMPAIGN_RUNS=$(CAMPAIGN_RUNS) NETSEC_CAMPAIGN_SEED=$(CAMPAIGN_SEED) \

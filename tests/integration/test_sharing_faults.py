@@ -8,6 +8,8 @@ declaration never loses it; a clean re-run converges.  An older Neutron without 
 imitated by hiding them: sharing is refused before any write.
 """
 
+import os
+
 import pytest
 
 import fault_campaign
@@ -85,7 +87,11 @@ def assert_result_is_the_truth(outcome, admin, group_id, before):
             assert op["target_project"] in expected
 
 
-SHARE_FAULTS = ["500", "503_after", "drop_before", "drop_after", "timeout", "409", "409_overquota"]
+# Every fault kind runs in `make sharing-faults` (NETSEC_SHARING_FAULTS=all); `make test` runs the kinds that
+# reach each distinct path (an error before the write, a lost answer after it, a refusal) to stay within its time.
+ALL_KINDS = os.environ.get("NETSEC_SHARING_FAULTS") == "all"
+SHARE_FAULTS = ["500", "503_after", "drop_before", "drop_after", "timeout", "409", "409_overquota"] if ALL_KINDS else ["500", "drop_after", "409"]
+UNSHARE_FAULTS = ["500", "500_after", "drop_after", "409"] if ALL_KINDS else ["500_after", "409"]
 
 
 @pytest.mark.parametrize("kind", SHARE_FAULTS)
@@ -107,7 +113,7 @@ def test_fault_on_a_share(faults, admin, projects, names, kind):
     assert targets(admin, group.id) == sorted([alpha.id, beta.id])
 
 
-@pytest.mark.parametrize("kind", ["500", "500_after", "drop_after", "409"])
+@pytest.mark.parametrize("kind", UNSHARE_FAULTS)
 def test_fault_on_an_unshare_halfway_through_a_multi_project_change(faults, admin, projects, names, kind):
     """[alpha, beta, gamma] -> [delta]: share delta, then unshare alpha, beta, gamma one at a time; the 2nd
     DELETE fails.  Whatever is left shared is what not_completed says; delta has access before anyone loses it."""
