@@ -40,7 +40,8 @@ def scratch_cloud_runner(clouds_file, scratch_project, tmp_path, proxy):
 
 
 def run_examples(module, runner):
-    ran = 0
+    """Run every example task of ``module``; their registered results by task name."""
+    results = {}
     for task in examples_of(module):
         name = task.pop("name")
         modules = [k for k in task if k.startswith("netsec.openstack.")]
@@ -53,12 +54,31 @@ def run_examples(module, runner):
         assert not task, "%s: unexpected task keys %s" % (name, task)
         result = runner.run_task(modules[0], args, check=check, diff=diff)
         assert "plan" in result, name
-        ran += 1
-    return ran
+        results[name] = result
+    return results
 
 
-def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_project):
-    assert run_examples("security_groups", scratch_cloud_runner) == 8
+BIG_PROJECT = {
+    "groups": [
+        {"name": "web", "rules": [{"protocol": "tcp", "port": 443}]},
+        {"name": "bastion", "rules": [{"protocol": "tcp", "port": 22, "remote_ip_prefix": "198.51.100.0/24"}]},
+    ]
+}
+
+
+def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_project, tmp_path):
+    # the declarations_file example reads {{ playbook_dir }}/declarations/big-project.yml
+    (tmp_path / "declarations").mkdir()
+    (tmp_path / "declarations" / "big-project.yml").write_text(yaml.safe_dump(BIG_PROJECT))
+    results = run_examples("security_groups", scratch_cloud_runner)
+    assert len(results) == 9
+    from_file = results["A large declaration kept in a file, read by the module itself (no Ansible templating of thousands of rules)"]
+    # web is already as declared (the purge example left it so); the file adds bastion
+    assert from_file["changed"] is True
+    # (plus deleting the egress rules Neutron's template gave the new group)
+    creates = [(op["action"], op["group"]) for op in from_file["plan"] if op["action"].startswith("create_")]
+    assert creates == [("create_group", "bastion"), ("create_rule", "bastion")], from_file["plan"]
+    assert {op["group"] for op in from_file["plan"]} == {"bastion"}, from_file["plan"]
     groups = sorted(g.name for g in admin.network.security_groups(project_id=scratch_project.id) if g.name != "default")
     # purge_groups removed legacy, quarantine and bastion; the last example deleted web.
     assert groups == []
@@ -67,7 +87,7 @@ def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_proje
 
 
 def test_security_group_examples_run(scratch_cloud_runner, admin, scratch_project):
-    assert run_examples("security_group", scratch_cloud_runner) == 5
+    assert len(run_examples("security_group", scratch_cloud_runner)) == 5
     groups = dict((g.name, g) for g in admin.network.security_groups(project_id=scratch_project.id) if g.name != "default")
     # legacy was created, its description changed, then removed; quarantine stays with no rules.
     assert sorted(groups) == ["quarantine", "ssh"]

@@ -125,8 +125,9 @@ def test_a_stein_cloud_refuses_address_groups_and_stateless_groups_before_any_wr
         assert outcome.msg.startswith("nothing was changed: ")
         for expected in (
             "address_groups[0]: this cloud's Neutron lacks the API extension 'address-group'",
-            "groups[0].stateful: this cloud's Neutron lacks the API extension 'stateful-security-group'",
-            "groups[0].rules[0].remote_address_group: this cloud's Neutron lacks the API extension 'security-groups-remote-address-group'",
+            "groups[0].stateful (group %s): this cloud's Neutron lacks the API extension 'stateful-security-group'" % names("db"),
+            "groups[0].rules[0].remote_address_group (group %s): this cloud's Neutron lacks the API extension "
+            "'security-groups-remote-address-group'" % names("db"),
         ):
             assert expected in outcome.msg, outcome.msg
         assert writes(old) == []
