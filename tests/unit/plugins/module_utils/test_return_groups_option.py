@@ -85,7 +85,7 @@ def test_the_run_is_the_same_with_and_without_return_groups(monkeypatch):
 
 
 def test_without_return_groups_the_result_is_ids_and_names(monkeypatch):
-    (checked, applied, again), _ = run_sequence(monkeypatch, return_groups=False)
+    (checked, applied, again), unused_writes = run_sequence(monkeypatch, return_groups=False)
     assert checked["security_groups"] == [{"id": None, "name": "web"}, {"id": None, "name": "bastion"}]
     assert checked["address_groups"] == []
     for result in (applied, again):
@@ -139,6 +139,6 @@ def test_absent_returns_empty_lists_either_way(monkeypatch):
 
 def test_the_default_result_is_byte_identical_to_before_the_option(monkeypatch):
     """The golden file was written by the code before return_groups existed (same sequence, same fake cloud)."""
-    results, _ = run_sequence(monkeypatch)
+    results, unused_writes = run_sequence(monkeypatch)
     with open(GOLDEN) as handle:
         assert canonical(results) == handle.read()
