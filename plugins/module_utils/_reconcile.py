@@ -73,6 +73,31 @@ def render_result_groups(state, desired):
     return groups
 
 
+def render_result(state, desired, options):
+    """``security_groups`` and ``address_groups`` of the result; only ids and names without ``return_groups``."""
+    if options.get("state", "present") != "present":
+        return {"security_groups": [], "address_groups": []}
+    if not options.get("return_groups", True):
+        return {
+            "security_groups": render_result_ids(state.get("groups"), desired.groups, owned_first=True),
+            "address_groups": render_result_ids(state.get("address_groups"), desired.address_groups),
+        }
+    return {"security_groups": render_result_groups(state, desired), "address_groups": render_result_address_groups(state, desired)}
+
+
+def render_result_ids(found, declared, owned_first=False):
+    """Each declared item as {id, name}: its id in ``found``, null for what is not there yet (check mode creates)."""
+    by_name = {}
+    for item in found or []:
+        if item["name"] not in by_name or (owned_first and model.OWNER_TAG in (item.get("tags") or [])):
+            by_name[item["name"]] = item
+    result = []
+    for item in declared:
+        item_id = by_name.get(item.name, {}).get("id")
+        result.append({"id": None if item_id is None or planner.is_placeholder(item_id) else item_id, "name": item.name})
+    return result
+
+
 def render_result_address_groups(state, desired):
     by_name = dict((a["name"], a) for a in state.get("address_groups") or [])
     result = []
@@ -315,12 +340,11 @@ def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_di
                     left,
                 )
         state = final
-    elif plan:
+    elif plan and options.get("return_groups", True):
         state = planner.simulate(observed, plan)
     else:
-        state = observed
-    result["security_groups"] = render_result_groups(state, desired) if options.get("state", "present") == "present" else []
-    result["address_groups"] = render_result_address_groups(state, desired) if options.get("state", "present") == "present" else []
+        state = observed  # without return_groups the simulation would only serve rules nobody returns
+    result.update(render_result(state, desired, options))
     result["warnings"] = warnings
     return result
 

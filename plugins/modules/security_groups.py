@@ -117,6 +117,17 @@ options:
         be independent of it. Mutually exclusive with O(groups) and O(address_groups).
     type: path
     version_added: 1.0.0
+  return_groups:
+    description:
+      - Whether RV(security_groups) and RV(address_groups) list every declared group with all its fields and rules.
+      - V(false) returns each declared group and address group as C(id) and C(name) only (C(id) null for what check
+        mode would create), and skips rendering the rules. On a declaration of thousands of rules this saves the
+        module the rendering and Ansible the walk over a result that lists every rule (about 1.5 seconds at 6,000
+        rules); RV(changed), RV(plan), RV(summary), RV(diff), RV(quota), RV(api_requests) and, on failure,
+        RV(completed) and RV(not_completed) are the same either way.
+    type: bool
+    default: true
+    version_added: 1.1.0
   address_groups:
     description:
       - Address groups to manage. Rules reference them by name (or id) with O(groups[].rules[].remote_address_group).
@@ -371,6 +382,14 @@ EXAMPLES = r"""
     declarations_file: "{{ playbook_dir }}/declarations/big-project.yml"
   register: result
 
+- name: The same in a scheduled drift check - the plan and summary only, without listing every rule back
+  netsec.openstack.security_groups:
+    cloud: netsec-admin
+    declarations_file: "{{ playbook_dir }}/declarations/big-project.yml"
+    return_groups: false
+  check_mode: true
+  register: drift
+
 - name: Delete two groups
   netsec.openstack.security_groups:
     cloud: netsec-admin
@@ -411,7 +430,8 @@ security_groups:
   description:
     - The declared groups as they are after the run (in check mode, as they would be), in the declaration's shape,
       with ids (null for what check mode would create).
-  returned: when O(state=present)
+    - With O(return_groups=false), only the C(id) and C(name) of each declared group.
+  returned: when O(state=present); [] when O(state=absent)
   type: list
   elements: dict
   sample:
@@ -425,8 +445,10 @@ security_groups:
         - {id: 9a1e..., direction: ingress, ethertype: IPv4, protocol: tcp, port: 22,
            remote_ip_prefix: 203.0.113.0/24, description: office}
 address_groups:
-  description: The declared address groups after the run, with ids.
-  returned: when O(state=present)
+  description:
+    - The declared address groups after the run, with ids.
+    - With O(return_groups=false), only the C(id) and C(name) of each declared address group.
+  returned: when O(state=present); [] when O(state=absent)
   type: list
   elements: dict
 lockouts:
@@ -515,6 +537,7 @@ ARGUMENT_SPEC = dict(
     purge_groups=dict(type="bool", default=False),
     force_unshare=dict(type="bool", default=False),
     declarations_file=dict(type="path"),
+    return_groups=dict(type="bool", default=True),
     address_groups=dict(type="list", elements="dict", default=[]),
     groups=dict(type="list", elements="dict", default=[]),
 )
@@ -527,7 +550,7 @@ ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 def run(module):
     params = module.params
     declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
-    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups", "force_unshare"))
+    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups", "force_unshare", "return_groups"))
     options.update(run_options(params))
     options.update(lockout_options(params))
     auth = auth_options(params)
