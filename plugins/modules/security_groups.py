@@ -127,7 +127,7 @@ options:
         RV(completed) and RV(not_completed) are the same either way.
     type: bool
     default: true
-    version_added: 1.1.0
+    version_added: 1.0.0
   address_groups:
     description:
       - Address groups to manage. Rules reference them by name (or id) with O(groups[].rules[].remote_address_group).

@@ -71,7 +71,7 @@ def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_proje
     (tmp_path / "declarations").mkdir()
     (tmp_path / "declarations" / "big-project.yml").write_text(yaml.safe_dump(BIG_PROJECT))
     results = run_examples("security_groups", scratch_cloud_runner)
-    assert len(results) == 9
+    assert len(results) == 10
     from_file = results["A large declaration kept in a file, read by the module itself (no Ansible templating of thousands of rules)"]
     # web is already as declared (the purge example left it so); the file adds bastion
     assert from_file["changed"] is True
@@ -79,6 +79,11 @@ def test_security_groups_examples_run(scratch_cloud_runner, admin, scratch_proje
     creates = [(op["action"], op["group"]) for op in from_file["plan"] if op["action"].startswith("create_")]
     assert creates == [("create_group", "bastion"), ("create_rule", "bastion")], from_file["plan"]
     assert {op["group"] for op in from_file["plan"]} == {"bastion"}, from_file["plan"]
+    # the drift check over the same file (check mode, return_groups: false): nothing to do, ids and names only
+    drift = results["The same in a scheduled drift check - the plan and summary only, without listing every rule back"]
+    assert drift["changed"] is False and drift["plan"] == []
+    ids = dict((g["name"], g["id"]) for g in from_file["security_groups"])  # (the last example deletes both)
+    assert drift["security_groups"] == [{"id": ids["web"], "name": "web"}, {"id": ids["bastion"], "name": "bastion"}]
     groups = sorted(g.name for g in admin.network.security_groups(project_id=scratch_project.id) if g.name != "default")
     # purge_groups removed legacy, quarantine and bastion; the last example deleted web.
     assert groups == []

@@ -91,6 +91,31 @@ def test_create_from_empty_then_nothing_to_do(runner, admin, names):
     assert runner.last_requests["total"] <= 4, runner.last_requests
 
 
+def test_return_groups_false_is_the_same_run_with_ids_and_names_only(runner, admin, names):
+    declaration = seed_declaration(names)
+    full = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", **declaration), check=True, diff=True)
+    short = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", return_groups=False, **declaration), check=True, diff=True)
+    assert runner.last_requests["writes"] == 0, runner.last_requests
+    for key in ("changed", "plan", "summary", "diff", "quota"):
+        assert short[key] == full[key], key
+    assert short["security_groups"] == [{"id": None, "name": names("web")}, {"id": None, "name": names("bastion")}]
+    assert short["address_groups"] == [{"id": None, "name": names("db-clients")}]
+
+    applied = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", return_groups=False, **declaration))
+    assert applied["changed"] is True and len(applied["plan"]) == len(full["plan"])
+    web, bastion = find_group(admin, names("web")), find_group(admin, names("bastion"))
+    (clients,) = list(admin.network.address_groups(name=names("db-clients")))
+    assert applied["security_groups"] == [{"id": web.id, "name": web.name}, {"id": bastion.id, "name": bastion.name}]
+    assert applied["address_groups"] == [{"id": clients.id, "name": clients.name}]
+    assert len(list(admin.network.security_group_rules(security_group_id=web.id))) == 8
+    assert [r.port_range_min for r in admin.network.security_group_rules(security_group_id=bastion.id)] == [22]
+
+    again = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", return_groups=False, **declaration))
+    assert again["changed"] is False and again["plan"] == []
+    assert runner.last_requests["writes"] == 0, runner.last_requests
+    assert again["security_groups"] == applied["security_groups"]
+
+
 def test_rules_created_by_the_cli_in_other_spellings_need_no_write(runner, admin, names, openstack_cli):
     name = names("cli")
     openstack_cli("security", "group", "create", name)
