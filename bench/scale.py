@@ -21,7 +21,7 @@ with -e declarations=DIR (project_concurrency SCALE_CONCURRENCY) vs the sum of o
 converge and no-op.
 
 Environment: SCALE_GROUPS (100), SCALE_RULES (50), SCALE_BIG (1000), SCALE_PROJECTS (20),
-SCALE_PROJECT_GROUPS (10), SCALE_CONCURRENCY (4), SCALE_PARTS ("one,many"), SCALE_OUT
+SCALE_PROJECT_GROUPS (10), SCALE_CONCURRENCY (4), SCALE_PARTS ("one,many"; "delete": only the delete, twice), SCALE_OUT
 (bench/results/scale-<time>.json), SCALE_REUSE_PROJECT (see below), OS_CLIENT_CONFIG_FILE.
 """
 
@@ -339,6 +339,30 @@ def one_project(scale):
     scale.clean(project)
 
 
+def deletes(scale):
+    """SCALE_PARTS=delete: only the delete of the big group, ours and the floor in turn, twice (the declaration
+    converged by the floor first; ours recreates the big group between the deletes)."""
+    total = GROUPS * RULES + BIG
+    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100)
+    clouds = scale.clouds_file("delete", project)
+    decl = one_project_declaration()
+    decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
+    converge = scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json}}])
+    delete = scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}])
+    fixed = scale.playbook("fixed.yml", [{"name": "ping", "ansible.builtin.ping": {}}])
+    extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
+    floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
+    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
+    for _repetition in range(2):
+        scale.run("ansible-fixed", "noop", scale.ansible(fixed), clouds, "AnsiballZ_", **extra)
+        scale.run("ours", "delete", scale.ansible(delete), clouds, "AnsiballZ_", **extra)
+        scale.run("ours", "recreate", scale.ansible(converge), clouds, "AnsiballZ_", **extra)
+        big = [g for g in scale.admin.network.security_groups(project_id=project.id) if g.name == "s-big"][0]
+        scale.run("floor", "delete", floor_ops + ["delete", big.id], clouds, "scale_floor.py", **extra)
+        scale.run("ours", "recreate", scale.ansible(converge), clouds, "AnsiballZ_", **extra)
+    scale.clean(project)
+
+
 def many_projects(scale):
     projects = [scale.project(PROJECT_GROUPS + 5, PROJECT_GROUPS * 10 + 50) for _index in range(PROJECTS)]
     clouds = scale.clouds_file("many", projects[0])
@@ -414,6 +438,8 @@ def main():
     try:
         if "one" in PARTS:
             one_project(scale)
+        if "delete" in PARTS:
+            deletes(scale)
         if "many" in PARTS:
             many_projects(scale)
     finally:
