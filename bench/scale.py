@@ -39,6 +39,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from counting_proxy import CountingProxy  # noqa: E402
 from playbook_runs import playbook_command, playbook_env  # noqa: E402
+from run import write  # noqa: E402  (bench/run.py: a JSON or YAML file by its name)
 from stop_signals import end_on_signals  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
@@ -74,15 +75,6 @@ def one_project_declaration(salt=0):
     big = [{"protocol": "tcp", "port": 20000 + (j % 5000) + salt, "remote_ip_prefix": "172.%d.%d.0/24" % (16 + j // 5000 % 16, j % 250)} for j in range(BIG)]
     groups.append({"name": "s-big", "description": "the big group", "rules": big})
     return {"groups": groups}
-
-
-def write(path, data):
-    with open(path, "w") as handle:
-        if path.endswith(".json"):
-            json.dump(data, handle)
-        else:
-            yaml.safe_dump(data, handle, sort_keys=False)
-    return path
 
 
 # --- peak memory of a process tree's matching process ------------------------------------------------------

@@ -15,16 +15,12 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from conftest import boot_servers, delete_servers
+from conftest import add_rule, boot_servers, delete_servers
 from playbook_runs import run_module_task, run_playbook
 
 ACCESS = "netsec.openstack.effective_access"
 AUDIT = "netsec.openstack.security_groups_audit"
 ARBITRARY = "203.0.113.7"
-
-
-def _rule(conn, group, **fields):
-    return conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype="IPv4", **fields)
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +29,19 @@ def seed(admin):
     group_a = admin.network.create_security_group(name=prefix + "A", description="seed A")
     group_b = admin.network.create_security_group(name=prefix + "B", description="seed B")
     rules = {
-        "udp-from-b": _rule(admin, group_a, protocol="udp", remote_group_id=group_b.id).id,
-        "ftp-world": _rule(admin, group_a, protocol="tcp", port_range_min=21, port_range_max=21, remote_ip_prefix="0.0.0.0/0").id,
-        "4443-from-b": _rule(admin, group_a, protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id=group_b.id).id,
+        "udp-from-b": add_rule(admin, group_a.id, protocol="udp", remote_group_id=group_b.id).id,
+        "ftp-world": add_rule(admin, group_a.id, protocol="tcp", port_range_min=21, port_range_max=21, remote_ip_prefix="0.0.0.0/0").id,
+        "4443-from-b": add_rule(admin, group_a.id, protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id=group_b.id).id,
     }
     # A group for the audit: ssh from the world, a rule it shadows, worn by nobody; and a stateless group.
     risky = admin.network.create_security_group(name=prefix + "risky", description="audit me")
-    rules["ssh-world"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22).id
-    rules["ssh-office"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="198.51.100.0/24").id
+    rules["ssh-world"] = add_rule(admin, risky.id, protocol="tcp", port_range_min=22, port_range_max=22).id
+    rules["ssh-office"] = add_rule(admin, risky.id, protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="198.51.100.0/24").id
     admin.network.set_tags(risky, ["audit-waive:asymmetric-family"])
     stateless = admin.network.create_security_group(name=prefix + "stateless", stateful=False)
     for rule in admin.network.security_group_rules(security_group_id=stateless.id):
         admin.network.delete_security_group_rule(rule)
-    rules["stateless-http"] = _rule(admin, stateless, protocol="tcp", port_range_min=80, port_range_max=80, remote_ip_prefix="10.0.0.0/8").id
+    rules["stateless-http"] = add_rule(admin, stateless.id, protocol="tcp", port_range_min=80, port_range_max=80, remote_ip_prefix="10.0.0.0/8").id
     servers = boot_servers(admin, [prefix + "a", prefix + "b", prefix + "n"])
     by_role = dict(zip("abn", servers))
     for role, groups in (("a", [group_a.id]), ("b", [group_b.id]), ("n", [])):
