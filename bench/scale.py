@@ -6,8 +6,11 @@ Part 1, one project (quotas raised for it): SCALE_GROUPS groups x SCALE_RULES ru
 SCALE_BIG rules. Operations, each by ``ours`` (ansible-playbook, netsec.openstack.security_groups /
 security_group) and by ``floor`` (plain openstacksdk, raw requests: bench/floor.py, bench/scale_floor.py):
   converge  empty project -> every group and rule
-  noop      the same declaration again (``ours-file``: the groups read from a JSON file by a lookup; ``ansible``: a
-            set_fact of the same groups, what Ansible alone spends on a task argument of that size)
+  noop      the same declaration again (``ansible-fixed``: a one-task ansible.builtin.ping playbook, the fixed cost
+            of any Ansible module task, which the table subtracts in a second ratio; ``ours-file``: the groups read from a JSON file by a lookup; ``ours-declfile``:
+            the module reads the file itself, ``declarations_file``; ``ours-declfile-short``: that with
+            ``return_groups: false``; ``ansible``: a set_fact of the same groups, what Ansible alone spends on a task
+            argument of that size)
   replace   every rule of the big group replaced by another (SCALE_BIG deletes + SCALE_BIG creates)
   delete    the big group deleted
 Measured: wall time, Neutron requests (counting proxy), peak resident memory of the module process
@@ -264,6 +267,13 @@ def one_project(scale):
         ),
         # The same declaration read by the module itself (declarations_file): no 500 KB task argument for Ansible.
         "declfile": scale.playbook("declfile.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json}}]),
+        # ... and with return_groups: false (plan, summary, diff only: what a drift check or a pipeline reads).
+        "declfile-short": scale.playbook(
+            "declfile-short.yml",
+            [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json, "return_groups": False}}],
+        ),
+        # Ansible's fixed cost of one module task (start, AnsiballZ, a module process, the result): ansible.builtin.ping.
+        "fixed": scale.playbook("fixed.yml", [{"name": "ping", "ansible.builtin.ping": {}}]),
         # Ansible's own cost for the same task argument (parse, template, hand the result back), no module process.
         "args": scale.playbook("args.yml", [{"name": "all", "ansible.builtin.set_fact": {"scale_groups": decl["groups"]}}]),
     }
@@ -286,8 +296,10 @@ def one_project(scale):
         scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
         scale.run("ours-file", "noop", scale.ansible(ours["converge-file"]), clouds, "AnsiballZ_", **extra)
         scale.run("ours-declfile", "noop", scale.ansible(ours["declfile"]), clouds, "AnsiballZ_", **extra)
+        scale.run("ours-declfile-short", "noop", scale.ansible(ours["declfile-short"]), clouds, "AnsiballZ_", **extra)
         scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
         scale.run("ansible", "noop", scale.ansible(ours["args"]), clouds, "ansible-playbook", **extra)
+        scale.run("ansible-fixed", "noop", scale.ansible(ours["fixed"]), clouds, "AnsiballZ_", **extra)
     scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
     scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)], clouds, "scale_floor.py", **extra)
     scale.run("floor", "delete", floor_ops + ["delete", big_group().id], clouds, "scale_floor.py", **extra)
@@ -349,12 +361,17 @@ def table(samples):
         cells = (s.get("part"), s["tool"], s["operation"], s["seconds"], s.get("requests"), s.get("writes", ""), s.get("peak_mib", ""))
         lines.append("| %s | %s | %s | %.2f | %s | %s | %s |" % cells)
     by = dict(((s["tool"], s["operation"]), s) for s in samples)
+    fixed = by.get(("ansible-fixed", "noop"), {}).get("seconds")
     for operation in ("converge", "noop", "replace", "delete"):
         if ("ours", operation) in by and ("floor", operation) in by:
-            ratio = by[("ours", operation)]["seconds"] / max(by[("floor", operation)]["seconds"], 0.001)
-            lines.append("ratio ours/floor %s: %.2f" % (operation, ratio))
-    if ("ours-declfile", "noop") in by and ("floor", "noop") in by:
-        lines.append("ratio ours-declfile/floor noop: %.2f" % (by[("ours-declfile", "noop")]["seconds"] / max(by[("floor", "noop")]["seconds"], 0.001)))
+            ours, floor = by[("ours", operation)]["seconds"], max(by[("floor", operation)]["seconds"], 0.001)
+            line = "ratio ours/floor %s: %.2f" % (operation, ours / floor)
+            if fixed is not None:  # what the module adds to the floor, without the fixed cost of any Ansible task
+                line += "; without Ansible's fixed %.2f s: %.2f" % (fixed, (ours - fixed) / floor)
+            lines.append(line)
+    for tool in ("ours-declfile", "ours-declfile-short"):
+        if (tool, "noop") in by and ("floor", "noop") in by:
+            lines.append("ratio %s/floor noop: %.2f" % (tool, by[(tool, "noop")]["seconds"] / max(by[("floor", "noop")]["seconds"], 0.001)))
     for operation in ("converge", "noop"):
         if ("multi", operation) in by and ("singles", operation) in by:
             ratio = by[("multi", operation)]["seconds"] / by[("singles", operation)]["seconds"]
