@@ -53,6 +53,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from counting_proxy import CountingProxy  # noqa: E402  (the integration tests' proxy)
+from group_cleanup import delete_groups  # noqa: E402
 from stop_signals import end_on_signals  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
@@ -402,19 +403,7 @@ class Bench(object):
         return sample
 
     def clean(self):
-        admin, project_id = self.backend.admin, self.project.id
-        groups = [g for g in admin.network.security_groups(project_id=project_id) if g.name != "default"]
-        for group in groups:
-            for port in admin.network.ports(security_groups=[group.id]):
-                if group.id in (port.security_group_ids or []):
-                    admin.network.update_port(port, security_group_ids=[s for s in port.security_group_ids if s != group.id])
-        for group in groups:
-            for attempt in range(10):
-                try:
-                    admin.network.delete_security_group(group.id, ignore_missing=True)
-                    break
-                except openstack.exceptions.ConflictException:
-                    time.sleep(0.5 * (attempt + 1))
+        delete_groups(self.backend.admin, lambda g: g.name != "default", project_id=self.project.id)
 
     def rules_in_project(self):
         admin, project_id = self.backend.admin, self.project.id

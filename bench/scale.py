@@ -41,6 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from counting_proxy import CountingProxy  # noqa: E402
+from playbook_runs import playbook_command, playbook_env  # noqa: E402
+from run import write  # noqa: E402  (bench/run.py: a JSON or YAML file by its name)
 from stop_signals import end_on_signals  # noqa: E402
 
 VENV_BIN = os.path.dirname(sys.executable)
@@ -76,15 +78,6 @@ def one_project_declaration(salt=0):
     big = [{"protocol": "tcp", "port": 20000 + (j % 5000) + salt, "remote_ip_prefix": "172.%d.%d.0/24" % (16 + j // 5000 % 16, j % 250)} for j in range(BIG)]
     groups.append({"name": "s-big", "description": "the big group", "rules": big})
     return {"groups": groups}
-
-
-def write(path, data):
-    with open(path, "w") as handle:
-        if path.endswith(".json"):
-            json.dump(data, handle)
-        else:
-            yaml.safe_dump(data, handle, sort_keys=False)
-    return path
 
 
 # --- peak memory of a process tree's matching process ------------------------------------------------------
@@ -196,17 +189,7 @@ class Scale(object):
         return write(os.path.join(self.workdir, "clouds-%s.yaml" % name), {"clouds": {"bench": cloud, "bench-admin": admin_cloud}})
 
     def env(self, clouds_file):
-        return dict(
-            os.environ,
-            OS_CLIENT_CONFIG_FILE=clouds_file,
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_RETRY_FILES_ENABLED="0",
-            ANSIBLE_LOCALHOST_WARNING="0",
-            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-            ANSIBLE_DEPRECATION_WARNINGS="0",
-            ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
-            PATH=VENV_BIN + os.pathsep + os.environ["PATH"],
-        )
+        return playbook_env(clouds_file, ANSIBLE_DEPRECATION_WARNINGS="0", PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
 
     def run(self, tool, operation, command, clouds_file, pattern, **extra):
         self.proxy.reset()
@@ -243,16 +226,7 @@ class Scale(object):
         return write(os.path.join(self.workdir, name), [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
 
     def ansible(self, playbook, *extra):
-        return [
-            os.path.join(VENV_BIN, "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=%s" % sys.executable,
-            playbook,
-        ] + list(extra)
+        return playbook_command(playbook, extra_args=extra)
 
     def clean(self, project):
         groups = [g for g in self.admin.network.security_groups(project_id=project.id) if g.name != "default"]

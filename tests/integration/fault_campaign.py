@@ -25,7 +25,7 @@ import openstack
 import pytest
 import yaml
 
-from conftest import ROOT, _ensure_collection_link, boot_servers, delete_groups, delete_servers
+from conftest import ROOT, _ensure_collection_link, add_rule, boot_servers, delete_groups, delete_servers
 from fault_proxy import FaultProxy, is_write
 from playbook_runs import run_module_task
 
@@ -229,16 +229,7 @@ class Sentinels(object):
         self.scoped = None
         self.untagged = admin.network.create_security_group(name=prefix + "sentinel-untagged", project_id=project.id, description="not ours")
         self.hand = admin.network.create_security_group(name=prefix + "sentinel-hand", project_id=project.id, description="a rule added by hand")
-        admin.network.create_security_group_rule(
-            security_group_id=self.hand.id,
-            direction="ingress",
-            ethertype="IPv4",
-            protocol="tcp",
-            port_range_min=2222,
-            port_range_max=2222,
-            remote_ip_prefix="198.51.100.0/24",
-            description="by hand",
-        )
+        add_rule(admin, self.hand.id, protocol="tcp", port_range_min=2222, port_range_max=2222, remote_ip_prefix="198.51.100.0/24", description="by hand")
         self.demo2 = openstack.connect(cloud="netsec-demo2")
         self.other = self.demo2.network.create_security_group(name=prefix + "sentinel-other-project", description="tagged, in netsec-demo2")
         self.demo2.network.set_tags(self.other, [OWNER])

@@ -4,7 +4,9 @@
 proxy saw during it); ``run_module_task`` writes a one-task playbook for a
 module, runs it and returns the task's registered result, failed or not.
 Both use this interpreter's ansible-playbook and the collection as the
-checkout (.cache/collections).
+checkout (.cache/collections). Callers that start the process themselves
+(several at once, or measured: tests/integration/test_concurrency.py,
+bench/scale.py) take ``playbook_command`` and ``playbook_env``.
 """
 
 import collections
@@ -23,8 +25,8 @@ LOCAL = "localhost,"
 PlaybookRun = collections.namedtuple("PlaybookRun", ["status", "output", "counts"])
 
 
-def playbook_env(clouds_file):
-    """The environment every test's ansible-playbook runs in."""
+def playbook_env(clouds_file, **extra):
+    """The environment every test's ansible-playbook runs in (``extra``: more variables, e.g. the benchmark's)."""
     return dict(
         os.environ,
         OS_CLIENT_CONFIG_FILE=clouds_file,
@@ -33,12 +35,15 @@ def playbook_env(clouds_file):
         ANSIBLE_RETRY_FILES_ENABLED="0",
         ANSIBLE_LOCALHOST_WARNING="0",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        **extra,
     )
 
 
 def playbook_command(playbook, inventory=LOCAL, extra_args=()):
-    """ansible-playbook of this interpreter, on ``inventory`` (localhost: a local connection)."""
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory]
+    """ansible-playbook of this interpreter, on ``inventory`` (localhost: a local connection; None: ansible.cfg's)."""
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")]
+    if inventory is not None:
+        command += ["-i", inventory]
     if inventory == LOCAL:
         command += ["-c", "local"]
     return command + ["-e", "ansible_python_interpreter=%s" % sys.executable, str(playbook)] + list(extra_args)
@@ -58,14 +63,17 @@ def run_playbook(playbook, clouds_file, cwd, inventory=LOCAL, extra_args=(), pro
     return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, proxy.counts() if proxy is not None else None)
 
 
-def write_module_playbook(path, module, args, result_file, check=False, diff=False):
-    """A playbook that runs one module task and saves its registered result (failed or not) as JSON."""
+def write_module_playbook(path, module, args, result_file, check=False, diff=False, loop=None):
+    """A playbook that runs one module task (over ``loop``, when given) and saves its registered result (failed or not) as JSON."""
+    task = {"name": "module under test", module: args, "register": "result", "ignore_errors": True, "check_mode": check, "diff": diff}
+    if loop is not None:
+        task["loop"] = loop
     playbook = [
         {
             "hosts": "localhost",
             "gather_facts": False,
             "tasks": [
-                {"name": "module under test", module: args, "register": "result", "ignore_errors": True, "check_mode": check, "diff": diff},
+                task,
                 {
                     "name": "save the result",
                     "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"},
@@ -79,15 +87,15 @@ def write_module_playbook(path, module, args, result_file, check=False, diff=Fal
         yaml.safe_dump(playbook, handle)
 
 
-def run_module_task(workdir, name, module, args, clouds_file, check=False, diff=False, extra_args=(), proxy=None):
-    """One module task in a real playbook (files ``<name>.yml``/``<name>.json`` in ``workdir``).
+def run_module_task(workdir, name, module, args, clouds_file, check=False, diff=False, extra_args=(), proxy=None, loop=None):
+    """One module task (over ``loop``, when given) in a real playbook (files ``<name>.yml``/``<name>.json`` in ``workdir``).
 
-    Returns ``(PlaybookRun, result)``; ``result`` is the task's registered result, None when the
-    playbook itself failed before saving it.
+    Returns ``(PlaybookRun, result)``; ``result`` is the task's registered result (with ``loop``:
+    its ``results`` per item), None when the playbook itself failed before saving it.
     """
     result_file = os.path.join(str(workdir), "%s.json" % name)
     path = os.path.join(str(workdir), "%s.yml" % name)
-    write_module_playbook(path, module, args, result_file, check=check, diff=diff)
+    write_module_playbook(path, module, args, result_file, check=check, diff=diff, loop=loop)
     run = run_playbook(path, clouds_file, workdir, extra_args=extra_args, proxy=proxy)
     if run.status != 0 or not os.path.exists(result_file):
         return run, None

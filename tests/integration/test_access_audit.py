@@ -8,8 +8,6 @@ fixed IPs), not from the modules' own output.
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 
 import openstack
@@ -17,15 +15,12 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from conftest import boot_servers, delete_servers
+from conftest import add_rule, boot_servers, delete_servers
+from playbook_runs import run_module_task, run_playbook
 
 ACCESS = "netsec.openstack.effective_access"
 AUDIT = "netsec.openstack.security_groups_audit"
 ARBITRARY = "203.0.113.7"
-
-
-def _rule(conn, group, **fields):
-    return conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress", ethertype="IPv4", **fields)
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +29,19 @@ def seed(admin):
     group_a = admin.network.create_security_group(name=prefix + "A", description="seed A")
     group_b = admin.network.create_security_group(name=prefix + "B", description="seed B")
     rules = {
-        "udp-from-b": _rule(admin, group_a, protocol="udp", remote_group_id=group_b.id).id,
-        "ftp-world": _rule(admin, group_a, protocol="tcp", port_range_min=21, port_range_max=21, remote_ip_prefix="0.0.0.0/0").id,
-        "4443-from-b": _rule(admin, group_a, protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id=group_b.id).id,
+        "udp-from-b": add_rule(admin, group_a.id, protocol="udp", remote_group_id=group_b.id).id,
+        "ftp-world": add_rule(admin, group_a.id, protocol="tcp", port_range_min=21, port_range_max=21, remote_ip_prefix="0.0.0.0/0").id,
+        "4443-from-b": add_rule(admin, group_a.id, protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id=group_b.id).id,
     }
     # A group for the audit: ssh from the world, a rule it shadows, worn by nobody; and a stateless group.
     risky = admin.network.create_security_group(name=prefix + "risky", description="audit me")
-    rules["ssh-world"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22).id
-    rules["ssh-office"] = _rule(admin, risky, protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="198.51.100.0/24").id
+    rules["ssh-world"] = add_rule(admin, risky.id, protocol="tcp", port_range_min=22, port_range_max=22).id
+    rules["ssh-office"] = add_rule(admin, risky.id, protocol="tcp", port_range_min=22, port_range_max=22, remote_ip_prefix="198.51.100.0/24").id
     admin.network.set_tags(risky, ["audit-waive:asymmetric-family"])
     stateless = admin.network.create_security_group(name=prefix + "stateless", stateful=False)
     for rule in admin.network.security_group_rules(security_group_id=stateless.id):
         admin.network.delete_security_group_rule(rule)
-    rules["stateless-http"] = _rule(admin, stateless, protocol="tcp", port_range_min=80, port_range_max=80, remote_ip_prefix="10.0.0.0/8").id
+    rules["stateless-http"] = add_rule(admin, stateless.id, protocol="tcp", port_range_min=80, port_range_max=80, remote_ip_prefix="10.0.0.0/8").id
     servers = boot_servers(admin, [prefix + "a", prefix + "b", prefix + "n"])
     by_role = dict(zip("abn", servers))
     for role, groups in (("a", [group_a.id]), ("b", [group_b.id]), ("n", [])):
@@ -65,37 +60,12 @@ def seed(admin):
 def run_loop(runner, module, args, items, expect_failure=False):
     """One playbook, one task looping over ``items`` (merged into ``args``); the per-item results."""
     runner.count += 1
-    result_file = os.path.join(runner.workdir, "loop-%d.json" % runner.count)
     task_args = dict(args)
     for key in items[0]:
         task_args[key] = "{{ item.%s | default(omit) }}" % key
-    playbook = [
-        {
-            "hosts": "localhost",
-            "gather_facts": False,
-            "tasks": [
-                {"name": "module under test", module: task_args, "loop": items, "register": "result", "ignore_errors": True},
-                {"name": "save", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
-            ],
-        }
-    ]
-    path = os.path.join(runner.workdir, "loop-%d.yml" % runner.count)
-    with open(path, "w") as handle:
-        yaml.safe_dump(playbook, handle)
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        "ansible_python_interpreter=%s" % sys.executable,
-        path,
-    ]
-    completed = subprocess.run(command, env=runner.env(), capture_output=True, text=True, cwd=runner.workdir, check=False)
-    assert os.path.exists(result_file), completed.stdout + completed.stderr
-    with open(result_file) as handle:
-        results = json.load(handle)["results"]
+    run, result = run_module_task(runner.workdir, "loop-%d" % runner.count, module, task_args, runner.clouds_file, loop=items)
+    assert result is not None, run.output
+    results = result["results"]
     for result in results:
         assert bool(result.get("failed")) == expect_failure, result.get("msg")
     return results
@@ -214,22 +184,11 @@ def test_audit_declarations_waivers_report_and_playbook(runner, seed, tmp_path):
     path = tmp_path / "declarations.yml"
     path.write_text(yaml.safe_dump(declarations))
     report_dir = tmp_path / "report"
-    env = runner.env()
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        os.path.join(ROOT, "playbooks", "audit.yml"),
-        "-e",
-        "ansible_python_interpreter=%s" % sys.executable,
-        "-e",
-        "audit_declarations_file=%s" % path,
-        "-e",
-        "audit_report_dir=%s" % report_dir,
-        "-e",
-        "audit_fail_on=high",
-    ]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
-    output = completed.stdout + completed.stderr
-    assert completed.returncode != 0, output  # tcp/3389 from anywhere is high and not waived
+    audit = os.path.join(ROOT, "playbooks", "audit.yml")
+    options = ["-e", "audit_declarations_file=%s" % path, "-e", "audit_report_dir=%s" % report_dir, "-e", "audit_fail_on=high"]
+    # From the checkout, as a user runs it: the inventory is the one ansible.cfg names.
+    status, output, _counts = run_playbook(audit, runner.clouds_file, ROOT, inventory=None, extra_args=options)
+    assert status != 0, output  # tcp/3389 from anywhere is high and not waived
     assert "world-admin-port:%sdb:ingress/IPv4/tcp/3389/any" % prefix in output
     report = json.loads((report_dir / "audit.json").read_text())
     by_id = dict((f["id"], f) for f in report["findings"])
@@ -244,8 +203,8 @@ def test_audit_declarations_waivers_report_and_playbook(runner, seed, tmp_path):
     # The same file with the 3389 rule waived passes the gate.
     declarations["groups"][2]["rules"][1]["audit_waive"] = ["world-admin-port"]
     path.write_text(yaml.safe_dump(declarations))
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    status, output, _counts = run_playbook(audit, runner.clouds_file, ROOT, inventory=None, extra_args=options)
+    assert status == 0, output
 
 
 def test_filters_compare_declarations(runner, seed):

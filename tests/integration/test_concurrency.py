@@ -7,11 +7,8 @@ openstacksdk afterwards: one group per declared name, each rule exactly once.
 import json
 import os
 import subprocess
-import sys
 
-import yaml
-
-from conftest import COLLECTIONS
+from playbook_runs import playbook_command, playbook_env, write_module_playbook
 
 MODULE = "netsec.openstack.security_groups"
 
@@ -37,39 +34,11 @@ def expected_rules(decl, ids):
 
 
 def start_playbook(clouds_file, workdir, label, args):
+    """An ansible-playbook process applying ``args`` (started, not awaited) and the file its result lands in."""
     result_file = os.path.join(workdir, "result-%s.json" % label)
-    playbook = [
-        {
-            "hosts": "localhost",
-            "gather_facts": False,
-            "tasks": [
-                {"name": "apply", MODULE: args, "register": "result", "ignore_errors": True},
-                {"name": "save", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": result_file, "mode": "0600"}},
-            ],
-        }
-    ]
     path = os.path.join(workdir, "playbook-%s.yml" % label)
-    with open(path, "w") as handle:
-        yaml.safe_dump(playbook, handle)
-    env = dict(
-        os.environ,
-        OS_CLIENT_CONFIG_FILE=clouds_file,
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        "ansible_python_interpreter=%s" % sys.executable,
-        path,
-    ]
-    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    write_module_playbook(path, MODULE, args, result_file)
+    process = subprocess.Popen(playbook_command(path), env=playbook_env(clouds_file), cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return process, result_file
 
 

@@ -7,16 +7,15 @@ baseline tests use their own scratch project.
 
 import json
 import os
-import time
 import uuid
 
 import jsonschema
-import openstack
 import pytest
 import yaml
 
 import playbook_runs
-from conftest import ROOT, require_compute
+from conftest import ROOT, add_rule, require_compute
+from group_cleanup import delete_group
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file as declarations_file
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
@@ -56,12 +55,7 @@ def drop_project(admin, project, servers=()):
         if port.device_owner and port.device_owner.startswith("compute:"):
             admin.network.delete_port(port, ignore_missing=True)
     for group in admin.network.security_groups(project_id=project.id):
-        for attempt in range(10):
-            try:
-                admin.network.delete_security_group(group.id, ignore_missing=True)
-                break
-            except openstack.exceptions.ConflictException:
-                time.sleep(0.5 * (attempt + 1))
+        delete_group(admin, group.id)
     for address_group in admin.network.address_groups(project_id=project.id):
         admin.network.delete_address_group(address_group.id, ignore_missing=True)
     admin.identity.delete_project(project.id)
@@ -130,24 +124,8 @@ def scope(admin, clouds_file, proxy, tmp_path_factory):
         assert status == 0, output
         groups = groups_of(admin, project.id)
         # Rules in the spellings other tools use: a protocol number, the full port range, an any-prefix.
-        admin.network.create_security_group_rule(
-            security_group_id=groups["web"].id,
-            direction="ingress",
-            ethertype="IPv4",
-            protocol="17",
-            port_range_min=1,
-            port_range_max=65535,
-            remote_ip_prefix="0.0.0.0/0",
-        )
-        admin.network.create_security_group_rule(
-            security_group_id=groups["app"].id,
-            direction="ingress",
-            ethertype="IPv4",
-            protocol="6",
-            port_range_min=9000,
-            port_range_max=9000,
-            remote_ip_prefix="192.0.2.7/32",
-        )
+        add_rule(admin, groups["web"].id, protocol="17", port_range_min=1, port_range_max=65535, remote_ip_prefix="0.0.0.0/0")
+        add_rule(admin, groups["app"].id, protocol="6", port_range_min=9000, port_range_max=9000, remote_ip_prefix="192.0.2.7/32")
         as_project = admin.connect_as_project({"id": project.id, "name": project.name, "domain_id": "default"})
         servers = [boot_server(as_project, "gitops-%s" % uuid.uuid4().hex[:6])]
         (server_port,) = list(admin.network.ports(device_id=servers[0].id))
@@ -232,9 +210,7 @@ def test_drift_exit_status_and_report(admin, clouds_file, proxy, scope):
     try:
         # By hand, in the cloud: an added rule (a run would delete it), a removed rule (a run would
         # create it again) and a changed attachment (a run would re-attach).
-        added = admin.network.create_security_group_rule(
-            security_group_id=groups["web"].id, direction="ingress", ethertype="IPv4", protocol="tcp", port_range_min=3389, port_range_max=3389
-        )
+        added = add_rule(admin, groups["web"].id, protocol="tcp", port_range_min=3389, port_range_max=3389)
         (removed,) = [r for r in admin.network.security_group_rules(security_group_id=groups["app"].id) if r.port_range_min == 8000]
         admin.network.delete_security_group_rule(removed.id)
         (server_port,) = list(admin.network.ports(device_id=server.id))

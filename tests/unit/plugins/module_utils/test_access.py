@@ -1,13 +1,19 @@
 """Effective access: merging and coalescing, questions, before/after changes (pure code)."""
 
 import ipaddress
+import os
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from access_seed import INVENTORY, SEED  # noqa: E402
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _access as access  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError  # noqa: E402
 
 
 def model_of(*rules, **extra):
@@ -24,22 +30,6 @@ def policy(*rules, **extra):
     return [
         (e["ethertype"], e["protocol"], e["ports"], [s["source"] for s in e["sources"]]) for e in access.effective_policy(rules_of(*rules, **extra), "ingress")
     ]
-
-
-SEED = {
-    "groups": [
-        {
-            "name": "A",
-            "rules": [
-                {"protocol": "udp", "remote_group": "B"},
-                {"protocol": "tcp", "port": 21},
-                {"protocol": "tcp", "port": 4443, "remote_group": "B"},
-            ],
-        },
-        {"name": "B"},
-    ],
-    "servers": [{"server": "web-1", "security_groups": ["A"]}, {"server": "db-1", "security_groups": ["B"]}],
-}
 
 
 # --- merging and coalescing ------------------------------------------------------
@@ -239,51 +229,6 @@ def test_answers_agree_with_brute_force(specs, port, address):
 
 
 # --- the live model ---------------------------------------------------------------------
-
-
-def rule(rule_id, **fields):
-    base = {
-        "id": rule_id,
-        "direction": "ingress",
-        "ethertype": "IPv4",
-        "protocol": None,
-        "port_range_min": None,
-        "port_range_max": None,
-        "remote_ip_prefix": None,
-        "remote_group_id": None,
-        "remote_address_group_id": None,
-        "description": "",
-    }
-    base.update(fields)
-    return base
-
-
-INVENTORY = {
-    "project_id": "p1",
-    "groups": [
-        {
-            "id": "ga",
-            "name": "A",
-            "project_id": "p1",
-            "stateful": True,
-            "tags": [],
-            "rules": [
-                rule("r1", protocol="udp", remote_group_id="gb"),
-                rule("r2", protocol="tcp", port_range_min=21, port_range_max=21),
-                rule("r3", protocol="tcp", port_range_min=4443, port_range_max=4443, remote_group_id="gb"),
-                rule("r4", protocol="tcp", port_range_min=8080, port_range_max=8080, remote_group_id="foreign-id"),
-            ],
-        },
-        {"id": "gb", "name": "B", "project_id": "p1", "stateful": True, "tags": [], "rules": []},
-    ],
-    "address_groups": [],
-    "ports": [
-        {"id": "pa", "device_id": "sa", "fixed_ips": ["10.250.0.10"], "security_group_ids": ["ga"], "project_id": "p1"},
-        {"id": "pb", "device_id": "sb", "fixed_ips": ["10.250.0.11", "fd00::11"], "security_group_ids": ["gb"], "project_id": "p1"},
-        {"id": "pn", "device_id": "sn", "fixed_ips": ["10.250.0.12"], "security_group_ids": [], "project_id": "p1"},
-    ],
-    "servers": [],
-}
 
 
 def test_live_remote_groups_expand_to_member_addresses():

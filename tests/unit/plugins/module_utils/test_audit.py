@@ -1,15 +1,19 @@
 """Audit checks, shadowing, ids, waivers and the report (pure code)."""
 
 import ipaddress
+import os
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
-from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from test_access import INVENTORY, rule
+from access_seed import INVENTORY, SEED_GROUPS, neutron_rule  # noqa: E402
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _access as access  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing  # noqa: E402
 
 
 def findings_of(groups, **extra):
@@ -287,21 +291,7 @@ def test_stateless_egress_for_any_protocol_needs_tcp_and_udp_replies_never_any()
 
 
 def test_ids_are_the_same_live_and_offline():
-    declared = access.model_from_declarations(
-        {
-            "groups": [
-                {
-                    "name": "A",
-                    "rules": [
-                        {"protocol": "udp", "remote_group": "B"},
-                        {"protocol": "tcp", "port": 21},
-                        {"protocol": "tcp", "port": 4443, "remote_group": "B"},
-                    ],
-                },
-                {"name": "B"},
-            ]
-        }
-    )
+    declared = access.model_from_declarations({"groups": SEED_GROUPS})
     live_rules = dict((r.ref["id"], r) for r in access.model_from_inventory(INVENTORY).groups[0].rules)
     declared_rules = declared.groups[0].rules
     for live_id, offline in zip(("r1", "r2", "r3"), declared_rules):
@@ -379,7 +369,8 @@ def test_markdown_report():
 def test_live_inventory_audit_uses_ports_for_usage():
     inventory = dict(
         INVENTORY,
-        groups=INVENTORY["groups"] + [{"id": "gc", "name": "C", "project_id": "p1", "stateful": True, "tags": [], "rules": [rule("r9", protocol="tcp")]}],
+        groups=INVENTORY["groups"]
+        + [{"id": "gc", "name": "C", "project_id": "p1", "stateful": True, "tags": [], "rules": [neutron_rule("r9", protocol="tcp")]}],
     )
     found = auditing.audit(access.model_from_inventory(inventory))
     assert ids(found, "unused-group") == ["unused-group:C"]
@@ -472,7 +463,7 @@ def test_an_address_group_rule_live():
                 "project_id": "p1",
                 "stateful": True,
                 "tags": [],
-                "rules": [rule("r1", protocol="tcp", port_range_min=22, port_range_max=22, remote_address_group_id="ag1")],
+                "rules": [neutron_rule("r1", protocol="tcp", port_range_min=22, port_range_max=22, remote_address_group_id="ag1")],
             }
         ],
         "address_groups": [{"id": "ag1", "name": "office", "project_id": "p1", "addresses": ["10.0.0.0/8", "fd00::/8"]}],

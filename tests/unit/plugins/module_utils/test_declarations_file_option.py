@@ -9,61 +9,18 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from fake_cloud import FakeCloud  # noqa: E402
+from module_stand_in import DECLARATION, WITH_ADDRESS_GROUPS, Module, fake_cloud, writes  # noqa: E402
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _declarations_file_option as option  # noqa: E402
-from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile as reconciler  # noqa: E402
 from ansible_collections.netsec.openstack.plugins.module_utils._errors import DeclarationError, PlanError  # noqa: E402
 from ansible_collections.netsec.openstack.plugins.modules import security_groups  # noqa: E402
 
-DECLARATION = {
-    "groups": [
-        {
-            "name": "web",
-            "description": "web tier",
-            "rules": [
-                {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
-                {"protocol": "tcp", "port": 22, "remote_group": "bastion", "description": "ssh"},
-                {"direction": "egress"},
-            ],
-        },
-        {"name": "bastion", "rules": [{"protocol": "tcp", "port": "22", "remote_ip_prefix": ["203.0.113.0/24", "2001:db8::/32"]}]},
-    ],
-}
-WITH_ADDRESS_GROUPS = {
-    "address_groups": [{"name": "clients", "addresses": ["10.0.1.0/24", "10.0.2.7"]}],
-    "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": "clients"}]}],
-}
 BAD_PORT = "groups[1].rules[0].port"
-
-
-class Module(object):
-    """What security_groups.run reads of an AnsibleModule."""
-
-    def __init__(self, check_mode=False, diff=True, **params):
-        self.params = dict((name, spec.get("default")) for name, spec in dict(security_groups.ARGUMENT_SPEC, cloud={}, auth={}).items())
-        self.params.update(lock=False, concurrency=1, lockout_guard="ignore")
-        self.params.update(params)
-        self.check_mode = check_mode
-        self._diff = diff
 
 
 @pytest.fixture
 def cloud(monkeypatch):
-    fake = FakeCloud()
-    seen = []
-
-    def open_run(auth, options, connect):
-        seen.append((auth.get("cloud"), options.get("project")))
-        return fake.cloud_run(options)
-
-    monkeypatch.setattr(reconciler, "open_run", open_run)
-    fake.seen = seen
-    return fake
-
-
-def writes(cloud):
-    return [entry for entry in cloud.log if not entry[0].startswith("read_")]
+    return fake_cloud(monkeypatch)
 
 
 def write_file(tmp_path, data, name="decl.yml", text=None):

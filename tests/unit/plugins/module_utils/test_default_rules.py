@@ -1,28 +1,22 @@
 """The default security group rule templates: validation, plan, guard, diff (pure)."""
 
+import os
+import sys
+
 import pytest
 
-from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules as templates
-from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from access_seed import neutron_rule  # noqa: E402
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _default_rules as templates  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils._schema import DeclarationError  # noqa: E402
 
 
 def neutron(id_, direction="egress", ethertype="IPv4", default=True, other=True, description="", **fields):
-    item = {
-        "id": id_,
-        "direction": direction,
-        "ethertype": ethertype,
-        "protocol": None,
-        "port_range_min": None,
-        "port_range_max": None,
-        "remote_ip_prefix": None,
-        "remote_group_id": None,
-        "remote_address_group_id": None,
-        "description": description,
-        "used_in_default_sg": default,
-        "used_in_non_default_sg": other,
-    }
-    item.update(fields)
-    return item
+    """A template as Neutron returns it: a rule with the two flags."""
+    flags = {"used_in_default_sg": default, "used_in_non_default_sg": other}
+    return neutron_rule(id_, direction=direction, ethertype=ethertype, description=description, **dict(flags, **fields))
 
 
 # What a fresh Neutron holds.

@@ -36,6 +36,11 @@ def edges_of(built):
     return dict(((names[s], names[t], d), graph._edge_label(labels)) for (s, t, d), labels in built.edges.items())
 
 
+def build_web(*rules, **declaration):
+    """The picture of a declaration whose one group, web, holds ``rules``."""
+    return graph.build(dict({"groups": [{"name": "web", "rules": list(rules)}]}, **declaration))
+
+
 def test_seed_picture():
     built = graph.build(SEED)
     assert edges_of(built) == {
@@ -55,24 +60,15 @@ def test_seed_picture():
 
 
 def test_families_merge_and_labels():
-    built = graph.build(
-        {
-            "groups": [
-                {
-                    "name": "web",
-                    "rules": [
-                        {"protocol": "tcp", "port": 443},
-                        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
-                        {"protocol": "icmp", "ethertype": "IPv6", "icmp_type": 128},
-                        {"protocol": "tcp", "port": 80, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
-                        {"protocol": "tcp", "port": "8000-8100", "remote_address_group": "office"},
-                        {"protocol": "tcp", "port": 22, "remote_group": "elsewhere"},
-                        {"protocol": "tcp", "port": 9, "remote_group": "web"},
-                    ],
-                }
-            ],
-            "address_groups": [{"name": "office", "addresses": ["203.0.113.0/24"]}],
-        }
+    built = build_web(
+        {"protocol": "tcp", "port": 443},
+        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
+        {"protocol": "icmp", "ethertype": "IPv6", "icmp_type": 128},
+        {"protocol": "tcp", "port": 80, "remote_ip_prefix": ["10.0.0.0/8", "fd00::/8"]},
+        {"protocol": "tcp", "port": "8000-8100", "remote_address_group": "office"},
+        {"protocol": "tcp", "port": 22, "remote_group": "elsewhere"},
+        {"protocol": "tcp", "port": 9, "remote_group": "web"},
+        address_groups=[{"name": "office", "addresses": ["203.0.113.0/24"]}],
     )
     assert edges_of(built) == {
         ("anywhere", "web", "ingress"): ["ipv6-icmp type 128 (IPv6)", "tcp/443 (IPv4+IPv6)"],
@@ -142,22 +138,13 @@ def test_rule_text(neutron, text):
 
 
 def test_one_node_per_distinct_remote():
-    built = graph.build(
-        {
-            "groups": [
-                {
-                    "name": "web",
-                    "rules": [
-                        {"protocol": "tcp", "port": 443},
-                        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
-                        {"direction": "egress"},
-                        {"direction": "egress", "ethertype": "IPv6"},
-                        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
-                        {"direction": "egress", "protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"},
-                    ],
-                }
-            ]
-        }
+    built = build_web(
+        {"protocol": "tcp", "port": 443},
+        {"protocol": "tcp", "port": 443, "ethertype": "IPv6"},
+        {"direction": "egress"},
+        {"direction": "egress", "ethertype": "IPv6"},
+        {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"},
+        {"direction": "egress", "protocol": "tcp", "port": 5432, "remote_ip_prefix": "10.0.0.0/8"},
     )
     assert sorted(n["name"] for n in built.nodes) == ["10.0.0.0/8", "anywhere", "web"]
     assert graph.to_mermaid(built).count('(["anywhere"])') == 1

@@ -97,27 +97,23 @@ def test_states_are_accepted_as_well_as_lists():
     assert lockout.find_lockouts(before, {"groups": [group("g1", "web")]})[0]["group"] == "web"
 
 
-def test_on_a_real_plan_purging_the_ssh_rule():
-    observed = {
+def observed_web(*rules):
+    """What the cloud layer reads of project p1: one owned group "web" (g1) holding ``rules``."""
+    group = {
+        "id": "g1",
+        "name": "web",
+        "description": "",
+        "stateful": True,
+        "tags": [model.OWNER_TAG],
         "project_id": "p1",
-        "groups": [
-            {
-                "id": "g1",
-                "name": "web",
-                "description": "",
-                "stateful": True,
-                "tags": [model.OWNER_TAG],
-                "project_id": "p1",
-                "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")],
-            }
-        ],
-        "address_groups": [],
-        "known_groups": {},
-        "known_address_groups": {},
-        "templates": [],
-        "usage": {},
-        "address_group_usage": {},
+        "rules": [dict(rule, security_group_id="g1") for rule in rules],
     }
+    empty = {"address_groups": [], "known_groups": {}, "known_address_groups": {}, "templates": [], "usage": {}, "address_group_usage": {}}
+    return dict(empty, project_id="p1", groups=[group])
+
+
+def test_on_a_real_plan_purging_the_ssh_rule():
+    observed = observed_web(dict(SSH, id="r1"), dict(WEB, id="r2"))
     desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 443}]}]})
     plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
     found = lockout.find_lockouts(observed, planner.simulate(observed, plan))
@@ -168,26 +164,7 @@ class StubAdapter(object):
 
 
 def guarded_plan(declared_rules):
-    observed = {
-        "project_id": "p1",
-        "groups": [
-            {
-                "id": "g1",
-                "name": "web",
-                "description": "",
-                "stateful": True,
-                "tags": [model.OWNER_TAG],
-                "project_id": "p1",
-                "rules": [dict(SSH, id="r1", security_group_id="g1"), dict(WEB, id="r2", security_group_id="g1")],
-            }
-        ],
-        "address_groups": [],
-        "known_groups": {},
-        "known_address_groups": {},
-        "templates": [],
-        "usage": {},
-        "address_group_usage": {},
-    }
+    observed = observed_web(dict(SSH, id="r1"), dict(WEB, id="r2"))
     desired = parse_declaration({"groups": [{"name": "web", "rules": declared_rules}]})
     plan, _warnings = planner.make_plan(desired, observed, {"purge_rules": True})
     return observed, plan
@@ -282,26 +259,7 @@ def test_rule_changes_are_judged_on_the_union_of_groups_a_port_wears():
 
 def test_end_state_with_a_replacement_keeps_access():
     # A description-only replacement: the end state holds the rule again (new id), so nothing is lost.
-    observed = {
-        "project_id": "p1",
-        "groups": [
-            {
-                "id": "g1",
-                "name": "web",
-                "description": "",
-                "stateful": True,
-                "tags": [model.OWNER_TAG],
-                "project_id": "p1",
-                "rules": [dict(SSH, id="r1", description="old", security_group_id="g1")],
-            }
-        ],
-        "address_groups": [],
-        "known_groups": {},
-        "known_address_groups": {},
-        "templates": [],
-        "usage": {},
-        "address_group_usage": {},
-    }
+    observed = observed_web(dict(SSH, id="r1", description="old"))
     desired = parse_declaration({"groups": [{"name": "web", "rules": [{"protocol": "tcp", "port": 22, "description": "new"}]}]})
     plan, _warnings = planner.make_plan(desired, observed, {"state": "present"})
     assert [op["action"] for op in plan] == ["replace_rule"]  # one operation: delete + create back to back

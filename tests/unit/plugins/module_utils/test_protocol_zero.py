@@ -1,10 +1,15 @@
 """Protocol 0: Neutron's drivers match every protocol for it; every analysis says so and treats it as any."""
 
-from ansible_collections.netsec.openstack.plugins.module_utils import _access as access
-from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing
-from ansible_collections.netsec.openstack.plugins.module_utils import _graph as graph
+import os
+import sys
 
-from test_access import rule
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from access_seed import neutron_rule  # noqa: E402
+
+from ansible_collections.netsec.openstack.plugins.module_utils import _access as access  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils import _audit as auditing  # noqa: E402
+from ansible_collections.netsec.openstack.plugins.module_utils import _graph as graph  # noqa: E402
 
 ZERO_WORLD = {
     "groups": [{"name": "open", "rules": [{"protocol": 0}, {"protocol": 0, "ethertype": "IPv6"}]}],
@@ -22,7 +27,7 @@ def inventory(protocol):
                 "project_id": "p1",
                 "stateful": True,
                 "tags": [],
-                "rules": [rule("r0", protocol=protocol), rule("r6", protocol=protocol, ethertype="IPv6")],
+                "rules": [neutron_rule("r0", protocol=protocol), neutron_rule("r6", protocol=protocol, ethertype="IPv6")],
             }
         ],
         "address_groups": [],

@@ -9,59 +9,20 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from fake_cloud import FakeCloud  # noqa: E402
+from module_stand_in import DECLARATION, WITH_ADDRESS_GROUPS, Module, fake_cloud, writes  # noqa: E402
 
 from ansible_collections.netsec.openstack.plugins.module_utils import _plan as planner  # noqa: E402
 from ansible_collections.netsec.openstack.plugins.module_utils import _reconcile as reconciler  # noqa: E402
 from ansible_collections.netsec.openstack.plugins.modules import security_groups  # noqa: E402
 
-WITH_ADDRESS_GROUPS = {  # the fake cloud does not create address groups: check mode only
-    "address_groups": [{"name": "clients", "addresses": ["10.0.1.0/24", "10.0.2.7"]}],
-    "groups": [{"name": "db", "rules": [{"protocol": "tcp", "port": 5432, "remote_address_group": "clients"}]}],
-}
-DECLARATION = {
-    "groups": [
-        {
-            "name": "web",
-            "description": "web tier",
-            "rules": [
-                {"protocol": "tcp", "port": 443, "remote_ip_prefix": "0.0.0.0/0"},
-                {"protocol": "tcp", "port": 22, "remote_group": "bastion", "description": "ssh"},
-                {"direction": "egress"},
-            ],
-        },
-        {"name": "bastion", "rules": [{"protocol": "tcp", "port": "22", "remote_ip_prefix": ["203.0.113.0/24", "2001:db8::/32"]}]},
-    ],
-}
 SAME_EITHER_WAY = ("changed", "plan", "summary", "diff", "diff_data", "quota", "lockouts", "project_id", "api_requests", "retries", "warnings")
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "return_groups_default_result.json")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-class Module(object):
-    """What security_groups.run reads of an AnsibleModule."""
-
-    def __init__(self, check_mode=False, diff=True, **params):
-        self.params = dict((name, spec.get("default")) for name, spec in dict(security_groups.ARGUMENT_SPEC, cloud={}, auth={}).items())
-        self.params.update(lock=False, concurrency=1, lockout_guard="ignore")
-        self.params.update(params)
-        self.check_mode = check_mode
-        self._diff = diff
-
-
-def new_cloud(monkeypatch):
-    fake = FakeCloud()
-    monkeypatch.setattr(reconciler, "open_run", lambda auth, options, connect: fake.cloud_run(options))
-    return fake
-
-
-def writes(cloud):
-    return [entry for entry in cloud.log if not entry[0].startswith("read_")]
-
-
 def run_sequence(monkeypatch, **params):
     """Check mode, apply, no-op on a fresh fake cloud: the three results."""
-    cloud = new_cloud(monkeypatch)
+    cloud = fake_cloud(monkeypatch)
     results = [security_groups.run(Module(check_mode=check, **dict(DECLARATION, **params))) for check in (True, False, False)]
     return results, writes(cloud)
 
@@ -96,7 +57,7 @@ def test_without_return_groups_the_result_is_ids_and_names(monkeypatch):
 
 
 def test_address_groups_in_check_mode_are_ids_and_names_and_plan_the_same(monkeypatch):
-    new_cloud(monkeypatch)
+    fake_cloud(monkeypatch)
     full = security_groups.run(Module(check_mode=True, **WITH_ADDRESS_GROUPS))
     small = security_groups.run(Module(check_mode=True, return_groups=False, **WITH_ADDRESS_GROUPS))
     assert small["plan"] == full["plan"] and small["plan"][0]["action"] == "create_address_group"
@@ -107,7 +68,7 @@ def test_address_groups_in_check_mode_are_ids_and_names_and_plan_the_same(monkey
 
 
 def test_the_ids_are_those_the_full_result_lists(monkeypatch):
-    cloud = new_cloud(monkeypatch)
+    cloud = fake_cloud(monkeypatch)
     security_groups.run(Module(**DECLARATION))
     full = security_groups.run(Module(**DECLARATION))
     small = security_groups.run(Module(return_groups=False, **DECLARATION))
@@ -116,7 +77,7 @@ def test_the_ids_are_those_the_full_result_lists(monkeypatch):
 
 
 def test_without_return_groups_nothing_renders_or_simulates_rules(monkeypatch):
-    new_cloud(monkeypatch)
+    fake_cloud(monkeypatch)
 
     def refuse(*args, **kwargs):
         raise AssertionError("rendered or simulated for a result nobody returns")
@@ -131,7 +92,7 @@ def test_without_return_groups_nothing_renders_or_simulates_rules(monkeypatch):
 
 
 def test_absent_returns_empty_lists_either_way(monkeypatch):
-    new_cloud(monkeypatch)
+    fake_cloud(monkeypatch)
     security_groups.run(Module(**DECLARATION))
     gone = security_groups.run(Module(state="absent", return_groups=False, **DECLARATION))
     assert gone["changed"] and gone["security_groups"] == [] and gone["address_groups"] == []
