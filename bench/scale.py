@@ -7,8 +7,8 @@ SCALE_BIG rules. Operations, each by ``ours`` (ansible-playbook, netsec.openstac
 security_group) and by ``floor`` (plain openstacksdk, raw requests: bench/floor.py, bench/scale_floor.py):
   converge  empty project -> every group and rule
   noop      the same declaration again (``ansible-fixed``: a one-task ansible.builtin.ping playbook, the fixed cost
-            of any Ansible module task, which the table subtracts in a second ratio; ``ours-file``: the groups read from a JSON file by a lookup; ``ours-declfile``:
-            the module reads the file itself, ``declarations_file``; ``ours-declfile-short``: that with
+            of any Ansible module task, which the table subtracts in a second ratio; ``ours-file``: the groups read
+            from a JSON file by a lookup; ``ours-declfile``: the module reads the file itself, ``declarations_file``; ``ours-declfile-short``: that with
             ``return_groups: false``; ``ansible``: a set_fact of the same groups, what Ansible alone spends on a task
             argument of that size)
   replace   every rule of the big group replaced by another (SCALE_BIG deletes + SCALE_BIG creates)

@@ -126,7 +126,9 @@ def test_a_run_that_only_deletes_reads_only_the_declared_groups(runner, admin, n
         ]
     }
     runner.run_task(MODULE, dict(cloud="netsec-admin", **declaration))
-    listings = lambda: [p for m, p in runner.last_requests["requests"] if m == "GET" and p.startswith("/v2.0/security-groups?")]  # noqa: E731
+
+    def listings():
+        return [p for m, p in runner.last_requests["requests"] if m == "GET" and p.startswith("/v2.0/security-groups?")]
 
     # web is used by app's rule (Neutron would silently delete it with web): refused, naming app, nothing written
     refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", state="absent", groups=[{"name": web}]), expect_failure=True)
