@@ -304,7 +304,7 @@ class FakeCloud(object):
             "usage": {},
             "address_group_usage": {},
         }
-        if sharing.uses_sharing(desired):
+        if sharing.uses_sharing(desired) or sharing.foreign_refs(desired):  # as read_groups.Reads.observe
             object_ids = sharing.shared_object_ids(desired, observed)
             observed["rbac"] = self.sharing_policies(object_ids)
             observed["projects"] = dict((entry, self.projects.get(entry)) for entry in sharing.project_entries(desired))
