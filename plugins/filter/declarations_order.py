@@ -20,8 +20,8 @@ description:
     no file of the run declares order nothing.
   - Files whose references form a cycle share a wave (the smallest that follows what they reference) and are listed in
     RV(_value.cycles).
-  - Each file also gets C(planned_foreign_groups), its references to groups that a file of an earlier wave declares:
-    in check mode (C(playbooks/drift.yml)) they may not exist yet, and M(netsec.openstack.security_groups) plans them as
+  - Each file also gets C(planned_foreign_groups), its references to groups that a file of an earlier wave declares.
+    In check mode (C(playbooks/drift.yml)) they may not exist yet, and M(netsec.openstack.security_groups) plans them as
     groups another file creates (its O(netsec.openstack.security_groups#module:planned_foreign_groups)).
 author:
   - netsec.openstack contributors (@netsec)

@@ -18,7 +18,7 @@ SSH = {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}
 
 @pytest.fixture
 def projects(admin):
-    made = [make_project(admin) for _ in range(3)]
+    made = [make_project(admin), make_project(admin), make_project(admin)]
     yield made
     for project in made:
         for policy in admin.network.rbac_policies(project_id=project.id):
