@@ -16,8 +16,10 @@ description:
     wave after wave - so that a file whose group another file's rule references across projects
     (a rule's C(remote_group) mapping C({name, project})) is applied before the file that references it.
   - A file I(provides) a reference when it declares C(project:) spelled exactly as the reference's C(project) (a name
-    matches a name, an id an id), runs on the same cloud, and declares a group of that name. References to projects that
-    no file of the run declares order nothing.
+    matches a name, an id an id) and declares a group of that name. Where files on the referencing file's cloud and on
+    other clouds both qualify, only those on its cloud count (two cloud names may be two sets of credentials for one
+    cloud, so another cloud's file counts when it is the only one). References to projects that no file of the run
+    declares order nothing.
   - Files whose references form a cycle share a wave (the smallest that follows what they reference) and are listed in
     RV(_value.cycles).
   - Each file also gets C(planned_foreign_groups), its references to groups that a file of an earlier wave declares.
@@ -110,26 +112,33 @@ def _foreign_refs(groups):
 
 
 def _providers(files):
-    """{(cloud, project as spelled): host} of the files that declare a project."""
+    """{project as spelled: [files that declare it]}."""
     providers = {}
     for item in files:
         if item["project"] is not None:
-            providers.setdefault((item["cloud"], str(item["project"])), item["host"])
+            providers.setdefault(str(item["project"]), []).append(item)
     return providers
+
+
+def _provider_hosts(item, name, project, providers):
+    """The other files that declare group ``name`` in ``project``: those on the file's cloud, or, when none is, those on
+    any cloud (two cloud names may well be two sets of credentials for one cloud; an order too many costs only time)."""
+    candidates = [p for p in providers.get(project) or [] if p["host"] != item["host"] and name in p["groups"]]
+    same_cloud = [p for p in candidates if p["cloud"] == item["cloud"]]
+    return [p["host"] for p in same_cloud or candidates]
 
 
 def _edges(files):
     """{host: {host it references: [(name, project)]}}: the references that another file of the run provides."""
     providers = _providers(files)
-    by_host = dict((item["host"], item) for item in files)
     edges = {}
     for item in files:
         edges[item["host"]] = {}
         for name, project in item["refs"]:
-            provider = providers.get((item["cloud"], project))
-            if provider is None or provider == item["host"] or name not in by_host[provider]["groups"]:
-                continue
-            edges[item["host"]].setdefault(provider, []).append((name, project))
+            if item["project"] is not None and str(item["project"]) == project:
+                continue  # its own project
+            for provider in _provider_hosts(item, name, project, providers):
+                edges[item["host"]].setdefault(provider, []).append((name, project))
     return edges
 
 
@@ -190,7 +199,7 @@ def declarations_order(hosts, hostvars):
     result = {"waves": count, "order": [[labels[h] for h in hosts if wave[h] == n] for n in range(count)], "cycles": cycles, "files": {}}
     for host in hosts:
         depends_on = sorted(edges[host])
-        planned = sorted(ref for other in depends_on if wave[other] < wave[host] for ref in edges[host][other])
+        planned = sorted(set(ref for other in depends_on if wave[other] < wave[host] for ref in edges[host][other]))
         result["files"][host] = {
             "wave": wave[host],
             "depends_on": depends_on,

@@ -69,17 +69,30 @@ def test_a_cycle_shares_a_wave_after_what_it_references_and_plans_no_placeholder
     assert order["files"]["d.yml"]["planned_foreign_groups"] == [{"name": "ga", "project": "pa"}]
 
 
-def test_only_an_exact_spelling_on_the_same_cloud_of_a_declared_group_is_a_reference():
+def test_only_an_exact_spelling_of_a_declared_group_is_a_reference():
     hostvars = {
         "a.yml": _file("pa", groups=["bastion"]),
         "b.yml": _file("pb", refs=[("bastion", "PA")]),  # another spelling: not this file
-        "c.yml": _file("pc", refs=[("bastion", "pa")], cloud="other"),  # another cloud
         "d.yml": _file("pd", refs=[("monitoring", "pa")]),  # a group the file does not declare
-        "e.yml": _file("pa-id", refs=[("bastion", "pa-id")]),  # its own project
+        "e.yml": _file("pa-id", groups=["bastion"], refs=[("bastion", "pa-id")]),  # its own project
     }
     order = _order(hostvars)
     assert order["waves"] == 1
     assert all(not f["depends_on"] for f in order["files"].values())
+
+
+def test_a_file_on_another_cloud_counts_unless_one_on_the_same_cloud_does():
+    hostvars = {
+        "a.yml": _file("pa", groups=["bastion"], cloud="platform-admin"),
+        "b.yml": _file("pb", refs=[("bastion", "pa")], cloud="team-b"),  # other credentials, maybe the same cloud
+        "r2-a.yml": _file("pa", groups=["bastion"], cloud="region-two"),
+        "r2-b.yml": _file("pb", refs=[("bastion", "pa")], cloud="region-two"),  # its own cloud's file only
+    }
+    order = _order(hostvars)
+    assert order["files"]["b.yml"]["depends_on"] == ["a.yml", "r2-a.yml"]
+    assert order["files"]["r2-b.yml"]["depends_on"] == ["r2-a.yml"]
+    assert order["files"]["b.yml"]["planned_foreign_groups"] == [{"name": "bastion", "project": "pa"}]
+    assert order["order"] == [["a.yml", "r2-a.yml"], ["b.yml", "r2-b.yml"]]
 
 
 def test_files_that_did_not_load_or_have_no_project_order_nothing():
