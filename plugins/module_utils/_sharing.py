@@ -327,7 +327,7 @@ def resolve_foreign(observed, ref, path, errors, planned_ref=None):
     """The id of the group a ``ForeignGroup`` names (None, with an error, when not exactly one).
 
     A group that does not exist (or is not visible) yet but that another file of the same run creates or shares
-    (``observed["planned_foreign_groups"]``, {(name, project)}, check mode only) is ``planned_ref`` instead.
+    (``observed["planned_foreign_groups"]``, [(name, project)], check mode only) is ``planned_ref`` instead.
     """
     project_id = (observed.get("projects") or {}).get(ref.project)
     if project_id is None:
