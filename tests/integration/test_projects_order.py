@@ -68,6 +68,10 @@ def test_one_run_converges_when_a_file_references_a_group_that_a_later_file_crea
     markdown = (tmp_path / "drift-report" / "drift.md").read_text()
     assert "`a-app.yml` is applied after `z-base.yml`" in markdown and "part of that file's pending changes" in markdown
 
+    # apply.yml --check plans the same way, and writes nothing
+    status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, *args, "--check")
+    assert status == 0 and counts["writes"] == 0, output
+
     status, output, counts = run_playbook(clouds_file, proxy, "apply.yml", tmp_path, *args)
     assert status == 0, output
     assert "wave 1 of 2: z-base.yml" in output and "wave 2 of 2: a-app.yml, b-ops.yml" in output, output
