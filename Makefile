@@ -104,7 +104,7 @@ unit: venv
 
 integration: venv cloud
 	@if $(call has_tests,tests/integration); then \
-		$(CLOUD_ENV); pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile $(PYTEST_ARGS); \
+		$(CLOUD_ENV); pytest tests/integration -n $(INTEGRATION_WORKERS) --dist loadfile --durations=30 $(PYTEST_ARGS); \
 	else \
 		echo "integration: no tests under tests/integration yet"; \
 	fi

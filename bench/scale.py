@@ -6,8 +6,11 @@ Part 1, one project (quotas raised for it): SCALE_GROUPS groups x SCALE_RULES ru
 SCALE_BIG rules. Operations, each by ``ours`` (ansible-playbook, netsec.openstack.security_groups /
 security_group) and by ``floor`` (plain openstacksdk, raw requests: bench/floor.py, bench/scale_floor.py):
   converge  empty project -> every group and rule
-  noop      the same declaration again (``ours-file``: the groups read from a JSON file by a lookup; ``ansible``: a
-            set_fact of the same groups, what Ansible alone spends on a task argument of that size)
+  noop      the same declaration again (``ansible-fixed``: a one-task ansible.builtin.ping playbook, the fixed cost
+            of any Ansible module task, which the table subtracts in a second ratio; ``ours-file``: the groups read from a JSON file by a lookup; ``ours-declfile``:
+            the module reads the file itself, ``declarations_file``; ``ours-declfile-short``: that with
+            ``return_groups: false``; ``ansible``: a set_fact of the same groups, what Ansible alone spends on a task
+            argument of that size)
   replace   every rule of the big group replaced by another (SCALE_BIG deletes + SCALE_BIG creates)
   delete    the big group deleted
 Measured: wall time, Neutron requests (counting proxy), peak resident memory of the module process
@@ -18,7 +21,7 @@ with -e declarations=DIR (project_concurrency SCALE_CONCURRENCY) vs the sum of o
 converge and no-op.
 
 Environment: SCALE_GROUPS (100), SCALE_RULES (50), SCALE_BIG (1000), SCALE_PROJECTS (20),
-SCALE_PROJECT_GROUPS (10), SCALE_CONCURRENCY (4), SCALE_PARTS ("one,many"), SCALE_OUT
+SCALE_PROJECT_GROUPS (10), SCALE_CONCURRENCY (4), SCALE_PARTS ("one,many"; "delete": only the delete, twice), SCALE_OUT
 (bench/results/scale-<time>.json), SCALE_REUSE_PROJECT (see below), OS_CLIENT_CONFIG_FILE.
 """
 
@@ -290,6 +293,13 @@ def one_project(scale):
         ),
         # The same declaration read by the module itself (declarations_file): no 500 KB task argument for Ansible.
         "declfile": scale.playbook("declfile.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json}}]),
+        # ... and with return_groups: false (plan, summary, diff only: what a drift check or a pipeline reads).
+        "declfile-short": scale.playbook(
+            "declfile-short.yml",
+            [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json, "return_groups": False}}],
+        ),
+        # Ansible's fixed cost of one module task (start, AnsiballZ, a module process, the result): ansible.builtin.ping.
+        "fixed": scale.playbook("fixed.yml", [{"name": "ping", "ansible.builtin.ping": {}}]),
         # Ansible's own cost for the same task argument (parse, template, hand the result back), no module process.
         "args": scale.playbook("args.yml", [{"name": "all", "ansible.builtin.set_fact": {"scale_groups": decl["groups"]}}]),
     }
@@ -312,8 +322,10 @@ def one_project(scale):
         scale.run("ours", "noop", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
         scale.run("ours-file", "noop", scale.ansible(ours["converge-file"]), clouds, "AnsiballZ_", **extra)
         scale.run("ours-declfile", "noop", scale.ansible(ours["declfile"]), clouds, "AnsiballZ_", **extra)
+        scale.run("ours-declfile-short", "noop", scale.ansible(ours["declfile-short"]), clouds, "AnsiballZ_", **extra)
         scale.run("floor", "noop", floor_ops + ["noop", project.id], clouds, "scale_floor.py", **extra)
         scale.run("ansible", "noop", scale.ansible(ours["args"]), clouds, "ansible-playbook", **extra)
+        scale.run("ansible-fixed", "noop", scale.ansible(ours["fixed"]), clouds, "AnsiballZ_", **extra)
     scale.run("ours", "replace", scale.ansible(ours["replace"]), clouds, "AnsiballZ_", **extra)
     scale.run("floor", "replace", floor_ops + ["replace", big_group().id, decl_json, "s-big", str(CONCURRENCY)], clouds, "scale_floor.py", **extra)
     scale.run("floor", "delete", floor_ops + ["delete", big_group().id], clouds, "scale_floor.py", **extra)
@@ -324,6 +336,30 @@ def one_project(scale):
     scale.clean(project)
     scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
     log("rules in the project after the floor's converge: %d" % scale.rules_in(project))
+    scale.clean(project)
+
+
+def deletes(scale):
+    """SCALE_PARTS=delete: only the delete of the big group, ours and the floor in turn, twice (the declaration
+    converged by the floor first; ours recreates the big group between the deletes)."""
+    total = GROUPS * RULES + BIG
+    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100)
+    clouds = scale.clouds_file("delete", project)
+    decl = one_project_declaration()
+    decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
+    converge = scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json}}])
+    delete = scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}])
+    fixed = scale.playbook("fixed.yml", [{"name": "ping", "ansible.builtin.ping": {}}])
+    extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
+    floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
+    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
+    for _repetition in range(2):
+        scale.run("ansible-fixed", "noop", scale.ansible(fixed), clouds, "AnsiballZ_", **extra)
+        scale.run("ours", "delete", scale.ansible(delete), clouds, "AnsiballZ_", **extra)
+        scale.run("ours", "recreate", scale.ansible(converge), clouds, "AnsiballZ_", **extra)
+        big = [g for g in scale.admin.network.security_groups(project_id=project.id) if g.name == "s-big"][0]
+        scale.run("floor", "delete", floor_ops + ["delete", big.id], clouds, "scale_floor.py", **extra)
+        scale.run("ours", "recreate", scale.ansible(converge), clouds, "AnsiballZ_", **extra)
     scale.clean(project)
 
 
@@ -375,12 +411,17 @@ def table(samples):
         cells = (s.get("part"), s["tool"], s["operation"], s["seconds"], s.get("requests"), s.get("writes", ""), s.get("peak_mib", ""))
         lines.append("| %s | %s | %s | %.2f | %s | %s | %s |" % cells)
     by = dict(((s["tool"], s["operation"]), s) for s in samples)
+    fixed = by.get(("ansible-fixed", "noop"), {}).get("seconds")
     for operation in ("converge", "noop", "replace", "delete"):
         if ("ours", operation) in by and ("floor", operation) in by:
-            ratio = by[("ours", operation)]["seconds"] / max(by[("floor", operation)]["seconds"], 0.001)
-            lines.append("ratio ours/floor %s: %.2f" % (operation, ratio))
-    if ("ours-declfile", "noop") in by and ("floor", "noop") in by:
-        lines.append("ratio ours-declfile/floor noop: %.2f" % (by[("ours-declfile", "noop")]["seconds"] / max(by[("floor", "noop")]["seconds"], 0.001)))
+            ours, floor = by[("ours", operation)]["seconds"], max(by[("floor", operation)]["seconds"], 0.001)
+            line = "ratio ours/floor %s: %.2f" % (operation, ours / floor)
+            if fixed is not None:  # what the module adds to the floor, without the fixed cost of any Ansible task
+                line += "; without Ansible's fixed %.2f s: %.2f" % (fixed, (ours - fixed) / floor)
+            lines.append(line)
+    for tool in ("ours-declfile", "ours-declfile-short"):
+        if (tool, "noop") in by and ("floor", "noop") in by:
+            lines.append("ratio %s/floor noop: %.2f" % (tool, by[(tool, "noop")]["seconds"] / max(by[("floor", "noop")]["seconds"], 0.001)))
     for operation in ("converge", "noop"):
         if ("multi", operation) in by and ("singles", operation) in by:
             ratio = by[("multi", operation)]["seconds"] / by[("singles", operation)]["seconds"]
@@ -397,6 +438,8 @@ def main():
     try:
         if "one" in PARTS:
             one_project(scale)
+        if "delete" in PARTS:
+            deletes(scale)
         if "many" in PARTS:
             many_projects(scale)
     finally:

@@ -232,6 +232,20 @@ def _purgeable(group, declared, scope):
     return model.OWNER_TAG in (group.get("tags") or [])
 
 
+def observation_scope(desired, options):
+    """The group names a run must observe, or None for every group of the project.
+
+    A run that only deletes declared groups (state=absent) needs those groups
+    and their namesakes, nothing else: the rules of other groups that reference
+    them are read with their usage. Any other run resolves names across the
+    whole project (references, purge, duplicates), so it reads every group.
+    """
+    names = sorted(set(g.name for g in desired.groups))
+    if options.get("state", "present") != "absent" or not names:
+        return None
+    return names
+
+
 def deletion_candidates(desired, observed, options):
     """Ids of groups and address groups the plan may delete.
 

@@ -113,7 +113,7 @@ def render_result_address_groups(state, desired):
 
 
 def observe_for_plan(adapter, project_id, desired, options):
-    observed = adapter.observe(project_id, desired, need_templates=False)
+    observed = adapter.observe(project_id, desired, need_templates=False, group_names=planner.observation_scope(desired, options))
     if options.get("state", "present") == "present":
         existing = set(g["name"] for g in observed["groups"])
         if any(g.name not in existing for g in desired.groups):

@@ -116,6 +116,35 @@ def test_return_groups_false_is_the_same_run_with_ids_and_names_only(runner, adm
     assert again["security_groups"] == applied["security_groups"]
 
 
+def test_a_run_that_only_deletes_reads_only_the_declared_groups(runner, admin, names):
+    web, app, old = names("web"), names("app"), names("old")
+    declaration = {
+        "groups": [
+            {"name": web, "rules": [{"protocol": "tcp", "port": 443}]},
+            {"name": app, "rules": [{"protocol": "tcp", "port": 8080, "remote_group": web}]},
+            {"name": old, "rules": [{"protocol": "tcp", "port": 22, "remote_group": web}]},
+        ]
+    }
+    runner.run_task(MODULE, dict(cloud="netsec-admin", **declaration))
+    listings = lambda: [p for m, p in runner.last_requests["requests"] if m == "GET" and p.startswith("/v2.0/security-groups?")]  # noqa: E731
+
+    # web is used by app's rule (Neutron would silently delete it with web): refused, naming app, nothing written
+    refused = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", state="absent", groups=[{"name": web}]), expect_failure=True)
+    assert "is referenced by rules of other groups" in refused["msg"] and "of group %s" % app in refused["msg"], refused["msg"]
+    assert runner.last_requests["writes"] == 0
+    assert listings()[0].startswith("/v2.0/security-groups?name=%s&project_id=" % web), listings()
+    assert find_group(admin, web) is not None
+
+    # old: deleted; the plan and the verifying read list only groups of that name, never the whole project
+    deleted = runner.run_task(MODULE, dict(cloud="netsec-admin-counted", state="absent", groups=[{"name": old}]), diff=True)
+    assert [op["action"] for op in deleted["plan"]] == ["delete_group"]
+    assert deleted["diff_data"]["before"]["security_groups"][0]["rules"][0]["remote_group"] == web  # named, though web was not listed
+    web_id = find_group(admin, web).id
+    # the plan's read and the verifying read: groups named old; one lookup by id names web for the diff
+    assert [p.split("?")[1].split("&")[0] for p in listings()] == ["name=%s" % old, "id=%s" % web_id, "name=%s" % old], listings()
+    assert list(admin.network.security_groups(name=old)) == [] and find_group(admin, app) is not None
+
+
 def test_rules_created_by_the_cli_in_other_spellings_need_no_write(runner, admin, names, openstack_cli):
     name = names("cli")
     openstack_cli("security", "group", "create", name)

@@ -34,6 +34,7 @@ from ansible_collections.netsec.openstack.plugins.module_utils import _features
 from ansible_collections.netsec.openstack.plugins.module_utils import _model as model
 from ansible_collections.netsec.openstack.plugins.module_utils import _sharing as sharing
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud import calls as calls_module
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud import read_groups
 from ansible_collections.netsec.openstack.plugins.module_utils._cloud.connection import CloudRun, RequestCounter, RunOptions
 
 PROJECT = "p1"
@@ -65,6 +66,7 @@ class FakeCloud(object):
         self.ids = itertools.count(1)
         self.faults = []
         self.log = []  # (method, detail) of every write, in order
+        self.observed_scopes = []  # the group_names of every observe call (None: the whole project)
         self.sleeps = []
         self.calls = calls_module.Calls(sleep=self.sleeps.append)
 
@@ -293,10 +295,11 @@ class FakeCloud(object):
     def retried(self):
         return self.calls.retried
 
-    def observe(self, project_id, desired, need_templates):
+    def observe(self, project_id, desired, need_templates, group_names=None):
+        self.observed_scopes.append(group_names)
         observed = {
             "project_id": project_id,
-            "groups": copy.deepcopy(list(self.groups.values())),
+            "groups": copy.deepcopy([g for g in self.groups.values() if not group_names or g["name"] in group_names]),
             "address_groups": copy.deepcopy(list(self.address_groups.values())),
             "known_groups": {},
             "known_address_groups": {},
@@ -304,6 +307,10 @@ class FakeCloud(object):
             "usage": {},
             "address_group_usage": {},
         }
+        wanted, _address_groups = read_groups._foreign_ids(observed, desired)  # as the cloud layer names them
+        for group_id in sorted(wanted & set(self.groups)):
+            group = self.groups[group_id]
+            observed["known_groups"][group_id] = {"id": group_id, "name": group["name"], "project_id": group.get("project_id")}
         if sharing.uses_sharing(desired) or sharing.foreign_refs(desired):  # as read_groups.Reads.observe
             object_ids = sharing.shared_object_ids(desired, observed)
             observed["rbac"] = self.sharing_policies(object_ids)
@@ -347,6 +354,12 @@ class FakeCloud(object):
             }
         for address_group_id in address_group_ids:
             observed["address_group_usage"][address_group_id] = {"rules": []}
+        named = set(g["id"] for g in observed["groups"])  # like the cloud layer: name the groups whose rules use them
+        for usage in observed["usage"].values():
+            for rule in usage["rules"]:
+                group = self.groups.get(rule["security_group_id"])
+                if group and group["id"] not in named:
+                    observed["known_groups"][group["id"]] = {"id": group["id"], "name": group["name"], "project_id": group.get("project_id")}
         return observed
 
     def ports_wearing(self, group_ids):

@@ -16,9 +16,16 @@ from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts impo
 class GroupReads(object):
     """Needs ``Lists``' calls, ``ProjectReads`` and ``SharingReads`` (``reads.Reads`` puts them together)."""
 
-    def observe(self, project_id, desired, need_templates):
-        """Everything the planner needs, in a constant number of list calls."""
-        listed = self.list_network("security_groups", "listing security groups of project %s" % project_id, project_id=project_id)
+    def observe(self, project_id, desired, need_templates, group_names=None):
+        """Everything the planner needs, in a constant number of list calls.
+
+        ``group_names`` (``_plan.observation_scope``): only the groups of these names, not every group of the project.
+        """
+        if group_names:
+            what = "listing security groups %s of project %s" % (", ".join(group_names), project_id)
+            listed = self.list_network("security_groups", what, project_id=project_id, name=list(group_names))
+        else:
+            listed = self.list_network("security_groups", "listing security groups of project %s" % project_id, project_id=project_id)
         groups = [group_dict(g) for g in listed]
         address_groups = []
         if desired.address_groups or self._uses_address_groups(desired, groups):

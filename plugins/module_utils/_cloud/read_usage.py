@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import operator
 
-from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts import fixed_ips_of, rule_dict
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts import fixed_ips_of, group_reference, rule_dict
 
 
 class UsageReads(object):
@@ -56,4 +56,15 @@ class UsageReads(object):
                 "security_group_rules", "listing rules that reference address group %s" % address_group_id, remote_address_group_id=address_group_id
             )
             observed["address_group_usage"][address_group_id] = {"rules": [rule_dict(r) for r in rules]}
+        self._name_using_groups(observed)
         return observed
+
+    def _name_using_groups(self, observed):
+        """The names of groups whose rules use what a plan may delete, when the observation did not list them
+        (a run that only deletes reads only the declared groups: ``_plan.observation_scope``)."""
+        named = set(g["id"] for g in observed["groups"]) | set(observed["known_groups"])
+        usages = list(observed["usage"].values()) + list(observed["address_group_usage"].values())
+        wanted = set(r["security_group_id"] for usage in usages for r in usage["rules"]) - named
+        if wanted:
+            for group in self.list_network("security_groups", "looking up the groups whose rules use them", id=sorted(wanted)):
+                observed["known_groups"][group.id] = group_reference(group)

@@ -69,6 +69,10 @@ class FakeNetwork(object):
     def ports(self, **query):
         return self._answer("ports", query, self.port_list)
 
+    def security_group_rules(self, **query):
+        rules = [r for r in getattr(self, "rule_list", []) if all(r.get(k) == v for k, v in query.items())]
+        return self._answer("security_group_rules", query, rules)
+
     def networks(self, **query):
         return self._answer("networks", query, [NS(id="n1", name="private")])
 
@@ -149,3 +153,29 @@ def test_a_name_with_braces_is_text_in_the_message_not_a_format():
     with pytest.raises(errors.CloudError) as raised:
         reads.project_id_of("{0} {name} %s")
     assert str(raised.value) == "looking up project '{0} {name} %s' failed: boom (gave up after 4 attempts)"
+
+
+def test_a_scoped_observation_lists_only_the_named_groups_and_the_usage_names_the_groups_using_them():
+    network = FakeNetwork()
+    network.group_list.append(group("g3", "app"))
+    network.rule_list = [{"id": "r1", "security_group_id": "g3", "remote_group_id": "g1", "direction": "ingress", "ethertype": "IPv4"}]
+    reads = reads_over(network)
+    desired = NS(groups=[NS(name="web", rules=None, shared_with=None)], address_groups=[])
+    observed = reads.observe("p1", desired, need_templates=False, group_names=["web"])
+    assert network.requests[0] == ("security_groups", {"project_id": "p1", "name": ["web"]})
+    assert [g["id"] for g in observed["groups"]] == ["g1"]
+    reads.read_usage(observed, ["g1"], [])
+    # app (g3) was not observed: its name is looked up, so a refusal names it as an unscoped run would
+    assert observed["usage"]["g1"]["rules"][0]["security_group_id"] == "g3"
+    assert observed["known_groups"]["g3"]["name"] == "app"
+    assert network.requests[-1] == ("security_groups", {"id": ["g3"]})
+
+
+def test_an_unscoped_observation_lists_every_group_of_the_project_and_looks_up_nothing_more():
+    network = FakeNetwork()
+    network.rule_list = [{"id": "r1", "security_group_id": "g2", "remote_group_id": "g1", "direction": "ingress", "ethertype": "IPv4"}]
+    reads = reads_over(network)
+    observed = reads.observe("p1", NS(groups=[NS(name="web", rules=None, shared_with=None)], address_groups=[]), need_templates=False)
+    assert network.requests[0] == ("security_groups", {"project_id": "p1"})
+    reads.read_usage(observed, ["g1"], [])
+    assert [method for method, _query in network.requests] == ["security_groups", "ports", "security_group_rules"]
