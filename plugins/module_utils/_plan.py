@@ -134,7 +134,7 @@ def _resolver(desired, observed, errors, group_refs, address_group_refs):
 
     def resolve(kind, text, path):
         if isinstance(text, sharing.ForeignGroup):  # {name, project}: a group another project shares with this one
-            return sharing.resolve_foreign(observed, text, path, errors)
+            return sharing.resolve_foreign(observed, text, path, errors, planned_ref=placeholder(str(text)))
         if kind == model.REMOTE_GROUP:
             declared, by_name, ids, what = group_refs, groups_by_name, group_ids, "security group"
         else:

@@ -291,6 +291,8 @@ def check_features(adapter, desired, plan=()):
 def _reconcile_locked(adapter, project_id, desired, options, check_mode, with_diff):
     check_features(adapter, desired)
     observed = observe_for_plan(adapter, project_id, desired, options)
+    if check_mode:  # groups another file of the run creates or shares first (playbooks/drift.yml); never in a real run
+        observed["planned_foreign_groups"] = sorted(set((g["name"], g["project"]) for g in options.get("planned_foreign_groups") or []))
     plan, warnings = planner.make_plan(desired, observed, options)
     warnings.extend(audit.address_group_family_warnings(desired, observed))
     check_features(adapter, desired, plan)

@@ -323,8 +323,12 @@ def foreign_refs(desired):
     return sorted(found)
 
 
-def resolve_foreign(observed, ref, path, errors):
-    """The id of the group a ``ForeignGroup`` names (None, with an error, when not exactly one)."""
+def resolve_foreign(observed, ref, path, errors, planned_ref=None):
+    """The id of the group a ``ForeignGroup`` names (None, with an error, when not exactly one).
+
+    A group that does not exist (or is not visible) yet but that another file of the same run creates or shares
+    (``observed["planned_foreign_groups"]``, [(name, project)], check mode only) is ``planned_ref`` instead.
+    """
     project_id = (observed.get("projects") or {}).get(ref.project)
     if project_id is None:
         errors.append("%s: project %r not found, or not visible to these credentials (give its id)" % (path, ref.project))
@@ -337,5 +341,7 @@ def resolve_foreign(observed, ref, path, errors):
             "%s: security group name %r is ambiguous in project %s; use one of the ids: %s" % (path, ref.name, ref.project, ", ".join(g["id"] for g in matches))
         )
         return None
+    if planned_ref is not None and (ref.name, ref.project) in (observed.get("planned_foreign_groups") or ()):
+        return planned_ref
     errors.append("%s: no security group %r in project %s that these credentials see (is it shared with this project?)" % (path, ref.name, ref.project))
     return None

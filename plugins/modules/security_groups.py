@@ -100,6 +100,30 @@ options:
         refused before any write.
     type: bool
     default: false
+  planned_foreign_groups:
+    description:
+      - Groups of other projects that the same run creates or shares with this project before this task applies
+        (C(playbooks/apply.yml) with a directory applies their files first; C(playbooks/drift.yml) passes what the
+        filter P(netsec.openstack.declarations_order#filter) computes). Each is C({name, project}), spelled as the
+        rules' C(remote_group) mapping spells it.
+      - In check mode nothing has been created or shared, so a rule's C(remote_group) mapping naming a listed
+        group that these credentials do not see yet is planned against a placeholder (the rule's C(remote_group_id) is
+        null in the diff) instead of failing. A listed group that is visible is resolved as usual.
+      - Ignored in a real run, where the group must exist and be shared by then (a rule naming one that is not fails
+        before any change).
+    type: list
+    elements: dict
+    default: []
+    version_added: 1.0.0
+    suboptions:
+      name:
+        description: The group's name.
+        type: str
+        required: true
+      project:
+        description: The project's name or id, as the rule spells it.
+        type: str
+        required: true
   declarations_file:
     description:
       - Path of a declarations file (YAML, or JSON when the name ends in C(.json)) on the controller - the format of
@@ -536,6 +560,9 @@ ARGUMENT_SPEC = dict(
     purge_rules=dict(type="bool", default=True),
     purge_groups=dict(type="bool", default=False),
     force_unshare=dict(type="bool", default=False),
+    planned_foreign_groups=dict(
+        type="list", elements="dict", default=[], options=dict(name=dict(type="str", required=True), project=dict(type="str", required=True))
+    ),
     declarations_file=dict(type="path"),
     return_groups=dict(type="bool", default=True),
     address_groups=dict(type="list", elements="dict", default=[]),
@@ -550,7 +577,7 @@ ARGUMENT_SPEC.update(LOCKOUT_ARGUMENT_SPEC)
 def run(module):
     params = module.params
     declaration = {"groups": params["groups"], "address_groups": params["address_groups"]}
-    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups", "force_unshare", "return_groups"))
+    options = dict((k, params[k]) for k in ("project", "state", "purge_rules", "purge_groups", "force_unshare", "return_groups", "planned_foreign_groups"))
     options.update(run_options(params))
     options.update(lockout_options(params))
     auth = auth_options(params)

@@ -311,7 +311,7 @@ class FakeCloud(object):
         for group_id in sorted(wanted & set(self.groups)):
             group = self.groups[group_id]
             observed["known_groups"][group_id] = {"id": group_id, "name": group["name"], "project_id": group.get("project_id")}
-        if sharing.uses_sharing(desired):
+        if sharing.uses_sharing(desired) or sharing.foreign_refs(desired):  # as read_groups.Reads.observe
             object_ids = sharing.shared_object_ids(desired, observed)
             observed["rbac"] = self.sharing_policies(object_ids)
             observed["projects"] = dict((entry, self.projects.get(entry)) for entry in sharing.project_entries(desired))

@@ -169,3 +169,26 @@ def test_default_rule_templates_refuse_a_group_of_another_project():
     with pytest.raises(Exception) as caught:
         default_rules.parse_templates([{"remote_group": {"name": "bastion", "project": "alpha"}}])
     assert "remote_group" in str(caught.value) and "not as {name, project}" in str(caught.value)
+
+
+def test_a_group_another_file_of_the_run_creates_is_a_placeholder_in_check_mode_only():
+    declaration = parse_declaration(
+        {"groups": [{"name": "app", "rules": [{"protocol": "tcp", "port": 22, "remote_group": {"name": "bastion", "project": "alpha"}}]}]}
+    )
+    state = observed([group("g2", "app", rules=[])], projects=dict(PROJECTS), foreign_groups={"a" * 32: []})
+    with pytest.raises(planner.PlanError, match="no security group 'bastion' in project alpha"):
+        planner.make_plan(declaration, state, {"state": "present"})
+    state["planned_foreign_groups"] = {("bastion", "alpha")}
+    plan = planner.make_plan(declaration, state, {"state": "present"})[0]
+    assert [(op["action"], op["body"].get("remote_group_id")) for op in plan] == [("create_rule", "new:bastion (project alpha)")]
+    assert planner.Names(state).group(plan[0]["body"]["remote_group_id"]) == "bastion (project alpha)"
+    # another spelling of the project, or another name, is not the planned group
+    for planned in ({("bastion", "a" * 32)}, {("monitoring", "alpha")}):
+        state["planned_foreign_groups"] = planned
+        with pytest.raises(planner.PlanError, match="no security group 'bastion' in project alpha"):
+            planner.make_plan(declaration, state, {"state": "present"})
+    # a project that does not exist is an error even when planned
+    state["planned_foreign_groups"] = {("bastion", "nowhere")}
+    missing = parse_declaration({"groups": [{"name": "app", "rules": [{"remote_group": {"name": "bastion", "project": "nowhere"}}]}]})
+    with pytest.raises(planner.PlanError, match="project 'nowhere' not found"):
+        planner.make_plan(missing, dict(state, projects=dict(PROJECTS, nowhere=None)), {"state": "present"})

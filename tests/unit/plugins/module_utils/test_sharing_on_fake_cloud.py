@@ -233,3 +233,21 @@ def test_the_diff_of_a_new_shared_address_group(cloud):
     result = diff_view.readable(run({"address_groups": [{"name": "mon", "addresses": ["192.0.2.10"], "shared_with": ["alpha"]}]}, check_mode=True))
     [item] = result["diff"]
     assert item["before"] == "" and item["after"].endswith("shared_with:\n  alpha (%s)\n" % ALPHA), item["after"]
+
+
+def test_planned_foreign_groups_plan_in_check_mode_and_are_ignored_by_a_real_run(cloud):
+    """playbooks/drift.yml with a directory: a rule naming a group that another file of the run creates and shares."""
+    declaration = {"groups": [{"name": "app", "rules": [{"protocol": "tcp", "port": 22, "remote_group": {"name": "bastion", "project": "alpha"}}]}]}
+    planned = [{"name": "bastion", "project": "alpha"}]
+    with pytest.raises(errors.PlanError, match="no security group 'bastion' in project alpha"):
+        run(declaration, check_mode=True)
+    result = run(declaration, check_mode=True, planned_foreign_groups=planned)
+    assert writes(cloud) == [] and result["changed"] is True
+    creates = [op for op in result["plan"] if op["action"] == "create_rule"]
+    assert [op["rule"] for op in creates] == [
+        {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port": 22, "remote_group": "bastion (project alpha)"}
+    ]
+    assert result["diff"]["after"]["security_groups"][0]["rules"][0]["remote_group"] == "bastion (project alpha)"
+    with pytest.raises(errors.PlanError, match="no security group 'bastion' in project alpha"):
+        run(declaration, planned_foreign_groups=planned)  # a real run: the group must exist by then
+    assert writes(cloud) == []
