@@ -308,9 +308,7 @@ class FakeCloud(object):
             "address_group_usage": {},
         }
         wanted, _address_groups = read_groups._foreign_ids(observed, desired)  # as the cloud layer names them
-        for group_id in sorted(wanted & set(self.groups)):
-            group = self.groups[group_id]
-            observed["known_groups"][group_id] = {"id": group_id, "name": group["name"], "project_id": group.get("project_id")}
+        self.name_groups(observed, wanted)
         if sharing.uses_sharing(desired) or sharing.foreign_refs(desired):  # as read_groups.Reads.observe
             object_ids = sharing.shared_object_ids(desired, observed)
             observed["rbac"] = self.sharing_policies(object_ids)
@@ -355,12 +353,14 @@ class FakeCloud(object):
         for address_group_id in address_group_ids:
             observed["address_group_usage"][address_group_id] = {"rules": []}
         named = set(g["id"] for g in observed["groups"])  # like the cloud layer: name the groups whose rules use them
-        for usage in observed["usage"].values():
-            for rule in usage["rules"]:
-                group = self.groups.get(rule["security_group_id"])
-                if group and group["id"] not in named:
-                    observed["known_groups"][group["id"]] = {"id": group["id"], "name": group["name"], "project_id": group.get("project_id")}
+        self.name_groups(observed, set(r["security_group_id"] for usage in observed["usage"].values() for r in usage["rules"]) - named)
         return observed
+
+    def name_groups(self, observed, group_ids):
+        """As ``read_groups.GroupReads.name_groups``: the groups of ``group_ids`` that exist join known_groups."""
+        for group_id in sorted(set(group_ids) & set(self.groups)):
+            group = self.groups[group_id]
+            observed["known_groups"][group_id] = {"id": group_id, "name": group["name"], "project_id": group.get("project_id")}
 
     def ports_wearing(self, group_ids):
         self.log.append(("read_ports", sorted(group_ids)))

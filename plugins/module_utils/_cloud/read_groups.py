@@ -66,15 +66,20 @@ class GroupReads(object):
     def _observe_foreign(self, observed, desired):
         """Names of groups outside the scope that rules or the user reference by id."""
         wanted, wanted_address_groups = _foreign_ids(observed, desired)
-        if wanted:
-            for group in self.list_network("security_groups", "looking up referenced security groups", id=sorted(wanted)):
-                observed["known_groups"][group.id] = group_reference(group)
+        self.name_groups(observed, wanted, "looking up referenced security groups")
         for address_group_id in sorted(wanted_address_groups):
             try:
                 found = self.get_address_group(address_group_id)
             except errors.NotFound:
                 continue
             observed["known_address_groups"][found.id] = group_reference(found)
+
+
+    def name_groups(self, observed, group_ids, what):
+        """``observed["known_groups"]`` gains the groups of ``group_ids`` (outside what was observed): one list call."""
+        if group_ids:
+            for group in self.list_network("security_groups", what, id=sorted(group_ids)):
+                observed["known_groups"][group.id] = group_reference(group)
 
 
 def _foreign_ids(observed, desired):

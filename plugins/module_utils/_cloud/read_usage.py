@@ -13,11 +13,11 @@ __metaclass__ = type
 
 import operator
 
-from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts import fixed_ips_of, group_reference, rule_dict
+from ansible_collections.netsec.openstack.plugins.module_utils._cloud.dicts import fixed_ips_of, rule_dict
 
 
 class UsageReads(object):
-    """Needs ``Lists``' calls (``reads.Reads`` puts them together)."""
+    """Needs ``Lists``' calls and ``GroupReads.name_groups`` (``reads.Reads`` puts them together)."""
 
     def ports_wearing(self, group_ids):
         """{group id: [ports wearing it]} in one list call (the lockout guard's read)."""
@@ -65,6 +65,4 @@ class UsageReads(object):
         named = set(g["id"] for g in observed["groups"]) | set(observed["known_groups"])
         usages = list(observed["usage"].values()) + list(observed["address_group_usage"].values())
         wanted = set(r["security_group_id"] for usage in usages for r in usage["rules"]) - named
-        if wanted:
-            for group in self.list_network("security_groups", "looking up the groups whose rules use them", id=sorted(wanted)):
-                observed["known_groups"][group.id] = group_reference(group)
+        self.name_groups(observed, wanted, "looking up the groups whose rules use them")
