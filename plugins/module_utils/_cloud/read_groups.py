@@ -74,7 +74,6 @@ class GroupReads(object):
                 continue
             observed["known_address_groups"][found.id] = group_reference(found)
 
-
     def name_groups(self, observed, group_ids, what):
         """``observed["known_groups"]`` gains the groups of ``group_ids`` (outside what was observed): one list call."""
         if group_ids:
