@@ -5,6 +5,7 @@ of Neutron. One scratch project with one server serves the export and drift test
 baseline tests use their own scratch project.
 """
 
+import contextlib
 import json
 import os
 import uuid
@@ -35,6 +36,21 @@ def make_project(admin):
     user = admin.identity.find_user("admin", domain_id="default")
     admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("admin"))
     return project
+
+
+@contextlib.contextmanager
+def sharing_projects(admin, count):
+    """``count`` scratch projects; afterwards their RBAC policies go first, then the projects, last made first
+    (the first is usually the one that shares: the others' rules that reference its groups go before it)."""
+    made = [make_project(admin) for _number in range(count)]
+    try:
+        yield made
+    finally:
+        for project in made:
+            for policy in admin.network.rbac_policies(project_id=project.id):
+                admin.network.delete_rbac_policy(policy, ignore_missing=True)
+        for project in reversed(made):
+            drop_project(admin, project)
 
 
 def boot_server(conn, name):

@@ -11,7 +11,7 @@ import openstack
 import pytest
 import yaml
 
-from test_gitops import drop_project, make_project, run_playbook
+from test_gitops import run_playbook, sharing_projects
 
 MODULE = "netsec.openstack.security_groups"
 SSH = {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}
@@ -19,14 +19,8 @@ SSH = {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}
 
 @pytest.fixture
 def projects(admin):
-    made = [make_project(admin), make_project(admin), make_project(admin)]
-    yield made
-    for project in made:
-        for policy in admin.network.rbac_policies(project_id=project.id):
-            admin.network.delete_rbac_policy(policy, ignore_missing=True)
-    for project in reversed(made):
-        drop_project(admin, project)
-        admin.identity.delete_project(project.id)
+    with sharing_projects(admin, 3) as made:
+        yield made
 
 
 def shared_targets(admin, object_id, object_type="security_group"):

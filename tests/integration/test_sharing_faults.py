@@ -15,7 +15,7 @@ import pytest
 import fault_campaign
 from fault_campaign import is_clear_failure, run_inprocess
 from fault_proxy import WRITE_METHODS
-from test_gitops import drop_project, make_project
+from test_gitops import sharing_projects
 
 RBAC = "/v2.0/rbac-policies"
 SSH = {"protocol": "tcp", "port": 22, "remote_ip_prefix": "10.0.0.0/8"}
@@ -38,13 +38,8 @@ def faults(fault_proxy, faulty_clouds_file):
 @pytest.fixture(scope="module")
 def projects(admin):
     """An owner and four projects to share with (module scope: each test uses groups of its own names)."""
-    made = [make_project(admin) for _number in range(5)]
-    yield made
-    for project in made:
-        for policy in admin.network.rbac_policies(project_id=project.id):
-            admin.network.delete_rbac_policy(policy, ignore_missing=True)
-    for project in reversed(made):
-        drop_project(admin, project)
+    with sharing_projects(admin, 5) as made:
+        yield made
 
 
 def request_to(method, path, exact=True):
