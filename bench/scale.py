@@ -248,18 +248,36 @@ class Scale(object):
         self.proxy.stop()
 
 
-def one_project(scale):
+# Tasks both one-project parts run: the big group's delete, and Ansible's fixed cost of one module task (start,
+# AnsiballZ, a module process, the result) as ansible.builtin.ping.
+DELETE_BIG = [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}]
+PING = [{"name": "ping", "ansible.builtin.ping": {}}]
+
+
+def big_project(scale, name, reuse=None):
+    """The one-project case's project (quotas raised for it), its clouds file, the declaration, its JSON file and the
+    fields every sample of the part carries."""
     total = GROUPS * RULES + BIG
-    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100, reuse=REUSE)
-    clouds = scale.clouds_file("one", project)
-    decl, changed = one_project_declaration(), one_project_declaration(salt=1)
+    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100, reuse=reuse)
+    decl = one_project_declaration()
     decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
+    extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
+    return project, scale.clouds_file(name, project), decl, decl_json, extra
+
+
+def floor_converge(decl_json):
+    return [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)]
+
+
+def one_project(scale):
+    project, clouds, decl, decl_json, extra = big_project(scale, "one", reuse=REUSE)
+    changed = one_project_declaration(salt=1)
     ours = {
         "converge": scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"]}}]),
         "replace": scale.playbook(
             "replace.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "groups": decl["groups"][:-1] + changed["groups"][-1:]}}]
         ),
-        "delete": scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}]),
+        "delete": scale.playbook("delete.yml", DELETE_BIG),
         # The same task with the groups from a JSON file (lookup + from_json): no playbook YAML to parse and tag.
         "converge-file": scale.playbook(
             "converge-file.yml",
@@ -272,12 +290,10 @@ def one_project(scale):
             "declfile-short.yml",
             [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json, "return_groups": False}}],
         ),
-        # Ansible's fixed cost of one module task (start, AnsiballZ, a module process, the result): ansible.builtin.ping.
-        "fixed": scale.playbook("fixed.yml", [{"name": "ping", "ansible.builtin.ping": {}}]),
+        "fixed": scale.playbook("fixed.yml", PING),
         # Ansible's own cost for the same task argument (parse, template, hand the result back), no module process.
         "args": scale.playbook("args.yml", [{"name": "all", "ansible.builtin.set_fact": {"scale_groups": decl["groups"]}}]),
     }
-    extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
     floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
 
     def big_group():
@@ -288,7 +304,7 @@ def one_project(scale):
     def converge():
         scale.clean(project)
         scale.run("ours", "converge", scale.ansible(ours["converge"]), clouds, "AnsiballZ_", **extra)
-        log("rules in the project after converge: %d (declared %d, plus default's)" % (scale.rules_in(project), total))
+        log("rules in the project after converge: %d (declared %d, plus default's)" % (scale.rules_in(project), extra["rules"]))
 
     if not REUSE:
         converge()
@@ -308,7 +324,7 @@ def one_project(scale):
     if REUSE:
         converge()
     scale.clean(project)
-    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
+    scale.run("floor", "converge", floor_converge(decl_json), clouds, "floor.py", **extra)
     log("rules in the project after the floor's converge: %d" % scale.rules_in(project))
     scale.clean(project)
 
@@ -316,17 +332,11 @@ def one_project(scale):
 def deletes(scale):
     """SCALE_PARTS=delete: only the delete of the big group, ours and the floor in turn, twice (the declaration
     converged by the floor first; ours recreates the big group between the deletes)."""
-    total = GROUPS * RULES + BIG
-    project = scale.project(GROUPS + 10, total + 2 * BIG + 4 * GROUPS + 100)
-    clouds = scale.clouds_file("delete", project)
-    decl = one_project_declaration()
-    decl_json = write(os.path.join(scale.workdir, "decl.json"), decl)
+    project, clouds, _decl, decl_json, extra = big_project(scale, "delete")
     converge = scale.playbook("converge.yml", [{"name": "all", "netsec.openstack.security_groups": {"cloud": "bench", "declarations_file": decl_json}}])
-    delete = scale.playbook("delete.yml", [{"name": "big", "netsec.openstack.security_group": {"cloud": "bench", "name": "s-big", "state": "absent"}}])
-    fixed = scale.playbook("fixed.yml", [{"name": "ping", "ansible.builtin.ping": {}}])
-    extra = dict(part="one", groups=GROUPS, rules_per_group=RULES, big=BIG, rules=total)
+    delete, fixed = scale.playbook("delete.yml", DELETE_BIG), scale.playbook("fixed.yml", PING)
     floor_ops = [sys.executable, os.path.join(HERE, "scale_floor.py"), "bench"]
-    scale.run("floor", "converge", [sys.executable, os.path.join(HERE, "floor.py"), "bench", decl_json, str(CONCURRENCY)], clouds, "floor.py", **extra)
+    scale.run("floor", "converge", floor_converge(decl_json), clouds, "floor.py", **extra)
     for _repetition in range(2):
         scale.run("ansible-fixed", "noop", scale.ansible(fixed), clouds, "AnsiballZ_", **extra)
         scale.run("ours", "delete", scale.ansible(delete), clouds, "AnsiballZ_", **extra)
